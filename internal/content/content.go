@@ -1,0 +1,197 @@
+// Package content loads the archive's publications from a folder of Markdown
+// page bundles and checks them.
+//
+// # Layout
+//
+// A publication is a page bundle, <section>/<slug>/index.md, with its
+// attachments beside it, or a single file <section>/<slug>.md. The section is
+// the folder's name; any name works except the few the site reserves for its
+// own pages (see ReservedSections). Its URL is /<section>/<slug>/ and an
+// attachment's is /<section>/<slug>/<file>.
+//
+// # Front matter
+//
+// YAML between "---" lines or TOML between "+++" lines. Typed fields: title
+// and date (required), summary, authors (also author and by), tags, lang
+// (default "en"), draft, aliases, attachments, related, updated, corrections
+// and translationKey. Unknown fields are kept in Publication.Extra and
+// reported as warnings. A file whose only field is "redirect" is a redirect
+// stub, as Hugo-style sites write them: its URL redirects to the target.
+//
+// # Problems
+//
+// Load never stops at the first problem: it returns every one it finds as
+// "path:line: message", errors and warnings apart. A site with any error must
+// not be served; warnings are for staff to read.
+//
+// It does not read PDF text (package pdftext) or render pages (package site).
+package content
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"io/fs"
+	"path"
+	"sort"
+	"strings"
+	"time"
+
+	"archive/internal/markdown"
+)
+
+// ReservedSections are top-level URL paths the site uses for its own pages.
+var ReservedSections = []string{"api", "archive", "static", "tags", "search", "healthz", "sitemap.xml", "robots.txt", "feed.atom", "feed.json", "opensearch.xml", "checksums.txt", "page"}
+
+// Publication is one report, letter or investigation.
+type Publication struct {
+	Section string
+	Slug    string
+	URL     string // "/<section>/<slug>/"
+	Source  string // path of the Markdown file within the content folder
+	Dir     string // folder holding the bundle's attachments ("" for a single file)
+
+	Title          string
+	Date           time.Time
+	Updated        []time.Time
+	Summary        string
+	Authors        []string
+	Tags           []string
+	Lang           string
+	Draft          bool
+	Undated        bool // a plain page without a date (see Site.Pages)
+	Aliases        []string
+	Attachments    []*Attachment
+	RelatedPaths   []string
+	Related        []*Publication
+	Corrections    []Correction
+	TranslationKey string
+	Extra          map[string]any
+
+	Body     []byte // Markdown source of the body
+	BodyLine int    // line of the source file where the body starts
+	Doc      *markdown.Document
+
+	sum string // SHA-256 of the source file
+}
+
+// Attachment is a file of a bundle that readers can download.
+type Attachment struct {
+	Name    string // file name within the bundle
+	Title   string
+	Path    string // path within the content folder
+	URL     string
+	Size    int64
+	SHA256  string
+	ModTime time.Time
+
+	declLine int // line of the attachments field that lists it
+}
+
+// IsPDF reports whether the attachment is a PDF by its name.
+func (a *Attachment) IsPDF() bool { return strings.EqualFold(path.Ext(a.Name), ".pdf") }
+
+// Correction is a dated note of what changed in a publication.
+type Correction struct {
+	Date time.Time
+	Text string
+}
+
+// Redirect sends readers of an old URL to a new one.
+type Redirect struct {
+	From, To string
+	Source   string
+
+	sum string
+}
+
+// Problem is an error or warning about a content file.
+type Problem struct {
+	Path    string
+	Line    int
+	Message string
+	Warning bool
+}
+
+func (p Problem) String() string {
+	if p.Line > 0 {
+		return fmt.Sprintf("%s:%d: %s", p.Path, p.Line, p.Message)
+	}
+	return fmt.Sprintf("%s: %s", p.Path, p.Message)
+}
+
+// Problems is the list Load returns, in file order.
+type Problems []Problem
+
+// Errors returns the problems that are not warnings.
+func (ps Problems) Errors() Problems {
+	var out Problems
+	for _, p := range ps {
+		if !p.Warning {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// Warnings returns the problems that are warnings.
+func (ps Problems) Warnings() Problems {
+	var out Problems
+	for _, p := range ps {
+		if p.Warning {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// Site is the loaded content.
+type Site struct {
+	FS           fs.FS
+	Publications []*Publication // newest first
+	// Pages are undated single files: served at their URL, listed nowhere.
+	Pages []*Publication
+	// SectionPages hold the title and text of a section, from <section>/index.md.
+	SectionPages map[string]*Publication
+	ByURL        map[string]*Publication
+	Redirects    map[string]string // old URL path -> new URL path
+	Sections     []string          // sorted
+	Tags         map[string][]*Publication
+	Years        map[int][]*Publication
+	// Files are the files the site serves from the content folder (paths
+	// within it, such as "letters/x/letter.pdf"), with their sizes.
+	Files    map[string]int64
+	Settings Settings
+	// Hash identifies the content: it changes when any loaded file changes.
+	Hash string
+}
+
+// Attachments lists every attachment of every publication, in publication order.
+func (s *Site) Attachments() []*Attachment {
+	var out []*Attachment
+	for _, p := range s.Publications {
+		out = append(out, p.Attachments...)
+	}
+	return out
+}
+
+// hashFiles adds each file's name and SHA-256 to the site hash in a fixed order.
+func hashFiles(names []string, sums map[string]string) string {
+	sort.Strings(names)
+	h := sha256.New()
+	for _, n := range names {
+		io.WriteString(h, n+"\x00"+sums[n]+"\n")
+	}
+	return hex.EncodeToString(h.Sum(nil))
+}
+
+// Settings are the site-wide settings read from site.toml at the top of the
+// content folder. All are optional.
+type Settings struct {
+	Title        string `toml:"title"`        // the site's name
+	Organisation string `toml:"organisation"` // who publishes, for citations
+	Description  string `toml:"description"`
+	BaseURL      string `toml:"base_url"` // absolute URL for feeds, sitemaps and citations
+	AllowHTML    bool   `toml:"allow_html"`
+}

@@ -1,0 +1,790 @@
+package content
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"net/url"
+	"path"
+	"runtime"
+	"slices"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+	"unicode/utf8"
+
+	"github.com/BurntSushi/toml"
+
+	"archive/internal/markdown"
+)
+
+// Options change how content is loaded.
+type Options struct {
+	Markdown markdown.Options
+}
+
+// ServedTypes are the file extensions, besides Markdown, that the site serves
+// from the content folder. Anything else (HTML, scripts, notes for staff) is
+// kept private.
+var ServedTypes = map[string]bool{
+	".pdf": true, ".png": true, ".jpg": true, ".jpeg": true, ".gif": true, ".webp": true, ".svg": true,
+	".txt": true, ".csv": true, ".epub": true, ".odt": true, ".docx": true, ".xlsx": true, ".zip": true,
+	".mp3": true, ".mp4": true, ".webm": true,
+}
+
+var knownFields = map[string]bool{
+	"title": true, "date": true, "summary": true, "authors": true, "author": true, "by": true,
+	"tags": true, "lang": true, "draft": true, "aliases": true, "attachments": true, "related": true,
+	"updated": true, "corrections": true, "translationKey": true, "redirect": true,
+}
+
+type loader struct {
+	fsys     fs.FS
+	md       *markdown.Renderer
+	mu       sync.Mutex
+	problems Problems
+}
+
+func (l *loader) report(p Problem) {
+	l.mu.Lock()
+	l.problems = append(l.problems, p)
+	l.mu.Unlock()
+}
+
+func (l *loader) errorf(file string, line int, format string, args ...any) {
+	l.report(Problem{Path: file, Line: line, Message: fmt.Sprintf(format, args...)})
+}
+
+func (l *loader) warnf(file string, line int, format string, args ...any) {
+	l.report(Problem{Path: file, Line: line, Message: fmt.Sprintf(format, args...), Warning: true})
+}
+
+// Load reads every publication in fsys. The error is for a folder that cannot
+// be read at all; everything wrong with single files is in Problems, and a
+// Site is returned even when there are errors so that all can be listed.
+func Load(fsys fs.FS, opts Options) (*Site, Problems, error) {
+	l := &loader{fsys: fsys}
+	settings, err := l.settings()
+	if err != nil {
+		return nil, nil, err
+	}
+	mdOpts := opts.Markdown
+	mdOpts.AllowHTML = mdOpts.AllowHTML || settings.AllowHTML
+	l.md = markdown.New(mdOpts)
+	var sources []string           // Markdown files
+	files := map[string]int64{}    // other served files and their sizes
+	bundles := map[string]string{} // bundle folder -> its index.md
+	err = fs.WalkDir(fsys, ".", func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			if p == "." {
+				return err
+			}
+			l.errorf(p, 0, "cannot read: %v", unwrapPath(err))
+			return nil
+		}
+		name := d.Name()
+		if p != "." && (strings.HasPrefix(name, ".") || strings.HasPrefix(name, "_")) {
+			if d.IsDir() {
+				return fs.SkipDir
+			}
+			return nil
+		}
+		if d.IsDir() {
+			return nil
+		}
+		ext := strings.ToLower(path.Ext(name))
+		top := !strings.Contains(p, "/")
+		switch {
+		case ext == ".md" && top:
+			l.warnf(p, 0, "ignored: a publication must be in a section folder, such as reports/%s", name)
+		case ext == ".md":
+			sources = append(sources, p)
+			if name == "index.md" {
+				bundles[path.Dir(p)] = p
+			}
+		case ServedTypes[ext] && !top:
+			info, err := d.Info()
+			if err != nil {
+				l.errorf(p, 0, "cannot read: %v", unwrapPath(err))
+				return nil
+			}
+			files[p] = info.Size()
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, nil, fmt.Errorf("read content folder: %w", unwrapPath(err))
+	}
+
+	sums := hashAll(fsys, keys(files), l)
+	pubs, redirects := l.parseAll(sources)
+	site := &Site{
+		FS:           fsys,
+		ByURL:        map[string]*Publication{},
+		Redirects:    map[string]string{},
+		Tags:         map[string][]*Publication{},
+		Years:        map[int][]*Publication{},
+		Files:        files,
+		SectionPages: map[string]*Publication{},
+		Settings:     settings,
+	}
+	l.attach(pubs, files, sums, bundles)
+	l.index(site, pubs, redirects)
+	l.resolve(site, files)
+
+	hashNames := append(keys(files), sources...)
+	for _, s := range sources {
+		if _, ok := sums[s]; !ok {
+			sums[s] = "" // Markdown files are hashed by parseAll into srcSums
+		}
+	}
+	l.mu.Lock()
+	for k, v := range srcSums(pubs, redirects) {
+		sums[k] = v
+	}
+	l.mu.Unlock()
+	site.Hash = hashFiles(hashNames, sums)
+
+	sort.SliceStable(l.problems, func(i, j int) bool {
+		a, b := l.problems[i], l.problems[j]
+		if a.Path != b.Path {
+			return a.Path < b.Path
+		}
+		return a.Line < b.Line
+	})
+	return site, l.problems, nil
+}
+
+func unwrapPath(err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	return err
+}
+
+func keys[V any](m map[string]V) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// hashAll computes the SHA-256 of every file, on all cores.
+func hashAll(fsys fs.FS, names []string, l *loader) map[string]string {
+	sums := make(map[string]string, len(names))
+	var mu sync.Mutex
+	forEach(len(names), func(i int) {
+		sum, err := hashFile(fsys, names[i])
+		if err != nil {
+			l.errorf(names[i], 0, "cannot read: %v", unwrapPath(err))
+			return
+		}
+		mu.Lock()
+		sums[names[i]] = sum
+		mu.Unlock()
+	})
+	return sums
+}
+
+func hashFile(fsys fs.FS, name string) (string, error) {
+	f, err := fsys.Open(name)
+	if err != nil {
+		return "", err
+	}
+	defer f.Close()
+	h := sha256.New()
+	if _, err := io.Copy(h, f); err != nil {
+		return "", err
+	}
+	return hex.EncodeToString(h.Sum(nil)), nil
+}
+
+// forEach calls fn for 0..n-1 on as many goroutines as there are cores.
+func forEach(n int, fn func(i int)) {
+	workers := min(runtime.GOMAXPROCS(0), n)
+	var next sync.Mutex
+	i := 0
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				next.Lock()
+				j := i
+				i++
+				next.Unlock()
+				if j >= n {
+					return
+				}
+				fn(j)
+			}
+		}()
+	}
+	wg.Wait()
+}
+
+type parsed struct {
+	pub      *Publication
+	redirect *Redirect
+	sum      string
+}
+
+func (l *loader) parseAll(sources []string) ([]*Publication, []*Redirect) {
+	results := make([]parsed, len(sources))
+	forEach(len(sources), func(i int) {
+		results[i] = l.parse(sources[i])
+	})
+	var pubs []*Publication
+	var redirects []*Redirect
+	for _, r := range results {
+		if r.pub != nil {
+			r.pub.sum = r.sum
+			pubs = append(pubs, r.pub)
+		}
+		if r.redirect != nil {
+			r.redirect.sum = r.sum
+			redirects = append(redirects, r.redirect)
+		}
+	}
+	return pubs, redirects
+}
+
+func srcSums(pubs []*Publication, redirects []*Redirect) map[string]string {
+	m := map[string]string{}
+	for _, p := range pubs {
+		m[p.Source] = p.sum
+	}
+	for _, r := range redirects {
+		m[r.Source] = r.sum
+	}
+	return m
+}
+
+// parse reads one Markdown file. Drafts come back with Draft set.
+func (l *loader) parse(file string) parsed {
+	src, err := fs.ReadFile(l.fsys, file)
+	if err != nil {
+		l.errorf(file, 0, "cannot read: %v", unwrapPath(err))
+		return parsed{}
+	}
+	sum := sha256.Sum256(src)
+	out := parsed{sum: hex.EncodeToString(sum[:])}
+	if !utf8.Valid(src) {
+		line := 1 + bytes.Count(src[:invalidUTF8At(src)], []byte("\n"))
+		l.errorf(file, line, "not UTF-8 text: save the file as UTF-8")
+		return out
+	}
+	fm, err := splitFrontMatter(src)
+	if err != nil {
+		var le *LineError
+		if errors.As(err, &le) {
+			l.errorf(file, le.Line, "%v", le.Err)
+		} else {
+			l.errorf(file, 1, "%v", err)
+		}
+		return out
+	}
+	section, slug := sectionSlug(file)
+	url := "/" + section + "/" + slug + "/"
+	if slices.Contains(ReservedSections, section) {
+		l.errorf(file, 0, "the folder name %q is used by the site itself; choose another section name", section)
+		return out
+	}
+	if target, ok := fm.fields["redirect"]; ok && fm.fields["title"] == nil {
+		to, err := asString(target)
+		if err != nil || to == "" {
+			l.errorf(file, fm.keyLines["redirect"], "redirect must be a URL path")
+			return out
+		}
+		out.redirect = &Redirect{From: url, To: to, Source: file}
+		return out
+	}
+	p := &Publication{
+		Section:  section,
+		Slug:     slug,
+		URL:      url,
+		Source:   file,
+		BodyLine: fm.bodyLine,
+		Body:     src[fm.bodyStart:],
+		Lang:     "en",
+		Extra:    map[string]any{},
+	}
+	if path.Base(file) == "index.md" && slug != "" {
+		p.Dir = path.Dir(file)
+	}
+	l.fields(p, fm)
+	doc, err := l.md.Render(p.Body)
+	if err != nil {
+		l.errorf(file, p.BodyLine, "%v", err)
+		return out
+	}
+	p.Doc = doc
+	out.pub = p
+	return out
+}
+
+func invalidUTF8At(b []byte) int {
+	for i := 0; i < len(b); {
+		r, n := utf8.DecodeRune(b[i:])
+		if r == utf8.RuneError && n <= 1 {
+			return i
+		}
+		i += n
+	}
+	return len(b)
+}
+
+// sectionSlug splits "reports/2022/x/index.md" into "reports" and "2022/x".
+func sectionSlug(file string) (string, string) {
+	dir, name := path.Split(file)
+	dir = strings.TrimSuffix(dir, "/")
+	if name != "index.md" {
+		dir = path.Join(dir, strings.TrimSuffix(name, path.Ext(name)))
+	}
+	section, slug, _ := strings.Cut(dir, "/")
+	return section, slug
+}
+
+// fields fills p's typed fields from front matter, reporting each bad one.
+func (l *loader) fields(p *Publication, fm *frontMatter) {
+	file := p.Source
+	line := func(k string) int {
+		if n, ok := fm.keyLines[k]; ok {
+			return n
+		}
+		return 1
+	}
+	bad := func(k string, err error) { l.errorf(file, line(k), "%s: %v", k, err) }
+
+	if v, ok := fm.fields["title"]; !ok {
+		l.errorf(file, 1, "title is missing: every publication needs a title")
+	} else if s, err := asString(v); err != nil {
+		bad("title", err)
+	} else if p.Title = strings.TrimSpace(s); p.Title == "" {
+		l.errorf(file, line("title"), "title is empty")
+	}
+	if v, ok := fm.fields["date"]; !ok {
+		if p.Slug == "" || !undatedPageAllowed(p, fm) {
+			if p.Slug != "" {
+				l.errorf(file, 1, "date is missing: write the publication date, such as date: 2022-01-13")
+			}
+		} else {
+			p.Undated = true
+			l.warnf(file, 1, "no date: served as an undated page at %s but not listed among the publications; add a date (date: 2022-01-13) to publish it", p.URL)
+		}
+	} else if t, err := parseDate(v); err != nil {
+		bad("date", err)
+	} else {
+		p.Date = t
+	}
+	strField := func(k string, dst *string) {
+		if v, ok := fm.fields[k]; ok {
+			s, err := asString(v)
+			if err != nil {
+				bad(k, err)
+			}
+			*dst = strings.TrimSpace(s)
+		}
+	}
+	listField := func(k string) []string {
+		v, ok := fm.fields[k]
+		if !ok {
+			return nil
+		}
+		s, err := asStrings(v)
+		if err != nil {
+			bad(k, err)
+		}
+		return s
+	}
+	strField("summary", &p.Summary)
+	strField("lang", &p.Lang)
+	if p.Lang == "" {
+		p.Lang = "en"
+	}
+	strField("translationKey", &p.TranslationKey)
+	for _, k := range []string{"authors", "author", "by"} {
+		p.Authors = append(p.Authors, listField(k)...)
+	}
+	p.Tags = normalizeTags(listField("tags"))
+	p.Aliases = listField("aliases")
+	p.RelatedPaths = listField("related")
+	if v, ok := fm.fields["draft"]; ok {
+		b, err := asBool(v)
+		if err != nil {
+			bad("draft", err)
+		}
+		p.Draft = b
+	}
+	if v, ok := fm.fields["updated"]; ok {
+		list, isList := v.([]any)
+		if !isList {
+			list = []any{v}
+		}
+		for _, d := range list {
+			t, err := parseDate(d)
+			if err != nil {
+				bad("updated", err)
+				continue
+			}
+			p.Updated = append(p.Updated, t)
+		}
+	}
+	if v, ok := fm.fields["corrections"]; ok {
+		cs, err := corrections(v)
+		if err != nil {
+			bad("corrections", err)
+		}
+		p.Corrections = cs
+	}
+	if v, ok := fm.fields["attachments"]; ok {
+		as, err := attachmentList(v)
+		if err != nil {
+			bad("attachments", err)
+		}
+		for _, a := range as {
+			a.declLine = line("attachments")
+		}
+		p.Attachments = as
+	}
+	for k, v := range fm.fields {
+		if !knownFields[k] {
+			p.Extra[k] = v
+			l.warnf(file, line(k), "unknown field %q is kept but not used", k)
+		}
+	}
+}
+
+// undatedPageAllowed tells a plain page (a single file with a title and
+// nothing that marks it as a publication) from a publication missing its date.
+func undatedPageAllowed(p *Publication, fm *frontMatter) bool {
+	if p.Dir != "" {
+		return false
+	}
+	for _, k := range []string{"summary", "authors", "author", "by", "tags", "attachments", "related", "aliases"} {
+		if _, ok := fm.fields[k]; ok {
+			return false
+		}
+	}
+	return true
+}
+
+func normalizeTags(tags []string) []string {
+	var out []string
+	for _, t := range tags {
+		t = strings.ToLower(strings.TrimSpace(t))
+		t = strings.Join(strings.Fields(t), "-")
+		if t != "" && !slices.Contains(out, t) {
+			out = append(out, t)
+		}
+	}
+	return out
+}
+
+func corrections(v any) ([]Correction, error) {
+	items, err := mapList(v)
+	if err != nil {
+		return nil, err
+	}
+	var out []Correction
+	for _, m := range items {
+		var c Correction
+		if d, ok := m["date"]; ok {
+			t, err := parseDate(d)
+			if err != nil {
+				return out, err
+			}
+			c.Date = t
+		}
+		text, err := asString(m["text"])
+		if err != nil || strings.TrimSpace(text) == "" {
+			return out, errors.New("each correction needs a text (and a date)")
+		}
+		c.Text = strings.TrimSpace(text)
+		out = append(out, c)
+	}
+	return out, nil
+}
+
+// attachmentList reads a list of file names or of maps with file and title.
+func attachmentList(v any) ([]*Attachment, error) {
+	items, err := mapList(v)
+	if err != nil {
+		return nil, err
+	}
+	var out []*Attachment
+	for _, m := range items {
+		var name string
+		for _, k := range []string{"file", "path", "name", "src"} {
+			if s, err := asString(m[k]); err == nil && s != "" {
+				name = s
+				break
+			}
+		}
+		if name == "" {
+			return out, errors.New("each attachment needs a file name (file: report.pdf)")
+		}
+		title, _ := asString(m["title"])
+		out = append(out, &Attachment{Name: path.Clean(strings.TrimPrefix(name, "./")), Title: title})
+	}
+	return out, nil
+}
+
+// mapList accepts a list whose items are maps, or plain strings taken as the
+// "file" or "text" of an item.
+func mapList(v any) ([]map[string]any, error) {
+	var list []any
+	switch t := v.(type) {
+	case []any:
+		list = t
+	case []map[string]any:
+		for _, m := range t {
+			list = append(list, m)
+		}
+	default:
+		return nil, fmt.Errorf("must be a list, not %s", typeName(v))
+	}
+	var out []map[string]any
+	for _, e := range list {
+		switch m := e.(type) {
+		case map[string]any:
+			out = append(out, m)
+		case string:
+			out = append(out, map[string]any{"file": m, "text": m})
+		default:
+			return out, fmt.Errorf("list item must be a map or text, not %s", typeName(e))
+		}
+	}
+	return out, nil
+}
+
+// attach fills in attachments: the listed ones must exist in the bundle, and
+// a PDF beside index.md that is not listed is attached too.
+func (l *loader) attach(pubs []*Publication, files map[string]int64, sums map[string]string, bundles map[string]string) {
+	byDir := map[string][]string{}
+	for f := range files {
+		byDir[path.Dir(f)] = append(byDir[path.Dir(f)], f)
+	}
+	for _, p := range pubs {
+		if p.Dir == "" {
+			for _, a := range p.Attachments {
+				l.errorf(p.Source, a.declLine, "attachments: %s: only a page bundle (%s/index.md) can have attachments", a.Name, strings.TrimSuffix(p.Source, ".md"))
+			}
+			p.Attachments = nil
+			continue
+		}
+		var kept []*Attachment
+		listed := map[string]bool{}
+		for _, a := range p.Attachments {
+			full := path.Join(p.Dir, a.Name)
+			if _, ok := files[full]; !ok || strings.HasPrefix(a.Name, "../") {
+				l.errorf(p.Source, a.declLine, "attachments: %s does not exist in %s/", a.Name, p.Dir)
+				continue
+			}
+			listed[full] = true
+			kept = append(kept, a)
+		}
+		extra := byDir[p.Dir]
+		sort.Strings(extra)
+		for _, f := range extra {
+			if !listed[f] && strings.EqualFold(path.Ext(f), ".pdf") {
+				kept = append(kept, &Attachment{Name: path.Base(f)})
+			}
+		}
+		for _, a := range kept {
+			a.Path = path.Join(p.Dir, a.Name)
+			a.URL = p.URL + a.Name
+			a.Size = files[a.Path]
+			a.SHA256 = sums[a.Path]
+			if a.Title == "" {
+				a.Title = a.Name
+			}
+			if info, err := fs.Stat(l.fsys, a.Path); err == nil {
+				a.ModTime = info.ModTime()
+			}
+			if a.Size == 0 {
+				l.warnf(a.Path, 0, "attachment is empty (0 bytes)")
+			}
+		}
+		p.Attachments = kept
+	}
+}
+
+// index places publications in the site and checks that URLs are unique.
+func (l *loader) index(site *Site, pubs []*Publication, redirects []*Redirect) {
+	sections := map[string]bool{}
+	for _, p := range pubs {
+		if p.Slug == "" {
+			// <section>/index.md describes the section itself.
+			p.URL = "/" + p.Section + "/"
+			site.SectionPages[p.Section] = p
+			continue
+		}
+		if p.Draft {
+			continue
+		}
+		if other, ok := site.ByURL[p.URL]; ok {
+			l.errorf(p.Source, 0, "%s has the same URL %s as %s: rename one", p.Source, p.URL, other.Source)
+			continue
+		}
+		site.ByURL[p.URL] = p
+		if p.Undated {
+			site.Pages = append(site.Pages, p)
+			continue
+		}
+		site.Publications = append(site.Publications, p)
+		sections[p.Section] = true
+	}
+	sort.SliceStable(site.Publications, func(i, j int) bool {
+		a, b := site.Publications[i], site.Publications[j]
+		if !a.Date.Equal(b.Date) {
+			return a.Date.After(b.Date)
+		}
+		return a.URL < b.URL
+	})
+	for s := range sections {
+		site.Sections = append(site.Sections, s)
+	}
+	sort.Strings(site.Sections)
+	addRedirect := func(from, to, source string, line int) {
+		from = cleanURLPath(from)
+		if _, ok := site.ByURL[from]; ok {
+			l.errorf(source, line, "alias %s is the URL of a publication", from)
+			return
+		}
+		if prev, ok := site.Redirects[from]; ok && prev != to {
+			l.errorf(source, line, "alias %s already redirects to %s", from, prev)
+			return
+		}
+		site.Redirects[from] = to
+	}
+	for _, p := range site.Publications {
+		for _, a := range p.Aliases {
+			addRedirect(a, p.URL, p.Source, l.aliasLine(p))
+		}
+		for _, t := range p.Tags {
+			site.Tags[t] = append(site.Tags[t], p)
+		}
+		site.Years[p.Date.Year()] = append(site.Years[p.Date.Year()], p)
+	}
+	for _, r := range redirects {
+		addRedirect(r.From, r.To, r.Source, 0)
+	}
+}
+
+func (l *loader) aliasLine(p *Publication) int { return 0 }
+
+// cleanURLPath turns "a/b", "/a/b" and "/a/b/" into "/a/b/", keeping file
+// names ("/a/b.html") as they are.
+func cleanURLPath(p string) string {
+	if u, err := url.Parse(p); err == nil && u.Path != "" {
+		p = u.Path
+	}
+	p = path.Clean("/" + p)
+	if path.Ext(p) == "" && p != "/" {
+		p += "/"
+	}
+	return p
+}
+
+// resolve links related publications and checks links in bodies.
+func (l *loader) resolve(site *Site, files map[string]int64) {
+	for _, p := range site.Publications {
+		for _, r := range p.RelatedPaths {
+			target := cleanURLPath(strings.TrimSuffix(strings.TrimSuffix(r, "index.md"), ".md"))
+			if rp, ok := site.ByURL[target]; ok && rp != p {
+				p.Related = append(p.Related, rp)
+			} else {
+				l.errorf(p.Source, 0, "related: %s is not a publication of this site (write its path, such as letters/open-letter)", r)
+			}
+		}
+	}
+	exists := func(u string) bool {
+		if _, ok := site.ByURL[u]; ok {
+			return true
+		}
+		if _, ok := site.Redirects[u]; ok {
+			return true
+		}
+		if _, ok := files[strings.TrimPrefix(u, "/")]; ok {
+			return true
+		}
+		first, rest, _ := strings.Cut(strings.Trim(u, "/"), "/")
+		switch {
+		case u == "/":
+			return true
+		case rest == "" && slices.Contains(site.Sections, first):
+			return true
+		case first == "tags" && (rest == "" || site.Tags[strings.TrimSuffix(rest, "/")] != nil):
+			return true
+		case slices.Contains(ReservedSections, first) && first != "tags":
+			return true
+		}
+		return false
+	}
+	for _, p := range site.Publications {
+		if p.Doc == nil {
+			continue
+		}
+		for _, link := range p.Doc.Links {
+			u, err := url.Parse(link.Dest)
+			if err != nil {
+				l.warnf(p.Source, p.BodyLine+link.Line-1, "link %q is not a valid URL", link.Dest)
+				continue
+			}
+			if u.Scheme != "" || u.Host != "" || u.Path == "" {
+				continue
+			}
+			target := u.Path
+			if !strings.HasPrefix(target, "/") {
+				target = path.Join(p.URL, target)
+			}
+			if !exists(cleanURLPath(target)) && !exists(path.Clean(target)) {
+				l.warnf(p.Source, p.BodyLine+link.Line-1, "link to %s: no such page on this site", u.Path)
+			}
+		}
+	}
+	_ = time.Now
+}
+
+// SettingsFile is the name of the optional settings file in the content folder.
+const SettingsFile = "site.toml"
+
+func (l *loader) settings() (Settings, error) {
+	s := Settings{Title: "Publication archive"}
+	b, err := fs.ReadFile(l.fsys, SettingsFile)
+	if errors.Is(err, fs.ErrNotExist) {
+		return s, nil
+	}
+	if err != nil {
+		if _, statErr := fs.Stat(l.fsys, "."); statErr != nil {
+			return s, fmt.Errorf("read content folder: %w", unwrapPath(statErr))
+		}
+		l.errorf(SettingsFile, 0, "cannot read: %v", unwrapPath(err))
+		return s, nil
+	}
+	md, err := toml.Decode(string(b), &s)
+	if err != nil {
+		var perr toml.ParseError
+		if errors.As(err, &perr) {
+			l.errorf(SettingsFile, perr.Position.Line, "TOML: %s", perr.Message)
+		} else {
+			l.errorf(SettingsFile, 0, "%v", err)
+		}
+		return s, nil
+	}
+	for _, k := range md.Undecoded() {
+		l.warnf(SettingsFile, 0, "unknown setting %q", k.String())
+	}
+	s.BaseURL = strings.TrimSuffix(s.BaseURL, "/")
+	return s, nil
+}
