@@ -114,11 +114,17 @@ type Problem struct {
 	Warning bool
 }
 
+// String writes the problem as editors and compilers do: "path:line: message",
+// with "warning: " before the message of a warning.
 func (p Problem) String() string {
-	if p.Line > 0 {
-		return fmt.Sprintf("%s:%d: %s", p.Path, p.Line, p.Message)
+	msg := p.Message
+	if p.Warning {
+		msg = "warning: " + msg
 	}
-	return fmt.Sprintf("%s: %s", p.Path, p.Message)
+	if p.Line > 0 {
+		return fmt.Sprintf("%s:%d: %s", p.Path, p.Line, msg)
+	}
+	return fmt.Sprintf("%s: %s", p.Path, msg)
 }
 
 // Problems is the list Load returns, in file order.

@@ -144,6 +144,10 @@ func yamlError(err error, firstLine int) error {
 	if m := yamlLine.FindStringSubmatchIndex(msg); m != nil {
 		n, _ := strconv.Atoi(msg[m[2]:m[3]])
 		msg = strings.TrimSpace(strings.TrimPrefix(msg[m[1]:], ":"))
+		if strings.HasPrefix(msg, "did not find expected") {
+			// The parser names the line before an unclosed [ or {.
+			n++
+		}
 		return &LineError{Line: n + firstLine - 1, Err: fmt.Errorf("YAML: %s", msg)}
 	}
 	return &LineError{Line: firstLine, Err: fmt.Errorf("YAML: %s", msg)}

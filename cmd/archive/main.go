@@ -1,0 +1,249 @@
+// Command archive serves and checks the publication archive.
+//
+//	archive serve   [-content DIR] [-addr HOST:PORT] [-cache DIR]
+//	archive check   [-content DIR]
+//	archive pdftext FILE...
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"io/fs"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"syscall"
+	"time"
+
+	contentfs "archive/content"
+	"archive/internal/content"
+	"archive/internal/pdftext"
+	"archive/internal/server"
+	staticfs "archive/static"
+	templatesfs "archive/templates"
+)
+
+const usage = `usage:
+  archive serve   [-content DIR] [-addr HOST:PORT] [-cache DIR]   serve the site
+  archive check   [-content DIR] [-cache DIR]                     check the content, exit 1 on errors
+  archive pdftext FILE...                                         print the text of PDF files
+`
+
+func main() {
+	if len(os.Args) < 2 {
+		fmt.Fprint(os.Stderr, usage)
+		os.Exit(2)
+	}
+	cmd, args := os.Args[1], os.Args[2:]
+	var code int
+	switch cmd {
+	case "serve":
+		code = serve(args)
+	case "check":
+		code = check(args, os.Stdout, os.Stderr)
+	case "pdftext":
+		code = pdftext.Main(args, os.Stdout, os.Stderr)
+	case "-h", "-help", "--help", "help":
+		fmt.Print(usage)
+	default:
+		fmt.Fprintf(os.Stderr, "archive: unknown command %q\n%s", cmd, usage)
+		code = 2
+	}
+	os.Exit(code)
+}
+
+// folders are the site's three inputs, each from disk or from the binary.
+type folders struct {
+	content, templates, static fs.FS
+	contentDir                 string
+}
+
+// openFolders reads a folder from disk when the flag names one or when it
+// exists in the working directory or beside the binary, and from the files
+// embedded in the binary otherwise.
+func openFolders(contentFlag string) (folders, error) {
+	var f folders
+	if contentFlag != "" {
+		info, err := os.Stat(contentFlag)
+		if err != nil {
+			return f, fmt.Errorf("content folder: %w", err)
+		}
+		if !info.IsDir() {
+			return f, fmt.Errorf("content folder: %s is not a folder", contentFlag)
+		}
+		f.content, f.contentDir = os.DirFS(contentFlag), contentFlag
+	} else if dir := findDir("content"); dir != "" {
+		f.content, f.contentDir = os.DirFS(dir), dir
+	} else {
+		f.content = contentfs.FS
+	}
+	f.templates, f.static = templatesfs.FS, staticfs.FS
+	if dir := findDir("templates"); dir != "" {
+		f.templates = os.DirFS(dir)
+	}
+	if dir := findDir("static"); dir != "" {
+		f.static = os.DirFS(dir)
+	}
+	return f, nil
+}
+
+func findDir(name string) string {
+	candidates := []string{name}
+	if exe, err := os.Executable(); err == nil {
+		candidates = append(candidates, filepath.Join(filepath.Dir(exe), name))
+	}
+	for _, c := range candidates {
+		if info, err := os.Stat(c); err == nil && info.IsDir() {
+			return c
+		}
+	}
+	return ""
+}
+
+func newLogger() *slog.Logger {
+	return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
+}
+
+func serve(args []string) int {
+	fl := flag.NewFlagSet("serve", flag.ContinueOnError)
+	addr := fl.String("addr", defaultAddr(), "address to listen on (HOST:PORT); $PORT sets the port")
+	contentDir := fl.String("content", "", "content folder (default: ./content, or the content built into the binary)")
+	cacheDir := fl.String("cache", "", "folder that keeps PDF text and the search index between runs (default: none, all in memory)")
+	grace := fl.Duration("grace", 20*time.Second, "how long requests in flight may take to finish on shutdown")
+	if err := fl.Parse(args); err != nil {
+		return 2
+	}
+	log := newLogger()
+	slog.SetDefault(log)
+	dirs, err := openFolders(*contentDir)
+	if err != nil {
+		log.Error("cannot start", "error", err)
+		return 1
+	}
+	srv := server.New(server.Config{
+		Content:    dirs.content,
+		Templates:  dirs.templates,
+		Static:     dirs.static,
+		ContentDir: dirs.contentDir,
+		CacheDir:   *cacheDir,
+		PDF:        newExtractor(*cacheDir, log),
+		Logger:     log,
+	})
+
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
+	defer stop()
+
+	// Check the content before listening: a broken deploy must not replace a
+	// good one, so the process exits before it takes the port.
+	ln, err := net.Listen("tcp", *addr)
+	if err != nil {
+		log.Error("cannot listen", "addr", *addr, "error", err)
+		return 1
+	}
+	hs := server.NewHTTPServer(srv)
+	errc := make(chan error, 1)
+	loaded := make(chan error, 1)
+	go func() { loaded <- srv.Load(ctx) }()
+	go func() { errc <- hs.Serve(ln) }()
+	log.Info("listening", "addr", "http://"+ln.Addr().String())
+
+	select {
+	case err := <-loaded:
+		if err != nil {
+			var ce *server.ContentError
+			if errors.As(err, &ce) {
+				for _, p := range ce.Problems.Errors() {
+					fmt.Fprintln(os.Stderr, p.String())
+				}
+			}
+			log.Error("cannot start: the content has errors", "error", firstLine(err))
+			hs.Close()
+			return 1
+		}
+	case err := <-errc:
+		log.Error("server stopped", "error", err)
+		return 1
+	case <-ctx.Done():
+	}
+
+	select {
+	case err := <-errc:
+		if !errors.Is(err, http.ErrServerClosed) {
+			log.Error("server stopped", "error", err)
+			return 1
+		}
+	case <-ctx.Done():
+	}
+	log.Info("shutting down", "grace", *grace)
+	sctx, cancel := context.WithTimeout(context.Background(), *grace)
+	defer cancel()
+	if err := hs.Shutdown(sctx); err != nil {
+		log.Error("shutdown", "error", err)
+		return 1
+	}
+	log.Info("stopped")
+	return 0
+}
+
+func firstLine(err error) string {
+	s := err.Error()
+	for i, c := range s {
+		if c == '\n' {
+			return s[:i]
+		}
+	}
+	return s
+}
+
+func defaultAddr() string {
+	if p := os.Getenv("PORT"); p != "" {
+		return ":" + p
+	}
+	return ":8080"
+}
+
+func newExtractor(cacheDir string, log *slog.Logger) *pdftext.Extractor {
+	e := &pdftext.Extractor{Logger: log}
+	if cacheDir != "" {
+		e.CacheDir = filepath.Join(cacheDir, "pdftext")
+	}
+	return e
+}
+
+func check(args []string, stdout, stderr io.Writer) int {
+	fl := flag.NewFlagSet("check", flag.ContinueOnError)
+	fl.SetOutput(stderr)
+	contentDir := fl.String("content", "", "content folder (default: ./content)")
+	cacheDir := fl.String("cache", "", "folder that keeps extracted PDF text between runs")
+	if err := fl.Parse(args); err != nil {
+		return 2
+	}
+	dirs, err := openFolders(*contentDir)
+	if err != nil {
+		fmt.Fprintln(stderr, "archive check:", err)
+		return 1
+	}
+	cs, problems, err := content.Load(dirs.content, content.Options{})
+	if err != nil {
+		fmt.Fprintln(stderr, "archive check:", err)
+		return 1
+	}
+	if dirs.contentDir != "" {
+		problems = append(problems, server.CheckPDFs(context.Background(), newExtractor(*cacheDir, slog.New(slog.DiscardHandler)), dirs.contentDir, cs)...)
+	}
+	for _, p := range problems {
+		fmt.Fprintln(stdout, p.String())
+	}
+	errs := len(problems.Errors())
+	fmt.Fprintf(stderr, "%d publications, %d errors, %d warnings\n", len(cs.Publications), errs, len(problems)-errs)
+	if errs > 0 {
+		return 1
+	}
+	return 0
+}

@@ -1,0 +1,279 @@
+package pdftext
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"os"
+	"sort"
+	"strings"
+
+	"github.com/ledongthuc/pdf"
+)
+
+// maxPages caps the page tree walk: /Count is not trusted (9,999,999,999 has
+// been seen), the leaves actually found are.
+const maxPages = 100_000
+
+// doc is one open PDF.
+type doc struct {
+	data       []byte
+	lib        *pdf.Reader
+	libStreams bool // encrypted: only the library can decrypt streams
+	fonts      map[string]*font
+	glyphCache map[string]string
+	glyphRunes map[string]rune
+}
+
+// info is what is known of a document before its pages are read.
+type info struct {
+	Pages         int
+	Title, Author string
+}
+
+// Extract reads a PDF in the current process. It is used by the child
+// process of an [Extractor]; a hostile file can make it loop or exhaust
+// memory, so do not call it on untrusted files in the server itself.
+func Extract(path string) (*Document, error) {
+	var d Document
+	err := extract(path, func(i info) {
+		d.Title, d.Author = i.Title, i.Author
+		d.Pages = make([]Page, 0, i.Pages)
+	}, func(p Page) {
+		d.Pages = append(d.Pages, p)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &d, nil
+}
+
+// extract reads the file at path and reports its info, then each page as it
+// is read, so a caller that streams them keeps what was read before a crash.
+func extract(path string, onInfo func(info), onPage func(Page)) error {
+	st, err := os.Stat(path)
+	if err != nil {
+		return err
+	}
+	if st.Size() > maxFileSize {
+		return fmt.Errorf("file too large (%d MB)", st.Size()>>20)
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return err
+	}
+	return extractBytes(data, onInfo, onPage)
+}
+
+func extractBytes(data []byte, onInfo func(info), onPage func(Page)) error {
+	d, err := open(data)
+	if err != nil {
+		return err
+	}
+	refs, err := d.pageTree()
+	if err != nil {
+		return err
+	}
+	i := d.info()
+	i.Pages = len(refs)
+	onInfo(i)
+	for n, ref := range refs {
+		onPage(d.page(n+1, ref))
+	}
+	return nil
+}
+
+func open(data []byte) (d *doc, err error) {
+	data, err = prepare(data)
+	if err != nil {
+		return nil, err
+	}
+	if err := checkXref(data); err != nil {
+		return nil, err
+	}
+	defer func() {
+		if x := recover(); x != nil {
+			d, err = nil, fmt.Errorf("damaged: %v", x)
+		}
+	}()
+	lib, err := pdf.NewReaderEncrypted(bytes.NewReader(data), int64(len(data)), func() string { return "" })
+	if err != nil {
+		return nil, openError(err)
+	}
+	return &doc{
+		data:       data,
+		lib:        lib,
+		libStreams: !lib.Trailer().Key("Encrypt").IsNull(),
+		fonts:      map[string]*font{},
+		glyphCache: map[string]string{},
+		glyphRunes: map[string]rune{},
+	}, nil
+}
+
+// openError turns the library's messages into ones a staff member can act on.
+func openError(err error) error {
+	msg := err.Error()
+	switch {
+	case errors.Is(err, pdf.ErrInvalidPassword):
+		return errors.New("encrypted: password required")
+	case strings.Contains(msg, "256-bit encryption key"),
+		strings.Contains(msg, "encryption version V=5"),
+		strings.Contains(msg, "encryption revision R=5"),
+		strings.Contains(msg, "encryption revision R=6"):
+		return errors.New("encrypted: AES-256 encryption is not supported")
+	case strings.Contains(msg, "encryption"):
+		return fmt.Errorf("encrypted: %s", msg)
+	case strings.HasPrefix(msg, "not a PDF"):
+		return err
+	}
+	return fmt.Errorf("damaged: %s", strings.TrimPrefix(strings.TrimPrefix(msg, "malformed PDF: "), "malformed PDF file: "))
+}
+
+func (d *doc) info() (i info) {
+	defer func() { _ = recover() }()
+	inf := d.lib.Trailer().Key("Info")
+	i.Title = cleanText(inf.Key("Title").Text())
+	i.Author = cleanText(inf.Key("Author").Text())
+	return i
+}
+
+// pageRef is a leaf of the page tree with the resources it inherits, or the
+// reason a branch of the tree could not be read.
+type pageRef struct {
+	v   pdf.Value
+	res pdf.Value
+	err string
+}
+
+func (d *doc) pageTree() (refs []pageRef, err error) {
+	defer func() {
+		if x := recover(); x != nil && len(refs) == 0 {
+			err = fmt.Errorf("damaged: reading the page tree: %v", x)
+		}
+	}()
+	root := d.lib.Trailer().Key("Root")
+	if root.Kind() != pdf.Dict {
+		return nil, errors.New("damaged: no document catalog")
+	}
+	top := root.Key("Pages")
+	if top.Kind() != pdf.Dict {
+		return nil, errors.New("damaged: no page tree")
+	}
+	visited := 0
+	var walk func(node, res pdf.Value, path []string)
+	walk = func(node, res pdf.Value, path []string) {
+		if len(refs) >= maxPages {
+			return
+		}
+		visited++
+		if visited > 4*maxPages {
+			refs = append(refs, pageRef{err: "page tree too large"})
+			return
+		}
+		if r := node.Key("Resources"); r.Kind() == pdf.Dict {
+			res = r
+		}
+		kids := node.Key("Kids")
+		if node.Key("Type").Name() == "Page" || kids.Kind() != pdf.Array {
+			refs = append(refs, pageRef{v: node, res: res})
+			return
+		}
+		// Equal content means the same node: its kids would repeat forever.
+		id := node.String()
+		for _, p := range path {
+			if p == id {
+				refs = append(refs, pageRef{err: "page tree loops back on itself"})
+				return
+			}
+		}
+		if len(path) > 64 {
+			refs = append(refs, pageRef{err: "page tree too deep"})
+			return
+		}
+		path = append(path, id)
+		for i := 0; i < kids.Len() && len(refs) < maxPages; i++ {
+			func() {
+				defer func() {
+					if x := recover(); x != nil {
+						refs = append(refs, pageRef{err: fmt.Sprintf("page tree: %v", x)})
+					}
+				}()
+				kid := kids.Index(i)
+				if kid.Kind() != pdf.Dict {
+					return
+				}
+				walk(kid, res, path)
+			}()
+		}
+	}
+	walk(top, pdf.Value{}, nil)
+	if len(refs) == 0 {
+		return nil, errors.New("damaged: the page tree has no pages")
+	}
+	return refs, nil
+}
+
+// page reads one page, keeping the text read before any fault.
+func (d *doc) page(num int, ref pageRef) (p Page) {
+	p.Number = num
+	if ref.err != "" {
+		p.Err = ref.err
+		return p
+	}
+	in := newInterp(d)
+	func() {
+		defer func() {
+			if x := recover(); x != nil {
+				in.fail(fmt.Errorf("%v", x))
+			}
+		}()
+		contents := ref.v.Key("Contents")
+		var streams []pdf.Value
+		switch contents.Kind() {
+		case pdf.Stream:
+			streams = append(streams, contents)
+		case pdf.Array:
+			for i := 0; i < contents.Len() && i < 10_000; i++ {
+				streams = append(streams, contents.Index(i))
+			}
+		}
+		// A page's content may be split between streams anywhere between
+		// tokens, so the streams are joined before they are read.
+		var all []byte
+		for _, s := range streams {
+			data, err := d.streamData(s)
+			if err != nil {
+				in.fail(err)
+			}
+			all = append(all, data...)
+			all = append(all, '\n')
+			if len(all) > maxStreamSize {
+				in.fail(errStreamTooBig)
+				break
+			}
+		}
+		in.run(all, ref.res)
+	}()
+	p.Text = cleanText(layout(in.glyphs))
+	var problems []string
+	if in.err != nil {
+		problems = append(problems, in.err.Error())
+	}
+	if len(in.unmapped) > 0 {
+		names := make([]string, 0, len(in.unmapped))
+		total := 0
+		for n, c := range in.unmapped {
+			names = append(names, n)
+			total += c
+		}
+		sort.Strings(names)
+		// A few unmapped glyphs (bullets, rules) are normal; report only when
+		// text is plausibly missing.
+		if total >= 20 || p.Text == "" {
+			problems = append(problems, fmt.Sprintf("%d glyphs without Unicode mapping (font %s)", total, strings.Join(names, ", ")))
+		}
+	}
+	p.Err = strings.Join(problems, "; ")
+	p.NoText = p.Text == "" && p.Err == ""
+	return p
+}

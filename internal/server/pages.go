@@ -1,0 +1,190 @@
+package server
+
+import (
+	"io"
+	"io/fs"
+	"mime"
+	"net"
+	"net/http"
+	"path"
+	"strings"
+	"time"
+
+	"github.com/go-chi/chi/v5"
+
+	"archive/internal/site"
+)
+
+func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	st := s.state.Load()
+	switch {
+	case st == nil:
+		w.WriteHeader(http.StatusServiceUnavailable)
+		io.WriteString(w, "loading content\n")
+	case st.index == nil:
+		w.WriteHeader(http.StatusServiceUnavailable)
+		io.WriteString(w, "building search index\n")
+	default:
+		io.WriteString(w, "ok\n")
+	}
+}
+
+// loaded returns the current state, or a 503 while the content loads.
+func (s *Server) loaded(w http.ResponseWriter) (*state, error) {
+	st := s.state.Load()
+	if st == nil {
+		w.Header().Set("Retry-After", "5")
+		return nil, errorf(http.StatusServiceUnavailable, "The archive is starting. Please try again in a few seconds.")
+	}
+	return st, nil
+}
+
+func (s *Server) serveStatic(w http.ResponseWriter, r *http.Request) error {
+	st, err := s.loaded(w)
+	if err != nil {
+		return err
+	}
+	a, ok := st.site.Assets.ByURL[r.URL.Path]
+	if !ok {
+		return errNotFound
+	}
+	_ = chi.URLParam(r, "hash")
+	w.Header().Set("Cache-Control", "public, max-age=31536000, immutable")
+	w.Header().Set("Content-Type", a.ContentType)
+	w.Write(a.Body)
+	return nil
+}
+
+// servePath serves a rendered page, a redirect, or a content file.
+func (s *Server) servePath(w http.ResponseWriter, r *http.Request) error {
+	st, err := s.loaded(w)
+	if err != nil {
+		return err
+	}
+	p := r.URL.Path
+	if page, ok := st.site.Pages[p]; ok {
+		w.Header().Set("Cache-Control", "public, max-age=300")
+		writePage(w, r, page)
+		return nil
+	}
+	if to, ok := st.site.Content.Redirects[p]; ok {
+		http.Redirect(w, r, to, http.StatusMovedPermanently)
+		return nil
+	}
+	if !strings.HasSuffix(p, "/") {
+		if _, ok := st.site.Pages[p+"/"]; ok {
+			http.Redirect(w, r, p+"/", http.StatusMovedPermanently)
+			return nil
+		}
+		if to, ok := st.site.Content.Redirects[p+"/"]; ok {
+			http.Redirect(w, r, to, http.StatusMovedPermanently)
+			return nil
+		}
+	}
+	return s.serveFile(w, r, st)
+}
+
+// serveFile serves a file of the content folder that the site publishes.
+// Only names the loader listed are served, so Markdown sources, hidden files
+// and paths outside the folder can never be reached.
+func (s *Server) serveFile(w http.ResponseWriter, r *http.Request, st *state) error {
+	name := strings.TrimPrefix(r.URL.Path, "/")
+	if _, ok := st.site.Content.Files[name]; !ok {
+		return errNotFound
+	}
+	f, err := st.site.Content.FS.Open(name)
+	if err != nil {
+		return errNotFound
+	}
+	defer f.Close()
+	info, err := f.Stat()
+	if err != nil {
+		return err
+	}
+	rs, ok := f.(io.ReadSeeker)
+	if !ok {
+		b, err := io.ReadAll(f)
+		if err != nil {
+			return err
+		}
+		rs = strings.NewReader(string(b))
+	}
+	ctype := mime.TypeByExtension(path.Ext(name))
+	if ctype == "" {
+		ctype = "application/octet-stream"
+	}
+	w.Header().Set("Content-Type", ctype)
+	w.Header().Set("Cache-Control", "public, max-age=3600")
+	modTime := info.ModTime()
+	if modTime.IsZero() {
+		modTime = time.Time{}
+	}
+	http.ServeContent(w, r, path.Base(name), modTime, rs)
+	return nil
+}
+
+// writePage writes a rendered page with its ETag, compressed when the client
+// takes gzip.
+func writePage(w http.ResponseWriter, r *http.Request, p *site.Page) {
+	h := w.Header()
+	h.Set("Content-Type", p.ContentType)
+	h.Set("ETag", p.ETag)
+	h.Add("Vary", "Accept-Encoding")
+	if p.Status == http.StatusOK && etagMatch(r.Header.Get("If-None-Match"), p.ETag) {
+		w.WriteHeader(http.StatusNotModified)
+		return
+	}
+	body := p.Body
+	if p.Gzip != nil && acceptsGzip(r) {
+		h.Set("Content-Encoding", "gzip")
+		body = p.Gzip
+	}
+	h.Set("Content-Length", itoa(len(body)))
+	w.WriteHeader(p.Status)
+	if r.Method != http.MethodHead {
+		w.Write(body)
+	}
+}
+
+func etagMatch(header, etag string) bool {
+	for _, t := range strings.Split(header, ",") {
+		t = strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(t), "W/"))
+		if t == etag || t == "*" {
+			return true
+		}
+	}
+	return false
+}
+
+func acceptsGzip(r *http.Request) bool {
+	for _, part := range strings.Split(r.Header.Get("Accept-Encoding"), ",") {
+		name, q, _ := strings.Cut(strings.TrimSpace(part), ";")
+		if strings.TrimSpace(name) == "gzip" && strings.ReplaceAll(q, " ", "") != "q=0" {
+			return true
+		}
+	}
+	return false
+}
+
+func itoa(n int) string {
+	var b [20]byte
+	i := len(b)
+	for {
+		i--
+		b[i] = byte('0' + n%10)
+		n /= 10
+		if n == 0 {
+			return string(b[i:])
+		}
+	}
+}
+
+func methodNotAllowed(w http.ResponseWriter, r *http.Request) error {
+	w.Header().Set("Allow", "GET, HEAD")
+	return errorf(http.StatusMethodNotAllowed, "This site only answers GET and HEAD requests.")
+}
+
+var _ fs.FS = nil
+var _ = net.ParseIP

@@ -1,0 +1,83 @@
+package server
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"archive/internal/content"
+	"archive/internal/pdftext"
+	"archive/internal/site"
+)
+
+// pdfTexts is the text of every PDF attachment and what the pages show of it.
+type pdfTexts struct {
+	docs     map[string]*pdftext.Document // by attachment path
+	infos    map[string]site.PDFInfo
+	problems content.Problems
+}
+
+// extractPDFs reads the text of every PDF attachment of cs, in child
+// processes. A PDF that fails leaves its publication online: the failure is
+// a warning, shown beside the attachment.
+func extractPDFs(ctx context.Context, e *pdftext.Extractor, dir string, cs *content.Site, log *slog.Logger) pdfTexts {
+	out := pdfTexts{docs: map[string]*pdftext.Document{}, infos: map[string]site.PDFInfo{}}
+	if e == nil || dir == "" {
+		return out
+	}
+	byFile := map[string]string{}
+	var paths []string
+	for _, a := range cs.Attachments() {
+		if a.IsPDF() {
+			full := filepath.Join(dir, filepath.FromSlash(a.Path))
+			paths = append(paths, full)
+			byFile[full] = a.Path
+		}
+	}
+	if len(paths) == 0 {
+		return out
+	}
+	last := time.Now()
+	results := e.ExtractFiles(ctx, paths, func(done, total int) {
+		if log != nil && (time.Since(last) > 2*time.Second || done == total) {
+			last = time.Now()
+			log.Info("extracting PDF text", "done", done, "total", total)
+		}
+	})
+	for _, full := range paths {
+		p := byFile[full]
+		r := results[full]
+		info := site.PDFInfo{}
+		if r.Err != nil {
+			info.Err = r.Err.Error()
+			out.problems = append(out.problems, content.Problem{Path: p, Warning: true,
+				Message: "PDF text cannot be read, so it is not searchable: " + strings.TrimPrefix(info.Err, full+": ")})
+		}
+		if r.Doc != nil {
+			out.docs[p] = r.Doc
+			info.Pages = r.Doc.NumPages()
+			info.NoText = r.Doc.Scanned()
+			if info.NoText {
+				out.problems = append(out.problems, content.Problem{Path: p, Warning: true,
+					Message: fmt.Sprintf("PDF has no text layer (a scan?) on any of its %d pages: it cannot be searched; add an OCR text layer", info.Pages)})
+			}
+			for _, pg := range r.Doc.Pages {
+				if pg.Err != "" {
+					out.problems = append(out.problems, content.Problem{Path: p, Warning: true,
+						Message: fmt.Sprintf("page %d: %s", pg.Number, pg.Err)})
+				}
+			}
+		}
+		out.infos[p] = info
+	}
+	return out
+}
+
+// CheckPDFs reports the PDF attachments of cs that cannot be read or have
+// no text layer, for archive check.
+func CheckPDFs(ctx context.Context, e *pdftext.Extractor, dir string, cs *content.Site) content.Problems {
+	return extractPDFs(ctx, e, dir, cs, nil).problems
+}

@@ -1,0 +1,347 @@
+// Package site renders every page of the archive into memory once, from the
+// loaded content, so that the server only has to look pages up and write
+// them. Each page is kept with its gzip body and ETag.
+//
+// It owns the templates' data (Data) and the page list; it does not serve
+// HTTP (package server) or load files (package content).
+package site
+
+import (
+	"bytes"
+	"compress/gzip"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"html/template"
+	"net/http"
+	"runtime"
+	"sort"
+	"strconv"
+	"sync"
+	"time"
+
+	"archive/internal/content"
+	"archive/internal/markdown"
+)
+
+// PerPage is how many publications a list page shows.
+const PerPage = 20
+
+// Page is a rendered response.
+type Page struct {
+	Status      int
+	ContentType string
+	Body        []byte
+	Gzip        []byte // nil when compression does not pay
+	ETag        string
+}
+
+// NewPage wraps a rendered body, compressing it when that pays.
+func NewPage(status int, contentType string, body []byte) *Page {
+	sum := sha256.Sum256(body)
+	p := &Page{Status: status, ContentType: contentType, Body: body, ETag: `"` + hex.EncodeToString(sum[:10]) + `"`}
+	if len(body) > 512 {
+		var buf bytes.Buffer
+		zw, _ := gzip.NewWriterLevel(&buf, gzip.BestCompression)
+		zw.Write(body)
+		zw.Close()
+		if buf.Len() < len(body)*9/10 {
+			p.Gzip = buf.Bytes()
+		}
+	}
+	return p
+}
+
+// PDFInfo is what PDF extraction learnt of an attachment.
+type PDFInfo struct {
+	Pages  int
+	NoText bool   // no text layer: a scan
+	Err    string // why the text could not be read
+}
+
+// Site is the rendered archive.
+type Site struct {
+	Content   *content.Site
+	Templates *Templates
+	Assets    *Assets
+	PDFs      map[string]PDFInfo // by attachment path
+	Pages     map[string]*Page   // by URL path
+	NotFound  *Page
+}
+
+// Data is what every template receives.
+type Data struct {
+	Site        content.Settings
+	Sections    []string
+	CSS, Icon   string
+	Lang        string
+	Title       string
+	Description string
+	Canonical   string
+	Query       string
+
+	Heading string
+	Intro   template.HTML
+	List    []*content.Publication
+	Pager   *Pager
+	Message string
+
+	Pub      *content.Publication
+	Body     template.HTML
+	TOC      []markdown.Heading
+	PDFPages map[string]string
+
+	Years   []YearCount
+	TagList []TagCount
+
+	// Search is the search page's own data (package server fills it).
+	Search any
+}
+
+// Pager links the pages of a long list.
+type Pager struct {
+	Page, Pages      int
+	PrevURL, NextURL string
+}
+
+// YearCount is a line of the year archive.
+type YearCount struct{ Year, Count int }
+
+// TagCount is a line of the tag list.
+type TagCount struct {
+	Name  string
+	Count int
+}
+
+// Build renders every page. It fails only if a template fails, which is a
+// bug of the templates, not of the content.
+func Build(cs *content.Site, t *Templates, a *Assets, pdfs map[string]PDFInfo) (*Site, error) {
+	s := &Site{Content: cs, Templates: t, Assets: a, PDFs: pdfs, Pages: map[string]*Page{}}
+	type job struct {
+		url  string
+		tmpl string
+		data *Data
+	}
+	var jobs []job
+	add := func(url, tmpl string, d *Data) { jobs = append(jobs, job{url, tmpl, d}) }
+
+	s.lists(add, "/", "", cs.Publications, nil)
+	for _, sec := range cs.Sections {
+		var pubs []*content.Publication
+		for _, p := range cs.Publications {
+			if p.Section == sec {
+				pubs = append(pubs, p)
+			}
+		}
+		d := s.Data()
+		d.Heading = SectionTitle(sec)
+		if sp := cs.SectionPages[sec]; sp != nil {
+			d.Heading = sp.Title
+			d.Description = sp.Summary
+			if sp.Doc != nil {
+				d.Intro = template.HTML(sp.Doc.HTML)
+			}
+		}
+		s.lists(add, "/"+sec+"/", d.Heading, pubs, d)
+	}
+	var tags []TagCount
+	for tag, pubs := range cs.Tags {
+		tags = append(tags, TagCount{tag, len(pubs)})
+		d := s.Data()
+		d.Heading = "Tag: " + tag
+		s.lists(add, "/tags/"+tag+"/", d.Heading, pubs, d)
+	}
+	sort.Slice(tags, func(i, j int) bool { return tags[i].Name < tags[j].Name })
+	d := s.Data()
+	d.Title, d.Heading, d.TagList = "Tags", "Tags", tags
+	add("/tags/", "tags", d)
+
+	var years []YearCount
+	for y, pubs := range cs.Years {
+		years = append(years, YearCount{y, len(pubs)})
+		d := s.Data()
+		d.Heading = "Published in " + strconv.Itoa(y)
+		s.lists(add, "/archive/"+strconv.Itoa(y)+"/", d.Heading, pubs, d)
+	}
+	sort.Slice(years, func(i, j int) bool { return years[i].Year > years[j].Year })
+	d = s.Data()
+	d.Title, d.Heading, d.Years = "Archive", "Archive by year", years
+	add("/archive/", "archive", d)
+
+	for _, p := range append(append([]*content.Publication{}, cs.Publications...), cs.Pages...) {
+		add(p.URL, "publication", s.publicationData(p))
+	}
+
+	pages := make([]*Page, len(jobs))
+	errs := make([]error, len(jobs))
+	var wg sync.WaitGroup
+	next := make(chan int)
+	for range runtime.GOMAXPROCS(0) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range next {
+				body, err := t.Render(jobs[i].tmpl, jobs[i].data)
+				if err != nil {
+					errs[i] = fmt.Errorf("%s: %w", jobs[i].url, err)
+					continue
+				}
+				pages[i] = NewPage(http.StatusOK, "text/html; charset=utf-8", body)
+			}
+		}()
+	}
+	for i := range jobs {
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+	for i, j := range jobs {
+		if errs[i] != nil {
+			return nil, errs[i]
+		}
+		s.Pages[j.url] = pages[i]
+	}
+
+	nf, err := s.ErrorPage(http.StatusNotFound, "Page not found", "There is no page at this address. It may have moved, or the link may be mistyped.")
+	if err != nil {
+		return nil, err
+	}
+	s.NotFound = nf
+	if err := s.extras(); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// Data returns the template data every page shares.
+func (s *Site) Data() *Data {
+	return &Data{
+		Site:     s.Content.Settings,
+		Sections: s.Content.Sections,
+		CSS:      s.Assets.URL("style.css"),
+		Icon:     s.Assets.URL("icon.svg"),
+		Lang:     "en",
+	}
+}
+
+// ErrorPage renders the error page for a status.
+func (s *Site) ErrorPage(status int, heading, message string) (*Page, error) {
+	d := s.Data()
+	d.Title, d.Heading, d.Message = heading, heading, message
+	body, err := s.Templates.Render("error", d)
+	if err != nil {
+		return nil, err
+	}
+	return NewPage(status, "text/html; charset=utf-8", body), nil
+}
+
+// lists adds the paginated list pages of pubs under base.
+func (s *Site) lists(add func(string, string, *Data), base, heading string, pubs []*content.Publication, proto *Data) {
+	n := max(1, (len(pubs)+PerPage-1)/PerPage)
+	for i := 1; i <= n; i++ {
+		d := s.Data()
+		if proto != nil {
+			*d = *proto
+		}
+		d.Title = heading
+		if i > 1 {
+			d.Title = fmt.Sprintf("%s (page %d)", heading, i)
+		}
+		if d.Heading == "" {
+			d.Heading = "Latest publications"
+			d.Description = s.Content.Settings.Description
+		}
+		d.List = pubs[(i-1)*PerPage : min(i*PerPage, len(pubs))]
+		d.Pager = &Pager{Page: i, Pages: n}
+		if i > 1 {
+			d.Pager.PrevURL = pageURL(base, i-1)
+		}
+		if i < n {
+			d.Pager.NextURL = pageURL(base, i+1)
+		}
+		add(pageURL(base, i), "list", d)
+	}
+}
+
+func pageURL(base string, i int) string {
+	if i == 1 {
+		return base
+	}
+	return base + "page/" + strconv.Itoa(i) + "/"
+}
+
+// TOCMinHeadings is how many headings a text needs before it gets a table of contents.
+const TOCMinHeadings = 3
+
+func (s *Site) publicationData(p *content.Publication) *Data {
+	d := s.Data()
+	d.Title, d.Description, d.Lang, d.Pub = p.Title, p.Summary, p.Lang, p
+	if p.Doc != nil {
+		d.Body = template.HTML(p.Doc.HTML)
+		var toc []markdown.Heading
+		for _, h := range p.Doc.Headings {
+			if h.Level == 2 || h.Level == 3 {
+				toc = append(toc, h)
+			}
+		}
+		if len(toc) >= TOCMinHeadings {
+			d.TOC = toc
+		}
+	}
+	d.PDFPages = map[string]string{}
+	for _, a := range p.Attachments {
+		info, ok := s.PDFs[a.Path]
+		switch {
+		case !ok:
+		case info.Err != "" && info.Pages == 0:
+			d.PDFPages[a.Path] = "text could not be read"
+		case info.NoText:
+			d.PDFPages[a.Path] = pagesText(info.Pages) + ", scanned (no text layer, not searchable)"
+		default:
+			d.PDFPages[a.Path] = pagesText(info.Pages)
+		}
+	}
+	if base := s.Content.Settings.BaseURL; base != "" {
+		d.Canonical = base + p.URL
+	}
+	return d
+}
+
+func pagesText(n int) string {
+	if n == 1 {
+		return "1 page"
+	}
+	return strconv.Itoa(n) + " pages"
+}
+
+// extras renders sitemap.xml and robots.txt.
+func (s *Site) extras() error {
+	type loc struct{ Loc, LastMod string }
+	base := s.Content.Settings.BaseURL
+	var locs []loc
+	locs = append(locs, loc{Loc: base + "/"})
+	for _, sec := range s.Content.Sections {
+		locs = append(locs, loc{Loc: base + "/" + sec + "/"})
+	}
+	for _, p := range append(append([]*content.Publication{}, s.Content.Publications...), s.Content.Pages...) {
+		lm := p.Date
+		for _, u := range p.Updated {
+			if u.After(lm) {
+				lm = u
+			}
+		}
+		l := loc{Loc: base + p.URL}
+		if !lm.IsZero() {
+			l.LastMod = lm.Format(time.DateOnly)
+		}
+		locs = append(locs, l)
+	}
+	body, err := s.Templates.Render("sitemap.xml", locs)
+	if err != nil {
+		return err
+	}
+	s.Pages["/sitemap.xml"] = NewPage(http.StatusOK, "application/xml; charset=utf-8", body)
+	robots := "User-agent: *\nAllow: /\nDisallow: /api/\nDisallow: /search\n\nSitemap: " + base + "/sitemap.xml\n"
+	s.Pages["/robots.txt"] = NewPage(http.StatusOK, "text/plain; charset=utf-8", []byte(robots))
+	return nil
+}

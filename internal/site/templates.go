@@ -1,0 +1,102 @@
+package site
+
+import (
+	"bytes"
+	"fmt"
+	"html/template"
+	"io/fs"
+	"path"
+	"strings"
+	"time"
+	"unicode"
+	"unicode/utf8"
+)
+
+// Templates are the site's page templates, parsed once at start.
+type Templates struct {
+	pages map[string]*template.Template
+}
+
+// pageTemplates are rendered inside base.html; the rest are standalone.
+var pageTemplates = []string{"list", "publication", "archive", "tags", "error", "search"}
+
+// ParseTemplates parses every template in fsys. A template that fails to
+// parse stops the server from starting, with the file named.
+func ParseTemplates(fsys fs.FS) (*Templates, error) {
+	t := &Templates{pages: map[string]*template.Template{}}
+	base, err := template.New("base.html").Funcs(funcs).ParseFS(fsys, "base.html", "partials.html")
+	if err != nil {
+		return nil, fmt.Errorf("templates: %w", err)
+	}
+	for _, name := range pageTemplates {
+		file := name + ".html"
+		if _, err := fs.Stat(fsys, file); err != nil {
+			continue // optional pages come with their feature
+		}
+		clone := template.Must(base.Clone())
+		if _, err := clone.ParseFS(fsys, file); err != nil {
+			return nil, fmt.Errorf("templates: %w", err)
+		}
+		t.pages[name] = clone
+	}
+	matches, _ := fs.Glob(fsys, "*.xml")
+	for _, file := range matches {
+		x, err := template.New(file).Funcs(funcs).ParseFS(fsys, file)
+		if err != nil {
+			return nil, fmt.Errorf("templates: %w", err)
+		}
+		t.pages[file] = x
+	}
+	for _, required := range []string{"list", "publication", "error"} {
+		if t.pages[required] == nil {
+			return nil, fmt.Errorf("templates: %s.html is missing", required)
+		}
+	}
+	return t, nil
+}
+
+// Render executes the named template into memory, so a failure never sends
+// half a page.
+func (t *Templates) Render(name string, data any) ([]byte, error) {
+	tmpl, ok := t.pages[name]
+	if !ok {
+		return nil, fmt.Errorf("template %q does not exist", name)
+	}
+	var buf bytes.Buffer
+	entry := "base"
+	if path.Ext(name) != "" {
+		entry = name
+	}
+	if err := tmpl.ExecuteTemplate(&buf, entry, data); err != nil {
+		return nil, fmt.Errorf("render %s: %w", name, err)
+	}
+	return buf.Bytes(), nil
+}
+
+var funcs = template.FuncMap{
+	"isoDate":      func(t time.Time) string { return t.Format("2006-01-02") },
+	"longDate":     func(t time.Time) string { return t.Format("2 January 2006") },
+	"sectionTitle": SectionTitle,
+	"join":         strings.Join,
+	"humanSize":    HumanSize,
+}
+
+// SectionTitle turns a folder name such as "open-letters" into "Open letters".
+func SectionTitle(s string) string {
+	s = strings.NewReplacer("-", " ", "_", " ").Replace(s)
+	r, n := utf8.DecodeRuneInString(s)
+	return string(unicode.ToUpper(r)) + s[n:]
+}
+
+// HumanSize writes a byte count as readers expect: 41 KB, 1.3 MB.
+func HumanSize(n int64) string {
+	switch {
+	case n < 1000:
+		return fmt.Sprintf("%d bytes", n)
+	case n < 1000*1000:
+		return fmt.Sprintf("%.0f KB", float64(n)/1000)
+	case n < 1000*1000*1000:
+		return fmt.Sprintf("%.1f MB", float64(n)/1e6)
+	}
+	return fmt.Sprintf("%.1f GB", float64(n)/1e9)
+}
