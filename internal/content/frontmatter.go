@@ -94,7 +94,7 @@ func (fm *frontMatter) decode(delim string, block []byte) error {
 	if delim == "---" {
 		var doc yaml.Node
 		if err := yaml.Unmarshal(block, &doc); err != nil {
-			return yamlError(err, firstLine)
+			return yamlError(err, block, firstLine)
 		}
 		if len(doc.Content) == 0 {
 			return nil
@@ -107,7 +107,7 @@ func (fm *frontMatter) decode(delim string, block []byte) error {
 			k, v := root.Content[i], root.Content[i+1]
 			var val any
 			if err := v.Decode(&val); err != nil {
-				return yamlError(err, firstLine)
+				return yamlError(err, block, firstLine)
 			}
 			fm.fields[k.Value] = val
 			fm.keyLines[k.Value] = k.Line + firstLine - 1
@@ -139,14 +139,17 @@ func (fm *frontMatter) decode(delim string, block []byte) error {
 	return nil
 }
 
-func yamlError(err error, firstLine int) error {
+func yamlError(err error, block []byte, firstLine int) error {
 	msg := strings.TrimPrefix(err.Error(), "yaml: ")
 	if m := yamlLine.FindStringSubmatchIndex(msg); m != nil {
 		n, _ := strconv.Atoi(msg[m[2]:m[3]])
 		msg = strings.TrimSpace(strings.TrimPrefix(msg[m[1]:], ":"))
 		if strings.HasPrefix(msg, "did not find expected") {
-			// The parser names the line before an unclosed [ or {.
-			n++
+			// The parser names a line near an unclosed [ or {; name the
+			// line that opened it.
+			if open := unclosedBracketLine(block); open > 0 {
+				n = open
+			}
 		}
 		return &LineError{Line: n + firstLine - 1, Err: fmt.Errorf("YAML: %s", msg)}
 	}
@@ -254,4 +257,37 @@ func typeName(v any) string {
 		return "a number"
 	}
 	return fmt.Sprintf("%T", v)
+}
+
+// unclosedBracketLine returns the 1-based line of block where a flow list or
+// map opened that is never closed, or 0.
+func unclosedBracketLine(block []byte) int {
+	depth, opened := 0, 0
+	for i, line := range strings.Split(string(block), "\n") {
+		var quote rune
+		for _, c := range line {
+			switch {
+			case quote != 0:
+				if c == quote {
+					quote = 0
+				}
+			case c == '"' || c == '\'':
+				quote = c
+			case c == '#':
+				goto next
+			case c == '[' || c == '{':
+				if depth == 0 {
+					opened = i + 1
+				}
+				depth++
+			case c == ']' || c == '}':
+				depth = max(0, depth-1)
+			}
+		}
+	next:
+	}
+	if depth > 0 {
+		return opened
+	}
+	return 0
 }

@@ -12,7 +12,9 @@ import (
 	"archive/internal/content"
 )
 
-func file(s string) *fstest.MapFile { return &fstest.MapFile{Data: []byte(s), ModTime: time.Unix(1e9, 0)} }
+func file(s string) *fstest.MapFile {
+	return &fstest.MapFile{Data: []byte(s), ModTime: time.Unix(1e9, 0)}
+}
 
 const goodYAML = "---\ntitle: A report\ndate: 2022-01-13\n---\nBody text.\n"
 
