@@ -116,6 +116,10 @@ func serve(args []string) int {
 	contentDir := fl.String("content", "", "content folder (default: ./content, or the content built into the binary)")
 	cacheDir := fl.String("cache", "", "folder that keeps PDF text and the search index between runs (default: none, all in memory)")
 	grace := fl.Duration("grace", 20*time.Second, "how long requests in flight may take to finish on shutdown")
+	proxies := fl.String("trusted-proxies", "", "comma-separated CIDRs of reverse proxies whose X-Forwarded-For is believed")
+	searchRate := fl.Float64("search-rate", server.DefaultSearchRate, "searches per second one client network may make (0: no limit)")
+	searchBurst := fl.Int("search-burst", server.DefaultSearchBurst, "searches one client network may make at once")
+	maxSearches := fl.Int("max-searches", server.DefaultMaxConcurrentSearches(), "searches running at once; more wait briefly, then get 503 (0: no cap)")
 	if err := fl.Parse(args); err != nil {
 		return 2
 	}
@@ -126,6 +130,11 @@ func serve(args []string) int {
 		log.Error("cannot start", "error", err)
 		return 1
 	}
+	trusted, err := server.ParsePrefixes(*proxies)
+	if err != nil {
+		log.Error("cannot start", "error", fmt.Errorf("-trusted-proxies: %w", err))
+		return 2
+	}
 	srv := server.New(server.Config{
 		Content:    dirs.content,
 		Templates:  dirs.templates,
@@ -134,6 +143,11 @@ func serve(args []string) int {
 		CacheDir:   *cacheDir,
 		PDF:        newExtractor(*cacheDir, log),
 		Logger:     log,
+
+		TrustedProxies:        trusted,
+		SearchRate:            offIfZero(*searchRate),
+		SearchBurst:           *searchBurst,
+		MaxConcurrentSearches: int(offIfZero(float64(*maxSearches))),
 	})
 
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
@@ -189,6 +203,14 @@ func serve(args []string) int {
 	}
 	log.Info("stopped")
 	return 0
+}
+
+// offIfZero maps a flag's "0: off" to the config's "negative: off".
+func offIfZero(v float64) float64 {
+	if v == 0 {
+		return -1
+	}
+	return v
 }
 
 func firstLine(err error) string {

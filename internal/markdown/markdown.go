@@ -12,6 +12,10 @@
 // anchors of every other section unchanged, and correcting a typo inside a
 // paragraph changes no anchor at all, which a content hash could not promise.
 //
+// Each anchored block ends with a visible "¶" link to its own anchor
+// (class "anchor"), so that a reader can copy the link to one paragraph
+// without JavaScript. The link is not part of Block.Text.
+//
 // It does not own front matter, files or URLs: see package content.
 package markdown
 
@@ -83,6 +87,7 @@ func New(opts Options) *Renderer {
 	} else {
 		extra = append(extra, util.Prioritized(escapedHTML{}, 100))
 	}
+	extra = append(extra, util.Prioritized(anchorLinkRenderer{}, 100))
 	md := goldmark.New(
 		goldmark.WithExtensions(
 			extension.Table,
@@ -172,6 +177,48 @@ func (anchorer) Transform(doc *ast.Document, reader text.Reader, pc parser.Conte
 		}
 		used[id] = true
 		n.SetAttributeString("id", []byte(id))
+		addAnchorLink(n, id)
+		return ast.WalkContinue, nil
+	})
+}
+
+// anchorLink is the "¶" link at the end of an anchored block.
+type anchorLink struct {
+	ast.BaseInline
+	id string
+}
+
+var kindAnchorLink = ast.NewNodeKind("AnchorLink")
+
+func (n *anchorLink) Kind() ast.NodeKind { return kindAnchorLink }
+
+func (n *anchorLink) Dump(src []byte, level int) {
+	ast.DumpHelper(n, src, level, map[string]string{"id": n.id}, nil)
+}
+
+// addAnchorLink puts the link inside the block's text: in a list item, at the
+// end of its first paragraph, so that it stays beside the words it cites
+// rather than after a nested list.
+func addAnchorLink(n ast.Node, id string) {
+	target := n
+	if n.Kind() == ast.KindListItem {
+		c := n.FirstChild()
+		if c == nil || (c.Kind() != ast.KindParagraph && c.Kind() != ast.KindTextBlock) {
+			return // an item that starts with a code block or a list: no text to put it in
+		}
+		target = c
+	}
+	target.AppendChild(target, &anchorLink{id: id})
+}
+
+type anchorLinkRenderer struct{}
+
+func (anchorLinkRenderer) RegisterFuncs(reg renderer.NodeRendererFuncRegisterer) {
+	reg.Register(kindAnchorLink, func(w util.BufWriter, src []byte, n ast.Node, entering bool) (ast.WalkStatus, error) {
+		if entering {
+			id := html.EscapeString(n.(*anchorLink).id)
+			_, _ = w.WriteString(` <a class="anchor" href="#` + id + `" aria-label="Link to this paragraph">¶</a>`)
+		}
 		return ast.WalkContinue, nil
 	})
 }

@@ -134,3 +134,29 @@ func FuzzRender(f *testing.F) {
 		}
 	})
 }
+
+// TestAnchorLinks checks that every quotable block carries a visible link to
+// its own anchor, and that the link's "¶" stays out of the text search sees.
+func TestAnchorLinks(t *testing.T) {
+	src := "Intro.\n\n- item one\n- item two\n  - nested\n\n1. loose\n\n   second paragraph of the item\n\n> quoted\n"
+	doc, err := markdown.New(markdown.Options{}).Render([]byte(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(doc.Blocks) != 6 {
+		t.Fatalf("got %d blocks, want 6: %+v", len(doc.Blocks), doc.Blocks)
+	}
+	for _, b := range doc.Blocks {
+		link := `<a class="anchor" href="#` + b.ID + `" aria-label="Link to this paragraph">¶</a>`
+		if n := strings.Count(doc.HTML, link); n != 1 {
+			t.Errorf("%s: %d links to it, want 1", b.ID, n)
+		}
+		if strings.Contains(b.Text, "¶") {
+			t.Errorf("%s: text %q holds the link", b.ID, b.Text)
+		}
+	}
+	// The link of an item with a nested list stays beside the item's words.
+	if !strings.Contains(doc.HTML, `item two <a class="anchor" href="#p-3"`) {
+		t.Errorf("nested item's link is not after its text:\n%s", doc.HTML)
+	}
+}

@@ -1,7 +1,6 @@
 package pdftext_test
 
 import (
-	"bytes"
 	"fmt"
 	"os"
 	"os/exec"
@@ -58,11 +57,11 @@ var textFiles = []struct {
 	{name: "GeoTopo-komprimiert.pdf"},
 	{name: "WaldenFull.pdf"},
 	{name: "ctex.pdf"},
-	{name: "TAMReview.pdf"},
+	{name: "TAMReview.pdf", minRecall: 0.44, why: "measured 0.446: the body fonts are Type 1 subsets whose glyphs are named g<N> with no ToUnicode, so no reader knows their characters; pdftotext turns g481 into U+01E1 and so on, and all the words we miss are those strings (ǡ, ǥ, ȋͳͻ...); we leave the glyphs out and the page says so"},
 	{name: "read.go.pdf"},
 	{name: "Pages-tree-refs.pdf"},
-	{name: "issue16538.pdf", minRecall: 0, why: "CJK font without ToUnicode: pdftotext maps CIDs through Adobe-Japan1 tables we do not carry; the page reports its glyphs as unmapped instead of indexing garbage"},
-	{name: "issue7665.pdf", minRecall: 0, why: "AES-256 encryption is not supported by the library"},
+	{name: "issue16538.pdf", minRecall: 0, why: "measured 0.005: CJK font without ToUnicode: pdftotext maps CIDs through Adobe-Japan1 tables we do not carry; the page reports its glyphs as unmapped instead of indexing garbage"},
+	{name: "issue7665.pdf", minRecall: 0, why: "measured 0: AES-256 encryption is not supported by the library"},
 }
 
 var (
@@ -186,4 +185,3 @@ func TestCorpusRecall(t *testing.T) {
 	})
 }
 
-var _ = bytes.Equal

@@ -48,6 +48,21 @@ func Extract(path string) (*Document, error) {
 	return &d, nil
 }
 
+// ExtractBytes is [Extract] for a PDF held in memory; data is not modified.
+func ExtractBytes(data []byte) (*Document, error) {
+	var d Document
+	err := extractBytes(bytes.Clone(data), func(i info) {
+		d.Title, d.Author = i.Title, i.Author
+		d.Pages = make([]Page, 0, i.Pages)
+	}, func(p Page) {
+		d.Pages = append(d.Pages, p)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &d, nil
+}
+
 // extract reads the file at path and reports its info, then each page as it
 // is read, so a caller that streams them keeps what was read before a crash.
 func extract(path string, onInfo func(info), onPage func(Page)) error {

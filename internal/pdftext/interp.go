@@ -150,8 +150,12 @@ func (in *interp) exec(op string, args []operand, res pdf.Value, fonts map[strin
 	case "T*":
 		in.moveLine(0, -g.tl)
 	case "Tj":
-		if a := last(args, 1); len(a) == 1 && a[0].kind == kStr {
+		a := last(args, 1)
+		if len(a) == 1 && a[0].kind == kStr {
 			in.show(a[0].s)
+		} else if len(a) == 1 && a[0].kind == kArray {
+			// "[(text) Tj": the bracket was never closed.
+			in.exec("TJ", a, res, fonts)
 		}
 	case "'":
 		in.moveLine(0, -g.tl)

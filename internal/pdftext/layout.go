@@ -40,6 +40,7 @@ type textLine struct {
 // draw in reading order almost always, column by column, so the stream order
 // of lines is kept and only glyphs within a line are put in x order.
 func layout(gs []glyph) string {
+	gs = dropOverprint(gs)
 	var lines []textLine
 	var cur []glyph
 	flush := func() {
@@ -60,9 +61,6 @@ func layout(gs []glyph) string {
 			cur = append(cur, g)
 			continue
 		}
-		if duplicate(cur, g) {
-			continue
-		}
 		cur = append(cur, g)
 	}
 	flush()
@@ -78,16 +76,36 @@ func layout(gs []glyph) string {
 	return b.String()
 }
 
-// duplicate reports a glyph drawn again on top of a recent one, which is how
-// some producers fake bold type.
-func duplicate(line []glyph, g glyph) bool {
-	for i := len(line) - 1; i >= 0 && i >= len(line)-4; i-- {
-		p := line[i]
-		if p.s == g.s && math.Abs(p.x0-g.x0) < 0.1*g.size && math.Abs(p.y-g.y) < 0.1*g.size {
-			return true
-		}
+// dropOverprint removes glyphs drawn again on top of an earlier copy of
+// themselves, which is how some producers fake bold type (or a shadow).
+func dropOverprint(gs []glyph) []glyph {
+	type key struct {
+		s   string
+		rot int16
+		y   int64
 	}
-	return false
+	seen := make(map[key][]float64, len(gs))
+	out := gs[:0]
+	for _, g := range gs {
+		tol := 0.1 * max(g.size, 0.01)
+		y := int64(math.Floor(g.y / tol))
+		dup := false
+		for dy := int64(-1); dy <= 1 && !dup; dy++ {
+			for _, x := range seen[key{g.s, g.rot, y + dy}] {
+				if math.Abs(x-g.x0) < tol {
+					dup = true
+					break
+				}
+			}
+		}
+		if dup {
+			continue
+		}
+		k := key{g.s, g.rot, y}
+		seen[k] = append(seen[k], g.x0)
+		out = append(out, g)
+	}
+	return out
 }
 
 // mergeLines joins consecutive pieces of one line drawn out of order (a line

@@ -170,9 +170,9 @@ func inflate(in []byte) ([]byte, error) {
 	if n > maxStreamSize {
 		return buf.Bytes()[:maxStreamSize], errStreamTooBig
 	}
-	if err == io.ErrUnexpectedEOF && buf.Len() > 0 {
-		// A truncated stream is common and everything before the cut is good.
-		err = nil
+	if err == io.ErrUnexpectedEOF {
+		// Everything before the cut is good and is kept.
+		err = errors.New("stream truncated")
 	}
 	if errors.Is(err, zlib.ErrChecksum) {
 		err = nil

@@ -1,5 +1,190 @@
-// Package search indexes publications and PDF pages and answers queries.
+// Package search indexes the archive's publications and the pages of their
+// PDF attachments, and answers readers' queries with hits that link to the
+// paragraph or PDF page where the words stand.
+//
+// # Index
+//
+// Build makes one bleve (scorch) document per publication (title, summary,
+// authors and body text) and one per PDF page with text. Text is analysed
+// per language group: English is stemmed, Chinese, Japanese and Korean get
+// bigrams plus single characters, other languages are split into words.
+// Every group folds case and accents. The text itself is not stored in the
+// index: hits are turned into snippets from the content in memory, using the
+// byte offsets bleve records for each match.
+//
+// With Options.CacheDir set, the index is kept on disk in a folder named by
+// a hash of the content, the PDF text and the index layout, and reopened on
+// the next start when nothing changed; otherwise it lives in memory.
+//
+// # Queries
+//
+// Readers' queries are never handed to bleve's query-string syntax. Parse
+// reads them into a Query (words, prefixes, phrases, OR and exclusions) and
+// the index builds bleve queries from it, analysing each term with the
+// analyser of the field it is compared with. See API.md for the language and
+// the JSON the server makes of a Result.
+//
+// It does not serve HTTP (package server) or read PDFs (package pdftext).
 package search
 
-// Index is the search index.
-type Index struct{}
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/blevesearch/bleve/v2"
+	"github.com/blevesearch/bleve/v2/analysis"
+	"github.com/blevesearch/bleve/v2/index/scorch"
+
+	"archive/internal/content"
+	"archive/internal/pdftext"
+)
+
+// Options change how the index is built.
+type Options struct {
+	// CacheDir keeps the index between runs; "" builds it in memory.
+	CacheDir string
+	Logger   *slog.Logger
+}
+
+// Index is a searchable index of a loaded site. It is safe for concurrent use.
+type Index struct {
+	bi        bleve.Index
+	docs      map[string]*entry // by bleve document ID
+	groups    []string          // language groups with documents, in a fixed order
+	analyzers map[string]analysis.Analyzer
+	prefix    analysis.Analyzer
+	stats     Stats
+	closeOnce sync.Once
+}
+
+// Stats describe a built index.
+type Stats struct {
+	Publications int
+	PDFPages     int
+	Cached       bool // reopened from the cache rather than built
+	Took         time.Duration
+	Dir          string // folder on disk, "" in memory
+}
+
+// Stats returns what Build did.
+func (x *Index) Stats() Stats { return x.stats }
+
+// Close releases the index. Searches after Close fail; closing twice is
+// harmless.
+func (x *Index) Close() error {
+	var err error
+	x.closeOnce.Do(func() { err = x.bi.Close() })
+	if err != nil {
+		return fmt.Errorf("close search index: %w", err)
+	}
+	return nil
+}
+
+// entry is what a hit needs to be shown: the publication, the attachment
+// and page for PDF hits, and where each segment of the indexed text starts.
+type entry struct {
+	pub   *content.Publication
+	att   *content.Attachment // nil for a publication page
+	page  int                 // PDF page number
+	group string
+	text  []segment
+	pdf   string // the page's text, for PDF hits
+}
+
+// A segment is a piece of the indexed text: for a publication the title,
+// summary, authors and then each quotable block, joined by segSep; for a
+// PDF page its whole text.
+type segment struct {
+	start int
+	kind  segKind
+	block int // index into Doc.Blocks for segBlock
+}
+
+type segKind uint8
+
+const (
+	segTitle segKind = iota
+	segSummary
+	segAuthors
+	segBlock
+	segPDF
+)
+
+// segSep separates segments. A blank line keeps a word of one paragraph
+// from running into the next when tokenised.
+const segSep = "\n\n"
+
+func (e *entry) segText(s segment) string {
+	switch s.kind {
+	case segTitle:
+		return e.pub.Title
+	case segSummary:
+		return e.pub.Summary
+	case segAuthors:
+		return authorsText(e.pub)
+	case segBlock:
+		return e.pub.Doc.Blocks[s.block].Text
+	}
+	return e.pdf
+}
+
+// Build indexes the publications of cs and the text of their PDF
+// attachments (pdfs, by attachment path; a missing or scanned PDF is
+// skipped). It logs its progress. Cancelling ctx stops it.
+func Build(ctx context.Context, cs *content.Site, pdfs map[string]*pdftext.Document, opts Options) (*Index, error) {
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	start := time.Now()
+	m, err := newMapping()
+	if err != nil {
+		return nil, fmt.Errorf("search mapping: %w", err)
+	}
+	docs := collect(cs, pdfs)
+	x := &Index{docs: map[string]*entry{}, analyzers: map[string]analysis.Analyzer{}}
+	present := map[string]bool{}
+	for _, d := range docs {
+		x.docs[d.id] = d.entry
+		present[d.entry.group] = true
+		if d.entry.att == nil {
+			x.stats.Publications++
+		} else {
+			x.stats.PDFPages++
+		}
+	}
+	for _, g := range groups {
+		x.analyzers[g] = m.AnalyzerNamed(analyzerFor(g))
+		if present[g] {
+			x.groups = append(x.groups, g)
+		}
+	}
+	x.prefix = m.AnalyzerNamed(prefixAnalyzer)
+
+	if opts.CacheDir == "" {
+		x.bi, err = bleve.NewUsing("", m, scorch.Name, scorch.Name, nil)
+		if err != nil {
+			return nil, fmt.Errorf("create search index: %w", err)
+		}
+		if err := addDocs(ctx, x.bi, docs, x.stats, opts.Logger); err != nil {
+			x.bi.Close()
+			return nil, err
+		}
+	} else {
+		key, err := cacheKey(m, cs, pdfs)
+		if err != nil {
+			return nil, err
+		}
+		x.bi, x.stats.Dir, x.stats.Cached, err = openCached(ctx, opts.CacheDir, key, m, docs, x.stats, opts.Logger)
+		if err != nil {
+			return nil, err
+		}
+	}
+	x.stats.Took = time.Since(start)
+	opts.Logger.Info("search index ready",
+		"publications", x.stats.Publications, "pdf_pages", x.stats.PDFPages,
+		"cached", x.stats.Cached, "took", x.stats.Took.Round(time.Millisecond))
+	return x, nil
+}

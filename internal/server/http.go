@@ -1,19 +1,89 @@
 package server
 
 import (
+	"bytes"
+	"log"
+	"log/slog"
 	"net/http"
+	"regexp"
+	"strings"
 	"time"
+)
+
+// Limits of the HTTP server. A slow reader on Tor may take many minutes to
+// download a large PDF, so there is no limit on a response's total time:
+// instead each write must make progress within writeStall, which cuts off
+// clients that stop reading (or read a byte a minute to hold a connection)
+// without cutting off slow ones.
+const (
+	readHeaderTimeout = 5 * time.Second
+	readTimeout       = 10 * time.Second // the site takes no bodies
+	writeStall        = 30 * time.Second
+	idleTimeout       = 120 * time.Second
+	maxHeaderBytes    = 16 << 10
 )
 
 // NewHTTPServer wraps h in an http.Server with the timeouts and limits a
 // public site needs: slow clients cannot hold connections open for ever.
+// net/http's own messages go to the Server's logger when h is one.
 func NewHTTPServer(h http.Handler) *http.Server {
-	return &http.Server{
-		Handler:           h,
-		ReadHeaderTimeout: 5 * time.Second,
-		ReadTimeout:       10 * time.Second,
-		WriteTimeout:      60 * time.Second, // large PDFs on slow links
-		IdleTimeout:       120 * time.Second,
-		MaxHeaderBytes:    16 << 10,
+	logger := slog.Default()
+	if s, ok := h.(*Server); ok {
+		logger = s.log
 	}
+	return &http.Server{
+		Handler:           keepWriting(h),
+		ReadHeaderTimeout: readHeaderTimeout,
+		ReadTimeout:       readTimeout,
+		WriteTimeout:      writeStall, // until the first write; see keepWriting
+		IdleTimeout:       idleTimeout,
+		MaxHeaderBytes:    maxHeaderBytes,
+		// "OPTIONS *" would otherwise be answered 200 by net/http itself;
+		// the site answers GET and HEAD only.
+		DisableGeneralOptionsHandler: true,
+		ErrorLog:                     log.New(scrubbedLog{logger}, "", 0),
+	}
+}
+
+// keepWriting moves the connection's write deadline forward on every write,
+// so that a response may take as long as it needs as long as it moves.
+func keepWriting(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h.ServeHTTP(&progressWriter{ResponseWriter: w, rc: http.NewResponseController(w)}, r)
+	})
+}
+
+type progressWriter struct {
+	http.ResponseWriter
+	rc *http.ResponseController
+}
+
+func (w *progressWriter) Write(b []byte) (int, error) {
+	// An error means the connection cannot take deadlines (a test
+	// recorder); the server's WriteTimeout then holds.
+	_ = w.rc.SetWriteDeadline(time.Now().Add(writeStall))
+	return w.ResponseWriter.Write(b)
+}
+
+func (w *progressWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+// scrubbedLog passes net/http's own messages ("TLS handshake error from
+// 198.51.100.7:51234", "panic serving …") to slog with every address cut
+// to its network, as the access log does.
+type scrubbedLog struct{ log *slog.Logger }
+
+var addrPattern = regexp.MustCompile(`\[[0-9A-Fa-f:.]+\](:\d+)?|\b(?:\d{1,3}\.){3}\d{1,3}(?::\d+)?\b|\b[0-9A-Fa-f]{0,4}(?::[0-9A-Fa-f]{0,4}){2,7}\b`)
+
+func (l scrubbedLog) Write(b []byte) (int, error) {
+	msg := addrPattern.ReplaceAllStringFunc(string(bytes.TrimSpace(b)), func(s string) string {
+		if a, ok := parseAddr(s); ok {
+			return network(a).String()
+		}
+		if a, ok := parseAddr(strings.Trim(s, "[]")); ok {
+			return network(a).String()
+		}
+		return s
+	})
+	l.log.Warn("http server", "message", msg)
+	return len(b), nil
 }

@@ -6,6 +6,7 @@ import (
 	"net"
 	"net/http"
 	"runtime/debug"
+	"strings"
 	"time"
 )
 
@@ -50,8 +51,9 @@ func (w *statusWriter) Write(b []byte) (int, error) {
 
 func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
-// accessLog logs each request. The client address is truncated (IPv4 to /24,
-// IPv6 to /48) so that a log never proves who read what.
+// accessLog logs each request. The client is logged by its network only
+// (IPv4 /24, IPv6 /48; see ClientNetwork) and the query string not at all,
+// so that a log never proves who read or searched for what.
 func (s *Server) accessLog(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
@@ -63,7 +65,7 @@ func (s *Server) accessLog(next http.Handler) http.Handler {
 			"status", sw.status,
 			"bytes", sw.bytes,
 			"took", time.Since(start).Round(time.Microsecond),
-			"client", AnonymizeIP(r.RemoteAddr))
+			"client", ClientNetwork(r, s.cfg.TrustedProxies))
 	})
 }
 
@@ -84,19 +86,42 @@ func AnonymizeIP(remote string) string {
 	return ip.Mask(net.CIDRMask(48, 128)).String() + "/48"
 }
 
+// Security headers every response carries.
+const (
+	// No script at all, nothing from another host, no plugins, no framing,
+	// forms only to this site.
+	contentSecurityPolicy = "default-src 'self'; script-src 'none'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+	// Every powerful feature a page could ask for is off: the site uses none.
+	permissionsPolicy = "accelerometer=(), camera=(), display-capture=(), geolocation=(), gyroscope=(), magnetometer=(), microphone=(), midi=(), payment=(), usb=(), browsing-topics=(), interest-cohort=()"
+)
+
 // securityHeaders sets the headers every response carries: no script, no
-// other host, no framing, no referrer leaving the site.
-func securityHeaders(next http.Handler) http.Handler {
+// other host, no framing, no referrer leaving the site. HSTS only over TLS,
+// seen directly or reported by a trusted proxy: sent over plain HTTP (an
+// onion service, a test on a laptop) it would be ignored or wrong.
+func (s *Server) securityHeaders(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		h := w.Header()
-		h.Set("Content-Security-Policy", "default-src 'self'; script-src 'none'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
+		h.Set("Content-Security-Policy", contentSecurityPolicy)
 		h.Set("X-Content-Type-Options", "nosniff")
 		h.Set("Referrer-Policy", "no-referrer")
 		h.Set("X-Frame-Options", "DENY")
-		h.Set("Permissions-Policy", "camera=(), microphone=(), geolocation=(), interest-cohort=(), browsing-topics=(), payment=(), usb=()")
-		if r.TLS != nil {
+		h.Set("Cross-Origin-Opener-Policy", "same-origin")
+		h.Set("Cross-Origin-Resource-Policy", "same-origin")
+		h.Set("Permissions-Policy", permissionsPolicy)
+		if r.TLS != nil || s.behindTLSProxy(r) {
 			h.Set("Strict-Transport-Security", "max-age=63072000; includeSubDomains")
 		}
 		next.ServeHTTP(w, r)
 	})
+}
+
+// behindTLSProxy reports whether a trusted proxy says the reader connected
+// over TLS.
+func (s *Server) behindTLSProxy(r *http.Request) bool {
+	if len(s.cfg.TrustedProxies) == 0 || !strings.EqualFold(r.Header.Get("X-Forwarded-Proto"), "https") {
+		return false
+	}
+	peer, ok := parseAddr(r.RemoteAddr)
+	return ok && isTrusted(peer, s.cfg.TrustedProxies)
 }

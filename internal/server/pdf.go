@@ -3,7 +3,9 @@ package server
 import (
 	"context"
 	"fmt"
+	"io/fs"
 	"log/slog"
+	"os"
 	"path/filepath"
 	"strings"
 	"time"
@@ -25,8 +27,19 @@ type pdfTexts struct {
 // a warning, shown beside the attachment.
 func extractPDFs(ctx context.Context, e *pdftext.Extractor, dir string, cs *content.Site, log *slog.Logger) pdfTexts {
 	out := pdfTexts{docs: map[string]*pdftext.Document{}, infos: map[string]site.PDFInfo{}}
-	if e == nil || dir == "" {
+	if e == nil {
 		return out
+	}
+	if dir == "" {
+		// Content built into the binary: the children read files, so write
+		// the PDFs out for as long as extraction takes.
+		tmp, err := writePDFs(cs)
+		if err != nil {
+			out.problems = append(out.problems, content.Problem{Path: "content", Warning: true, Message: "PDF text not extracted: " + err.Error()})
+			return out
+		}
+		defer os.RemoveAll(tmp)
+		dir = tmp
 	}
 	byFile := map[string]string{}
 	var paths []string
@@ -80,4 +93,32 @@ func extractPDFs(ctx context.Context, e *pdftext.Extractor, dir string, cs *cont
 // no text layer, for archive check.
 func CheckPDFs(ctx context.Context, e *pdftext.Extractor, dir string, cs *content.Site) content.Problems {
 	return extractPDFs(ctx, e, dir, cs, nil).problems
+}
+
+// writePDFs copies the PDF attachments of cs into a new temporary folder.
+func writePDFs(cs *content.Site) (string, error) {
+	tmp, err := os.MkdirTemp("", "archive-pdf")
+	if err != nil {
+		return "", err
+	}
+	for _, a := range cs.Attachments() {
+		if !a.IsPDF() {
+			continue
+		}
+		b, err := fs.ReadFile(cs.FS, a.Path)
+		if err != nil {
+			os.RemoveAll(tmp)
+			return "", fmt.Errorf("read %s: %w", a.Path, err)
+		}
+		full := filepath.Join(tmp, filepath.FromSlash(a.Path))
+		if err := os.MkdirAll(filepath.Dir(full), 0o700); err != nil {
+			os.RemoveAll(tmp)
+			return "", err
+		}
+		if err := os.WriteFile(full, b, 0o600); err != nil {
+			os.RemoveAll(tmp)
+			return "", err
+		}
+	}
+	return tmp, nil
 }

@@ -10,7 +10,9 @@ import (
 // routes lists every URL the site answers.
 func (s *Server) routes() http.Handler {
 	r := chi.NewRouter()
-	r.Use(s.recoverPanics, s.accessLog, securityHeaders, middleware.GetHead)
+	// Bad requests are refused before routing, once the security headers
+	// are set, so that even a refusal carries them.
+	r.Use(s.recoverPanics, s.accessLog, s.securityHeaders, s.refuseBadRequests, middleware.GetHead)
 	r.NotFound(s.handle(func(http.ResponseWriter, *http.Request) error { return errNotFound }))
 	r.MethodNotAllowed(s.handle(methodNotAllowed))
 
@@ -20,9 +22,9 @@ func (s *Server) routes() http.Handler {
 	// Static assets under a content hash, cached for a year.
 	r.Get("/static/{hash}/*", s.handle(s.serveStatic))
 
-	// Search.
-	r.Get("/search", s.handle(s.serveSearch))
-	r.Get("/api/search", s.handle(s.serveSearchAPI))
+	// Search, behind a per-client rate limit and a cap on searches at once.
+	r.With(s.searchLimit).Get("/search", s.handle(s.serveSearch))
+	r.With(s.searchLimit).Get("/api/search", s.handle(s.serveSearchAPI))
 	r.Get("/opensearch.xml", s.handle(s.serveOpenSearch))
 
 	// Everything else: rendered pages (home, sections, tags, years,

@@ -22,6 +22,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"sync/atomic"
 	"time"
 
@@ -36,8 +37,9 @@ type Config struct {
 	Content   fs.FS // the content folder
 	Templates fs.FS
 	Static    fs.FS
-	// ContentDir is the content folder on disk, "" when Content is embedded.
-	// PDF extraction runs in child processes that need real files.
+	// ContentDir is the content folder on disk, "" when Content is embedded
+	// (PDF extraction runs in child processes that read real files, so
+	// embedded PDFs are written to a temporary folder first).
 	ContentDir string
 	// CacheDir keeps extracted PDF text and the search index between runs;
 	// "" keeps everything in memory.
@@ -46,8 +48,19 @@ type Config struct {
 	AllowHTML bool
 	// PDF extracts text from PDF attachments. nil skips PDF text.
 	PDF *pdftext.Extractor
-	// TrustedProxies may set X-Forwarded-For (CIDRs).
-	Logger *slog.Logger
+	// TrustedProxies are the reverse proxies whose X-Forwarded-For (and
+	// X-Forwarded-Proto, for HSTS) is believed; from anyone else the client
+	// is the connection's peer.
+	TrustedProxies []netip.Prefix
+	// SearchRate is the searches per second one client network may make
+	// (SearchBurst at once); 0 means DefaultSearchRate, negative no limit.
+	SearchRate  float64
+	SearchBurst int
+	// MaxConcurrentSearches caps searches running at once, so that pages
+	// stay fast while search is flooded; 0 means
+	// DefaultMaxConcurrentSearches, negative no cap.
+	MaxConcurrentSearches int
+	Logger                *slog.Logger
 }
 
 // state is one consistent version of the site.
@@ -63,6 +76,7 @@ type Server struct {
 	log     *slog.Logger
 	state   atomic.Pointer[state]
 	handler http.Handler
+	limiter *SearchLimiter
 }
 
 // New returns a server with nothing loaded yet.
@@ -70,7 +84,7 @@ func New(cfg Config) *Server {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
-	s := &Server{cfg: cfg, log: cfg.Logger}
+	s := &Server{cfg: cfg, log: cfg.Logger, limiter: newSearchLimiter(cfg)}
 	s.handler = s.routes()
 	return s
 }

@@ -4,6 +4,23 @@
 //
 // It owns the templates' data (Data) and the page list; it does not serve
 // HTTP (package server) or load files (package content).
+//
+// # Pages beyond HTML
+//
+// Besides the HTML pages, Build renders the feeds (/feed.atom, /feed.json,
+// and the same under each section and tag), each publication's citation files
+// (cite.bib, cite.ris, cite.json beside it), and /checksums.txt, which lists
+// the SHA-256 of every file the site serves in the format sha256sum -c reads.
+//
+// # Absolute URLs
+//
+// Feeds and citation files need absolute URLs, and the site knows its own
+// only when site.toml sets base_url. Without it, HTML pages use paths (a
+// relative canonical link is valid HTML), and the pages that need an origin
+// are rendered with OriginMarker in its place and flagged Page.Origin; the
+// server completes them per request with WithOrigin. So the same binary gives
+// right links on a clearnet domain, an onion address and localhost, while
+// the HTML pages stay rendered once and never vary with the Host header.
 package site
 
 import (
@@ -17,10 +34,12 @@ import (
 	"runtime"
 	"sort"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
 	"archive/internal/content"
+	"archive/internal/feed"
 	"archive/internal/markdown"
 )
 
@@ -34,6 +53,9 @@ type Page struct {
 	Body        []byte
 	Gzip        []byte // nil when compression does not pay
 	ETag        string
+	// Origin is set when Body holds OriginMarker where the site's scheme and
+	// host belong; see WithOrigin.
+	Origin bool
 }
 
 // NewPage wraps a rendered body, compressing it when that pays.
@@ -67,6 +89,9 @@ type Site struct {
 	PDFs      map[string]PDFInfo // by attachment path
 	Pages     map[string]*Page   // by URL path
 	NotFound  *Page
+
+	base         string                   // base_url without its final slash; "" when unknown
+	translations map[string][]Translation // by translation key
 }
 
 // Data is what every template receives.
@@ -96,6 +121,43 @@ type Data struct {
 
 	// Search is the search page's own data (package server fills it).
 	Search any
+
+	// Path is the page's URL path; URL its absolute URL when the base URL is
+	// known ("" otherwise, so that no tag claims a wrong host).
+	Path, URL string
+	// UILang is the language of the site's own words (menus, labels), marked
+	// on them when the page's language differs.
+	UILang string
+	Dir    string // "rtl" for a page in a right-to-left script
+	OGType string // Open Graph type: "article" or "website"
+	Feeds  []FeedLink
+	JSONLD template.JS // schema.org data, already JSON-encoded
+	// Translations of the publication, itself included, when it has any.
+	Translations []Translation
+	Cite         *CiteBlock
+	LastChange   time.Time // latest revision or correction, zero if none
+}
+
+// FeedLink is a feed a page announces with <link rel="alternate">.
+type FeedLink struct {
+	Title, URL, Type string
+}
+
+// Translation is one language version of a publication.
+type Translation struct {
+	Lang, Name, URL, Title string
+	Current                bool
+}
+
+// CiteBlock is what the publication page says about citing it.
+type CiteBlock struct {
+	Text  string // the plain citation
+	Files []CiteFile
+}
+
+// CiteFile is a citation download.
+type CiteFile struct {
+	Label, URL, Type string
 }
 
 // Pager links the pages of a long list.
@@ -117,6 +179,8 @@ type TagCount struct {
 // bug of the templates, not of the content.
 func Build(cs *content.Site, t *Templates, a *Assets, pdfs map[string]PDFInfo) (*Site, error) {
 	s := &Site{Content: cs, Templates: t, Assets: a, PDFs: pdfs, Pages: map[string]*Page{}}
+	s.base = strings.TrimSuffix(cs.Settings.BaseURL, "/")
+	s.translations = translations(cs)
 	type job struct {
 		url  string
 		tmpl string
@@ -125,7 +189,11 @@ func Build(cs *content.Site, t *Templates, a *Assets, pdfs map[string]PDFInfo) (
 	var jobs []job
 	add := func(url, tmpl string, d *Data) { jobs = append(jobs, job{url, tmpl, d}) }
 
-	s.lists(add, "/", "", cs.Publications, nil)
+	home := s.Data()
+	home.OGType = "website"
+	home.Feeds = s.feedLinks("")
+	home.JSONLD = s.websiteJSONLD()
+	s.lists(add, "/", "", cs.Publications, home)
 	for _, sec := range cs.Sections {
 		var pubs []*content.Publication
 		for _, p := range cs.Publications {
@@ -135,6 +203,7 @@ func Build(cs *content.Site, t *Templates, a *Assets, pdfs map[string]PDFInfo) (
 		}
 		d := s.Data()
 		d.Heading = SectionTitle(sec)
+		d.Feeds = s.feedLinks("/" + sec + "/")
 		if sp := cs.SectionPages[sec]; sp != nil {
 			d.Heading = sp.Title
 			d.Description = sp.Summary
@@ -149,11 +218,13 @@ func Build(cs *content.Site, t *Templates, a *Assets, pdfs map[string]PDFInfo) (
 		tags = append(tags, TagCount{tag, len(pubs)})
 		d := s.Data()
 		d.Heading = "Tag: " + tag
+		d.Feeds = s.feedLinks("/tags/" + tag + "/")
 		s.lists(add, "/tags/"+tag+"/", d.Heading, pubs, d)
 	}
 	sort.Slice(tags, func(i, j int) bool { return tags[i].Name < tags[j].Name })
 	d := s.Data()
 	d.Title, d.Heading, d.TagList = "Tags", "Tags", tags
+	d.Path, d.URL, d.Canonical = "/tags/", s.absURL("/tags/"), s.linkURL("/tags/")
 	add("/tags/", "tags", d)
 
 	var years []YearCount
@@ -166,6 +237,8 @@ func Build(cs *content.Site, t *Templates, a *Assets, pdfs map[string]PDFInfo) (
 	sort.Slice(years, func(i, j int) bool { return years[i].Year > years[j].Year })
 	d = s.Data()
 	d.Title, d.Heading, d.Years = "Archive", "Archive by year", years
+	d.Path, d.URL, d.Canonical = "/archive/", s.absURL("/archive/"), s.linkURL("/archive/")
+	d.Feeds = s.feedLinks("")
 	add("/archive/", "archive", d)
 
 	for _, p := range append(append([]*content.Publication{}, cs.Publications...), cs.Pages...) {
@@ -210,6 +283,12 @@ func Build(cs *content.Site, t *Templates, a *Assets, pdfs map[string]PDFInfo) (
 	if err := s.extras(); err != nil {
 		return nil, err
 	}
+	if err := s.feeds(); err != nil {
+		return nil, err
+	}
+	if err := s.checksums(); err != nil {
+		return nil, err
+	}
 	return s, nil
 }
 
@@ -220,9 +299,14 @@ func (s *Site) Data() *Data {
 		Sections: s.Content.Sections,
 		CSS:      s.Assets.URL("style.css"),
 		Icon:     s.Assets.URL("icon.svg"),
-		Lang:     "en",
+		Lang:     UILang,
+		UILang:   UILang,
+		OGType:   "website",
 	}
 }
+
+// UILang is the language of the site's own words.
+const UILang = "en"
 
 // ErrorPage renders the error page for a status.
 func (s *Site) ErrorPage(status int, heading, message string) (*Page, error) {
@@ -252,6 +336,8 @@ func (s *Site) lists(add func(string, string, *Data), base, heading string, pubs
 			d.Description = s.Content.Settings.Description
 		}
 		d.List = pubs[(i-1)*PerPage : min(i*PerPage, len(pubs))]
+		d.Path = pageURL(base, i)
+		d.URL, d.Canonical = s.absURL(d.Path), s.linkURL(d.Path)
 		d.Pager = &Pager{Page: i, Pages: n}
 		if i > 1 {
 			d.Pager.PrevURL = pageURL(base, i-1)
@@ -301,8 +387,22 @@ func (s *Site) publicationData(p *content.Publication) *Data {
 			d.PDFPages[a.Path] = pagesText(info.Pages)
 		}
 	}
-	if base := s.Content.Settings.BaseURL; base != "" {
-		d.Canonical = base + p.URL
+	d.Path, d.URL, d.Canonical = p.URL, s.absURL(p.URL), s.linkURL(p.URL)
+	d.OGType = "article"
+	d.Dir = textDir(p.Lang)
+	if lc := feed.LastChange(p); lc.After(p.Date) {
+		d.LastChange = lc
+	}
+	if !p.Undated {
+		d.Feeds = s.feedLinks("/" + p.Section + "/")
+		d.Cite = s.citation(p)
+		d.JSONLD = s.publicationJSONLD(p)
+	}
+	if ts := s.translations[p.TranslationKey]; p.TranslationKey != "" && len(ts) > 1 {
+		for _, t := range ts {
+			t.Current = t.URL == p.URL
+			d.Translations = append(d.Translations, t)
+		}
 	}
 	return d
 }

@@ -79,7 +79,22 @@ var funcs = template.FuncMap{
 	"sectionTitle": SectionTitle,
 	"join":         strings.Join,
 	"humanSize":    HumanSize,
+	"uiLang":       func() string { return UILang },
+	"textStart":    func() template.HTML { return TextStart },
+	"textEnd":      func() template.HTML { return TextEnd },
+	"upper":        strings.ToUpper,
+	"fileType":     func(name string) string { return strings.ToUpper(strings.TrimPrefix(path.Ext(name), ".")) },
 }
+
+// TextStart and TextEnd enclose the words of a publication page that a
+// search highlight may mark (title, summary, body), so that the server never
+// marks menus, citations or file names. html/template strips comments from
+// templates, so the page gets them through the textStart and textEnd
+// functions.
+const (
+	TextStart = "<!--text-->"
+	TextEnd   = "<!--/text-->"
+)
 
 // SectionTitle turns a folder name such as "open-letters" into "Open letters".
 func SectionTitle(s string) string {

@@ -1,0 +1,374 @@
+package pdftext
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+)
+
+// cacheVersion is part of every cache file name: bump it when extraction
+// changes, so that a restart re-extracts instead of serving old text.
+const cacheVersion = "1"
+
+// maxLine bounds one JSON line from a child; a page's text is far smaller.
+const maxLine = 256 << 20
+
+// Extractor runs extraction in child processes with limits, caching by
+// SHA-256 of the file. Its zero value is ready to use; set fields before the
+// first call and do not change them after.
+type Extractor struct {
+	Command     []string      // argv that runs `archive pdftext` (child flags are added); default: os.Executable() + "pdftext"
+	Timeout     time.Duration // per file (default 60s)
+	MemoryLimit uint64        // bytes of memory per child beyond what the runtime reserves (default 1 GiB)
+	Parallel    int           // concurrent children (default runtime.NumCPU())
+	CacheDir    string        // "" means no cache
+	Logger      *slog.Logger  // may be nil
+
+	once sync.Once
+	sem  chan struct{}
+}
+
+// Result is the outcome of extracting one file.
+type Result struct {
+	Doc *Document
+	Err error
+}
+
+func (e *Extractor) init() {
+	e.once.Do(func() {
+		n := e.Parallel
+		if n <= 0 {
+			n = runtime.NumCPU()
+		}
+		e.sem = make(chan struct{}, n)
+	})
+}
+
+func (e *Extractor) logger() *slog.Logger {
+	if e.Logger != nil {
+		return e.Logger
+	}
+	return slog.New(slog.DiscardHandler)
+}
+
+func (e *Extractor) timeout() time.Duration {
+	if e.Timeout > 0 {
+		return e.Timeout
+	}
+	return defaultTimeout
+}
+
+func (e *Extractor) memoryLimit() uint64 {
+	if e.MemoryLimit > 0 {
+		return e.MemoryLimit
+	}
+	return defaultMemoryLimit
+}
+
+// ExtractFile extracts one file in a child process. Errors read "path:
+// reason". When the child fails after reading some pages (time or memory
+// limit), the Document is returned as well as the error, with the pages
+// read before the fault and the others marked with the reason.
+func (e *Extractor) ExtractFile(ctx context.Context, path string) (*Document, error) {
+	e.init()
+	sum, err := fileSHA256(path)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, unwrapPath(err))
+	}
+	if doc, reason, ok := e.cached(sum); ok {
+		if reason != "" {
+			return doc, fmt.Errorf("%s: %s", path, reason)
+		}
+		return doc, nil
+	}
+
+	select {
+	case e.sem <- struct{}{}:
+	case <-ctx.Done():
+		return nil, fmt.Errorf("%s: %w", path, ctx.Err())
+	}
+	start := time.Now()
+	doc, reason := e.run(ctx, path)
+	<-e.sem
+
+	log := e.logger()
+	if ctx.Err() != nil {
+		// The caller gave up; the file may be fine, so nothing is cached.
+		return doc, fmt.Errorf("%s: %w", path, ctx.Err())
+	}
+	e.store(sum, doc, reason)
+	if reason != "" {
+		log.Warn("pdf text extraction failed", "path", path, "reason", reason, "elapsed", time.Since(start))
+		return doc, fmt.Errorf("%s: %s", path, reason)
+	}
+	log.Info("pdf text extracted", "path", path, "pages", doc.NumPages(), "elapsed", time.Since(start))
+	return doc, nil
+}
+
+// ExtractFiles extracts many files concurrently (bounded by Parallel),
+// calling progress (if not nil) after each.
+func (e *Extractor) ExtractFiles(ctx context.Context, paths []string, progress func(done, total int)) map[string]Result {
+	var (
+		mu   sync.Mutex
+		wg   sync.WaitGroup
+		out  = make(map[string]Result, len(paths))
+		done int
+	)
+	for _, p := range paths {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			doc, err := e.ExtractFile(ctx, p)
+			mu.Lock()
+			defer mu.Unlock()
+			out[p] = Result{Doc: doc, Err: err}
+			done++
+			if progress != nil {
+				progress(done, len(paths))
+			}
+		}()
+	}
+	wg.Wait()
+	return out
+}
+
+func (e *Extractor) command(path string) (*exec.Cmd, error) {
+	argv := e.Command
+	if len(argv) == 0 {
+		exe, err := os.Executable()
+		if err != nil {
+			return nil, err
+		}
+		argv = []string{exe, "pdftext"}
+	}
+	args := append(argv[1:len(argv):len(argv)], childFlag, "-mem", strconv.FormatUint(e.memoryLimit(), 10), "--", path)
+	return exec.Command(argv[0], args...), nil
+}
+
+// run starts the child and reads its stream. reason is "" on success.
+func (e *Extractor) run(ctx context.Context, path string) (*Document, string) {
+	cmd, err := e.command(path)
+	if err != nil {
+		return nil, fmt.Sprintf("starting extraction: %v", err)
+	}
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		return nil, fmt.Sprintf("starting extraction: %v", err)
+	}
+	var stderr tailBuffer
+	cmd.Stderr = &stderr
+	ownGroup(cmd)
+	if err := cmd.Start(); err != nil {
+		return nil, fmt.Sprintf("starting extraction: %v", err)
+	}
+
+	// The child is killed at the time limit or when the caller gives up;
+	// closing its stdout then ends the read loop below.
+	timedOut := make(chan struct{})
+	kill := func() {
+		killGroup(cmd)
+		stdout.Close()
+	}
+	timer := time.AfterFunc(e.timeout(), func() {
+		close(timedOut)
+		kill()
+	})
+	stop := context.AfterFunc(ctx, kill)
+
+	var (
+		doc      *Document
+		childErr string
+		done     bool
+		want     int
+	)
+	r := bufio.NewReaderSize(io.LimitReader(stdout, maxLine*4), 64<<10)
+	for {
+		line, err := r.ReadBytes('\n')
+		if len(line) > 0 {
+			var m message
+			if json.Unmarshal(line, &m) != nil {
+				childErr = "extraction sent unreadable output"
+				break
+			}
+			switch {
+			case m.Info != nil:
+				doc = &Document{Title: m.Info.Title, Author: m.Info.Author}
+				want = m.Info.Pages
+			case m.Page != nil && doc != nil:
+				doc.Pages = append(doc.Pages, *m.Page)
+			case m.Error != "":
+				childErr = m.Error
+			case m.Done:
+				done = true
+			}
+		}
+		if err != nil {
+			break
+		}
+	}
+	io.Copy(io.Discard, stdout)
+	waitErr := cmd.Wait()
+	timer.Stop()
+	stop()
+
+	var reason string
+	select {
+	case <-timedOut:
+		reason = fmt.Sprintf("timed out after %v", e.timeout())
+	default:
+		switch {
+		case done && waitErr == nil:
+			return doc, ""
+		case childErr != "":
+			reason = childErr
+		case ctx.Err() != nil:
+			reason = ctx.Err().Error()
+		default:
+			reason = crashReason(waitErr, stderr.String(), e.memoryLimit())
+		}
+	}
+	if doc != nil {
+		// Keep what was read; mark what was not.
+		for n := len(doc.Pages) + 1; n <= want; n++ {
+			doc.Pages = append(doc.Pages, Page{Number: n, Err: "not read: " + reason})
+		}
+	}
+	return doc, reason
+}
+
+// crashReason explains a child that ended without saying why.
+func crashReason(waitErr error, stderr string, limit uint64) string {
+	if strings.Contains(stderr, "out of memory") || strings.Contains(stderr, "cannot allocate memory") {
+		return fmt.Sprintf("out of memory (limit %d MiB)", limit>>20)
+	}
+	var ee *exec.ExitError
+	if errors.As(waitErr, &ee) {
+		if ws, ok := ee.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
+			return fmt.Sprintf("extraction killed by %v", ws.Signal())
+		}
+	}
+	first, _, _ := strings.Cut(strings.TrimSpace(stderr), "\n")
+	if first != "" {
+		return "extraction crashed: " + first
+	}
+	if waitErr != nil {
+		return "extraction failed: " + waitErr.Error()
+	}
+	return "extraction ended early"
+}
+
+// tailBuffer keeps the first kilobytes a child writes to stderr: a Go crash
+// puts its reason on the first line.
+type tailBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (t *tailBuffer) Write(p []byte) (int, error) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if room := 8<<10 - t.b.Len(); room > 0 {
+		t.b.Write(p[:min(len(p), room)])
+	}
+	return len(p), nil
+}
+
+func (t *tailBuffer) String() string {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.b.String()
+}
+
+func fileSHA256(path string) (string, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return "", err
+	}
+	defer f.Close()
+	h := sha256.New()
+	if _, err := io.Copy(h, f); err != nil {
+		return "", err
+	}
+	return hex.EncodeToString(h.Sum(nil)), nil
+}
+
+func unwrapPath(err error) error {
+	var pe *os.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	return err
+}
+
+// cacheEntry is what is stored per file: the text, or why there is none.
+type cacheEntry struct {
+	Doc *Document `json:"doc,omitempty"`
+	Err string    `json:"err,omitempty"`
+}
+
+func (e *Extractor) cachePath(sum string) string {
+	return filepath.Join(e.CacheDir, sum[:2], sum+".v"+cacheVersion+".json")
+}
+
+func (e *Extractor) cached(sum string) (*Document, string, bool) {
+	if e.CacheDir == "" {
+		return nil, "", false
+	}
+	data, err := os.ReadFile(e.cachePath(sum))
+	if err != nil {
+		return nil, "", false
+	}
+	var c cacheEntry
+	if err := json.Unmarshal(data, &c); err != nil || (c.Doc == nil && c.Err == "") {
+		return nil, "", false
+	}
+	return c.Doc, c.Err, true
+}
+
+// store writes the cache entry atomically, so a crash mid-write leaves no
+// half file to be trusted on the next start.
+func (e *Extractor) store(sum string, doc *Document, reason string) {
+	if e.CacheDir == "" {
+		return
+	}
+	path := e.cachePath(sum)
+	data, err := json.Marshal(cacheEntry{Doc: doc, Err: reason})
+	if err == nil {
+		err = os.MkdirAll(filepath.Dir(path), 0o755)
+	}
+	if err == nil {
+		var f *os.File
+		f, err = os.CreateTemp(filepath.Dir(path), ".tmp-*")
+		if err == nil {
+			_, err = f.Write(data)
+			if cerr := f.Close(); err == nil {
+				err = cerr
+			}
+			if err == nil {
+				err = os.Rename(f.Name(), path)
+			}
+			if err != nil {
+				os.Remove(f.Name())
+			}
+		}
+	}
+	if err != nil {
+		e.logger().Warn("pdf text cache not written", "path", path, "err", err)
+	}
+}

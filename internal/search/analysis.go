@@ -1,0 +1,180 @@
+package search
+
+import (
+	"strings"
+	"unicode/utf8"
+
+	"github.com/blevesearch/bleve/v2/analysis"
+	"github.com/blevesearch/bleve/v2/analysis/analyzer/custom"
+	"github.com/blevesearch/bleve/v2/analysis/analyzer/keyword"
+	"github.com/blevesearch/bleve/v2/analysis/char/asciifolding"
+	"github.com/blevesearch/bleve/v2/analysis/lang/cjk"
+	"github.com/blevesearch/bleve/v2/analysis/lang/en"
+	"github.com/blevesearch/bleve/v2/analysis/token/lowercase"
+	"github.com/blevesearch/bleve/v2/analysis/tokenizer/unicode"
+	"github.com/blevesearch/bleve/v2/mapping"
+	"github.com/blevesearch/bleve/v2/registry"
+	"github.com/blevesearch/bleve/v2/search/searcher"
+)
+
+// Language groups. Each has its own analyser and its own text fields, so a
+// query is analysed exactly as the text it is compared with.
+const (
+	groupEN  = "en"  // English: stemmed, so "notices" finds "notice"
+	groupCJK = "cjk" // Chinese, Japanese, Korean: bigrams plus single characters
+	groupStd = "std" // every other language: words, no stemming
+)
+
+var groups = []string{groupEN, groupCJK, groupStd}
+
+// groupOf maps a publication's language (a BCP 47 tag) to its group.
+func groupOf(lang string) string {
+	base, _, _ := strings.Cut(strings.ToLower(lang), "-")
+	base, _, _ = strings.Cut(base, "_")
+	switch base {
+	case "en", "":
+		return groupEN
+	case "zh", "ja", "ko":
+		return groupCJK
+	}
+	return groupStd
+}
+
+// Analyser and field names. They are stored in the index's mapping, so
+// renaming one invalidates cached indexes (see indexVersion).
+const (
+	foldFilterName   = "archive_fold"
+	unigramFilter    = "archive_cjk_bigram_unigram"
+	analyzerPrefix   = "archive_"
+	prefixAnalyzer   = "archive_prefix" // for prefix queries: folded, never stemmed
+	fieldTitlePrefix = "title_"
+	fieldTextPrefix  = "text_"
+)
+
+func analyzerFor(group string) string { return analyzerPrefix + group }
+func titleField(group string) string  { return fieldTitlePrefix + group }
+func textField(group string) string   { return fieldTextPrefix + group }
+
+func init() {
+	// Folding is a token filter rather than bleve's asciifolding character
+	// filter: a character filter changes the text before tokenising, so the
+	// byte offsets of matches would no longer point into the text we cut
+	// snippets from.
+	if err := registry.RegisterTokenFilter(foldFilterName, func(map[string]any, *registry.Cache) (analysis.TokenFilter, error) {
+		return foldFilter{}, nil
+	}); err != nil {
+		panic(err)
+	}
+	// A prefix such as "a*" would expand to thousands of terms. Bleve offers
+	// this limit for exactly that; a search that hits it gets a message.
+	searcher.DisjunctionMaxClauseCount = maxPrefixTerms
+}
+
+const maxPrefixTerms = 2048
+
+// foldFilter removes accents and unifies apostrophes and quotation marks,
+// so that "Jurgen" finds "Jürgen" and "Interpol's" finds "Interpol’s".
+type foldFilter struct{}
+
+var folder = asciifolding.New()
+
+func (foldFilter) Filter(input analysis.TokenStream) analysis.TokenStream {
+	for _, tok := range input {
+		if needsFolding(tok.Term) {
+			tok.Term = folder.Filter(tok.Term)
+		}
+	}
+	return input
+}
+
+// needsFolding reports whether a term holds characters that fold: Latin
+// letters with marks, typographic punctuation, full-width forms. CJK text
+// is left alone, which saves a copy of every ideograph.
+func needsFolding(b []byte) bool {
+	for i := 0; i < len(b); {
+		if b[i] < utf8.RuneSelf {
+			i++
+			continue
+		}
+		r, size := utf8.DecodeRune(b[i:])
+		i += size
+		if r < 0x2E80 || (r >= 0xFB00 && r < 0xFB50) || (r >= 0xFF00 && r < 0xFFF0) {
+			return true
+		}
+	}
+	return false
+}
+
+// newMapping returns the index mapping. Text fields are indexed with term
+// vectors (phrases and snippets need positions and offsets) but neither
+// stored nor given doc values: the text to show is kept in memory, and
+// only the filter fields are faceted or sorted.
+func newMapping() (*mapping.IndexMappingImpl, error) {
+	im := mapping.NewIndexMapping()
+	im.IndexDynamic = false
+	im.StoreDynamic = false
+	im.DocValuesDynamic = false
+	if err := im.AddCustomTokenFilter(unigramFilter, map[string]any{
+		"type":           cjk.BigramName,
+		"output_unigram": true,
+	}); err != nil {
+		return nil, err
+	}
+	analyzers := map[string][]string{
+		// Stop words are kept: a journalist's quote is made of them, and
+		// "to be or not to be" must be findable.
+		groupEN:        {lowercase.Name, foldFilterName, en.PossessiveName, en.SnowballStemmerName},
+		groupCJK:       {cjk.WidthName, lowercase.Name, foldFilterName, unigramFilter},
+		groupStd:       {lowercase.Name, foldFilterName},
+		prefixAnalyzer: {lowercase.Name, foldFilterName},
+	}
+	for name, filters := range analyzers {
+		if name != prefixAnalyzer {
+			name = analyzerFor(name)
+		}
+		if err := im.AddCustomAnalyzer(name, map[string]any{
+			"type":          custom.Name,
+			"tokenizer":     unicode.Name,
+			"token_filters": filters,
+		}); err != nil {
+			return nil, err
+		}
+	}
+
+	doc := mapping.NewDocumentStaticMapping()
+	doc.AddSubDocumentMapping("_all", mapping.NewDocumentDisabledMapping())
+	for _, g := range groups {
+		for _, name := range []string{titleField(g), textField(g)} {
+			f := mapping.NewTextFieldMapping()
+			f.Analyzer = analyzerFor(g)
+			f.Store = false
+			f.DocValues = false
+			f.IncludeInAll = false
+			f.IncludeTermVectors = true
+			doc.AddFieldMappingsAt(name, f)
+		}
+	}
+	keywordField := func(name string, docValues bool) {
+		f := mapping.NewKeywordFieldMapping()
+		f.Analyzer = keyword.Name
+		f.Store = false
+		f.IncludeInAll = false
+		f.IncludeTermVectors = false
+		f.DocValues = docValues
+		doc.AddFieldMappingsAt(name, f)
+	}
+	keywordField("section", true)
+	keywordField("tag", true)
+	keywordField("year", true)
+	keywordField("source", true)
+	keywordField("lang", false)
+	date := mapping.NewDateTimeFieldMapping()
+	date.Store = false
+	date.IncludeInAll = false
+	date.DocValues = true
+	doc.AddFieldMappingsAt("date", date)
+
+	im.DefaultMapping = doc
+	im.DefaultAnalyzer = analyzerFor(groupStd)
+	return im, nil
+}

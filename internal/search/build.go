@@ -1,0 +1,325 @@
+package search
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"runtime"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/blevesearch/bleve/v2"
+	"github.com/blevesearch/bleve/v2/index/scorch"
+	"github.com/blevesearch/bleve/v2/mapping"
+
+	"archive/internal/content"
+	"archive/internal/pdftext"
+)
+
+// indexVersion changes whenever what Build puts in the index changes in a
+// way the mapping does not show (the fields' text, the document IDs), so
+// that an index cached by an older program is rebuilt.
+const indexVersion = 1
+
+// batchSize is how many documents go into one bleve batch. Each batch
+// becomes a segment: larger batches mean fewer segments to search but more
+// memory while building.
+const batchSize = 500
+
+// doc is a document to index.
+type doc struct {
+	id    string
+	entry *entry
+}
+
+// collect lists the documents of cs and computes where each segment of
+// their text starts.
+func collect(cs *content.Site, pdfs map[string]*pdftext.Document) []doc {
+	var docs []doc
+	for _, p := range cs.Publications {
+		e := &entry{pub: p, group: groupOf(p.Lang)}
+		off := 0
+		add := func(kind segKind, block int, text string) {
+			if text == "" {
+				return
+			}
+			e.text = append(e.text, segment{start: off, kind: kind, block: block})
+			off += len(text) + len(segSep)
+		}
+		add(segTitle, 0, p.Title)
+		add(segSummary, 0, p.Summary)
+		add(segAuthors, 0, authorsText(p))
+		if p.Doc != nil {
+			for i, b := range p.Doc.Blocks {
+				add(segBlock, i, b.Text)
+			}
+		}
+		docs = append(docs, doc{id: "page:" + p.URL, entry: e})
+		for _, a := range p.Attachments {
+			d := pdfs[a.Path]
+			if !a.IsPDF() || d == nil {
+				continue
+			}
+			for _, pg := range d.Pages {
+				if pg.NoText || strings.TrimSpace(pg.Text) == "" {
+					continue
+				}
+				docs = append(docs, doc{
+					id:    "pdf:" + a.Path + "#" + strconv.Itoa(pg.Number),
+					entry: &entry{pub: p, att: a, page: pg.Number, group: e.group, text: []segment{{kind: segPDF}}, pdf: pg.Text},
+				})
+			}
+		}
+	}
+	return docs
+}
+
+func authorsText(p *content.Publication) string { return strings.Join(p.Authors, ", ") }
+
+// fields returns the document bleve indexes for e.
+func (e *entry) fields() map[string]any {
+	p := e.pub
+	f := map[string]any{
+		"section": p.Section,
+		"lang":    strings.ToLower(p.Lang),
+		"source":  SourcePage,
+	}
+	if len(p.Tags) > 0 {
+		f["tag"] = p.Tags
+	}
+	if !p.Date.IsZero() {
+		f["date"] = p.Date
+		f["year"] = strconv.Itoa(p.Date.Year())
+	}
+	if e.att != nil {
+		f["source"] = SourcePDF
+		f[textField(e.group)] = e.pdf
+		return f
+	}
+	var b strings.Builder
+	for i, s := range e.text {
+		if i > 0 {
+			b.WriteString(segSep)
+		}
+		b.WriteString(e.segText(s))
+	}
+	f[titleField(e.group)] = p.Title
+	f[textField(e.group)] = b.String()
+	return f
+}
+
+// index adds docs to bi in batches from one goroutine per core: bleve
+// analyses and builds each batch's segment in the calling goroutine.
+func addDocs(ctx context.Context, bi bleve.Index, docs []doc, totals Stats, log *slog.Logger) error {
+	var pubsDone, pagesDone atomic.Int64
+	start := time.Now()
+	stop := make(chan struct{})
+	defer close(stop)
+	go func() {
+		t := time.NewTicker(2 * time.Second)
+		defer t.Stop()
+		for {
+			select {
+			case <-stop:
+				return
+			case <-t.C:
+				log.Info("indexing",
+					"publications", fmt.Sprintf("%d/%d", pubsDone.Load(), totals.Publications),
+					"pdf_pages", fmt.Sprintf("%d/%d", pagesDone.Load(), totals.PDFPages),
+					"elapsed", time.Since(start).Round(time.Second))
+			}
+		}
+	}()
+
+	batches := make(chan []doc)
+	errs := make(chan error, runtime.GOMAXPROCS(0))
+	var wg sync.WaitGroup
+	for range runtime.GOMAXPROCS(0) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for docs := range batches {
+				b := bi.NewBatch()
+				var pubs, pages int64
+				for _, d := range docs {
+					if err := b.Index(d.id, d.entry.fields()); err != nil {
+						errs <- fmt.Errorf("index %s: %w", d.id, err)
+						return
+					}
+					if d.entry.att == nil {
+						pubs++
+					} else {
+						pages++
+					}
+				}
+				if err := bi.Batch(b); err != nil {
+					errs <- fmt.Errorf("index batch: %w", err)
+					return
+				}
+				pubsDone.Add(pubs)
+				pagesDone.Add(pages)
+			}
+		}()
+	}
+	var err error
+feed:
+	for i := 0; i < len(docs); i += batchSize {
+		select {
+		case batches <- docs[i:min(i+batchSize, len(docs))]:
+		case err = <-errs:
+			break feed
+		case <-ctx.Done():
+			err = fmt.Errorf("search index: %w", ctx.Err())
+			break feed
+		}
+	}
+	close(batches)
+	wg.Wait()
+	if err == nil {
+		select {
+		case err = <-errs:
+		default:
+		}
+	}
+	return err
+}
+
+// cacheKey identifies an index by everything it is built from.
+func cacheKey(m *mapping.IndexMappingImpl, cs *content.Site, pdfs map[string]*pdftext.Document) (string, error) {
+	h := sha256.New()
+	fmt.Fprintf(h, "index %d\ncontent %s\n", indexVersion, cs.Hash)
+	mj, err := json.Marshal(m)
+	if err != nil {
+		return "", fmt.Errorf("search mapping: %w", err)
+	}
+	h.Write(mj)
+	paths := make([]string, 0, len(pdfs))
+	for p := range pdfs {
+		paths = append(paths, p)
+	}
+	sort.Strings(paths)
+	for _, p := range paths {
+		fmt.Fprintf(h, "\npdf %q %d\n", p, len(pdfs[p].Pages))
+		for _, pg := range pdfs[p].Pages {
+			fmt.Fprintf(h, "page %d %t %d\n", pg.Number, pg.NoText, len(pg.Text))
+			io.WriteString(h, pg.Text)
+		}
+	}
+	return hex.EncodeToString(h.Sum(nil))[:24], nil
+}
+
+// completeMarker is written into an index folder once it is fully built.
+const completeMarker = "complete"
+
+// openCached reopens the index cached under dir for key, or builds it into
+// a temporary folder and renames it into place, so that a crash mid-build
+// never leaves a folder that looks complete. Indexes of older content are
+// removed once the new one is in place.
+func openCached(ctx context.Context, dir, key string, m mapping.IndexMapping, docs []doc, totals Stats, log *slog.Logger) (bi bleve.Index, path string, cached bool, err error) {
+	root := filepath.Join(dir, "search")
+	if err := os.MkdirAll(root, 0o755); err != nil {
+		return nil, "", false, fmt.Errorf("search cache: %w", err)
+	}
+	final := filepath.Join(root, "index-"+key)
+	if bi, err := openComplete(final); err == nil {
+		removeStale(root, final, log)
+		return bi, final, true, nil
+	} else if !errors.Is(err, fs.ErrNotExist) {
+		log.Warn("search cache unusable, rebuilding", "dir", final, "error", err)
+		if err := os.RemoveAll(final); err != nil {
+			return nil, "", false, fmt.Errorf("search cache: %w", err)
+		}
+	}
+
+	tmp, err := os.MkdirTemp(root, "tmp-"+key+"-")
+	if err != nil {
+		return nil, "", false, fmt.Errorf("search cache: %w", err)
+	}
+	defer func() {
+		if err != nil {
+			os.RemoveAll(tmp)
+		}
+	}()
+	bi, err = bleve.NewUsing(filepath.Join(tmp, "index"), m, scorch.Name, scorch.Name, nil)
+	if err != nil {
+		return nil, "", false, fmt.Errorf("create search index in %s: %w", tmp, err)
+	}
+	if err := addDocs(ctx, bi, docs, totals, log); err != nil {
+		bi.Close()
+		return nil, "", false, err
+	}
+	if err := bi.Close(); err != nil {
+		return nil, "", false, fmt.Errorf("write search index: %w", err)
+	}
+	if err := os.WriteFile(filepath.Join(tmp, completeMarker), []byte(time.Now().UTC().Format(time.RFC3339)+"\n"), 0o644); err != nil {
+		return nil, "", false, fmt.Errorf("search cache: %w", err)
+	}
+	if err := os.Rename(tmp, final); err != nil {
+		// Another process may have finished the same index first.
+		if bi, err2 := openComplete(final); err2 == nil {
+			os.RemoveAll(tmp)
+			return bi, final, true, nil
+		}
+		return nil, "", false, fmt.Errorf("search cache: %w", err)
+	}
+	bi, err = openComplete(final)
+	if err != nil {
+		return nil, "", false, err
+	}
+	removeStale(root, final, log)
+	return bi, final, false, nil
+}
+
+// openComplete opens a finished index folder for reading. The error wraps
+// fs.ErrNotExist when there is no finished index there.
+func openComplete(dir string) (bleve.Index, error) {
+	if _, err := os.Stat(filepath.Join(dir, completeMarker)); err != nil {
+		return nil, fmt.Errorf("search cache %s: %w", dir, err)
+	}
+	bi, err := bleve.OpenUsing(filepath.Join(dir, "index"), map[string]any{"read_only": true})
+	if err != nil {
+		return nil, fmt.Errorf("open search index %s: %w", dir, err)
+	}
+	return bi, nil
+}
+
+// removeStale deletes the indexes of other content, and temporary folders
+// that a crashed build left behind (old enough that no build still owns them).
+func removeStale(root, keep string, log *slog.Logger) {
+	entries, err := os.ReadDir(root)
+	if err != nil {
+		return
+	}
+	for _, e := range entries {
+		p := filepath.Join(root, e.Name())
+		if p == keep || !e.IsDir() {
+			continue
+		}
+		stale := strings.HasPrefix(e.Name(), "index-")
+		if strings.HasPrefix(e.Name(), "tmp-") {
+			if info, err := e.Info(); err == nil && time.Since(info.ModTime()) > time.Hour {
+				stale = true
+			}
+		}
+		if !stale {
+			continue
+		}
+		if err := os.RemoveAll(p); err != nil {
+			log.Warn("cannot remove old search index", "dir", p, "error", err)
+		} else {
+			log.Info("removed old search index", "dir", p)
+		}
+	}
+}

@@ -1,0 +1,317 @@
+package search
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"html/template"
+	"net/url"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/blevesearch/bleve/v2"
+)
+
+// Sort orders.
+const (
+	SortRelevance = "relevance"
+	SortNewest    = "newest"
+	SortOldest    = "oldest"
+)
+
+// Sources a hit comes from.
+const (
+	SourcePage = "page"
+	SourcePDF  = "pdf"
+)
+
+// Paging limits. Deep pages cost memory in the collector and nobody reads
+// them: a reader refines the query instead.
+const (
+	DefaultPerPage = 10
+	MaxPerPage     = 50
+	MaxPage        = 100
+)
+
+// pdfWeight scales the score of PDF page hits. A publication page ranks
+// above the page of its own PDF holding the same words: it links to the
+// exact paragraph, and carries the date, title and summary. Bleve cannot
+// weigh documents by a field's value, and giving PDF text a field of its
+// own would give it statistics of its own (in a field of few documents,
+// every word looks rare), so hits are rescored after the search.
+const pdfWeight = 0.7
+
+// rerankSlack is how many hits beyond the requested page are fetched for
+// rescoring, so that a page hit just below the page can move up into it.
+const rerankSlack = 10
+
+// Timeout bounds every search, so that no query can hold a core for long.
+const Timeout = 2 * time.Second
+
+// Request is a search as a reader asks for it.
+type Request struct {
+	Query   string
+	Section string
+	Tag     string
+	Lang    string
+	Source  string    // "", SourcePage or SourcePDF
+	Year    int       // 0 for any
+	From    time.Time // first day, inclusive; zero for open
+	To      time.Time // last day, inclusive; zero for open
+	Sort    string    // SortRelevance (""), SortNewest or SortOldest
+	Page    int       // 1-based; 0 means 1
+	PerPage int       // 0 means DefaultPerPage
+}
+
+// HasFilters reports whether the request narrows the search by anything
+// other than the query.
+func (r Request) HasFilters() bool {
+	return r.Section != "" || r.Tag != "" || r.Lang != "" || r.Source != "" || r.Year != 0 || !r.From.IsZero() || !r.To.IsZero()
+}
+
+// Values writes the request as URL parameters, the inverse of ParseRequest.
+// Defaults are left out so that links stay short.
+func (r Request) Values() url.Values {
+	v := url.Values{}
+	set := func(k, val string) {
+		if val != "" {
+			v.Set(k, val)
+		}
+	}
+	set("q", r.Query)
+	set("section", r.Section)
+	set("tag", r.Tag)
+	set("lang", r.Lang)
+	set("source", r.Source)
+	if r.Year != 0 {
+		v.Set("year", strconv.Itoa(r.Year))
+	}
+	if !r.From.IsZero() {
+		v.Set("from", r.From.Format(time.DateOnly))
+	}
+	if !r.To.IsZero() {
+		v.Set("to", r.To.Format(time.DateOnly))
+	}
+	if r.Sort != "" && r.Sort != SortRelevance {
+		v.Set("sort", r.Sort)
+	}
+	if r.Page > 1 {
+		v.Set("page", strconv.Itoa(r.Page))
+	}
+	if r.PerPage != 0 && r.PerPage != DefaultPerPage {
+		v.Set("per_page", strconv.Itoa(r.PerPage))
+	}
+	return v
+}
+
+// ParseRequest reads a request from URL parameters: q, section, tag, lang,
+// source, year, from, to (YYYY-MM-DD), sort, page and per_page. Empty
+// parameters are ignored, as a form sends every field. Errors are
+// *QueryError naming the parameter. The query itself is parsed by Search.
+func ParseRequest(v url.Values) (Request, error) {
+	var r Request
+	var err error
+	text := func(name string) string {
+		s := strings.TrimSpace(v.Get(name))
+		if err != nil || s == "" {
+			return s
+		}
+		if !utf8.ValidString(s) || len(s) > 200 || strings.ContainsFunc(s, unicode.IsControl) {
+			err = &QueryError{Param: name, Msg: fmt.Sprintf("The %s filter is not valid.", name)}
+		}
+		return s
+	}
+	number := func(name string, lo, hi int) int {
+		s := text(name)
+		if err != nil || s == "" {
+			return 0
+		}
+		n, convErr := strconv.Atoi(s)
+		if convErr != nil || n < lo || n > hi {
+			err = &QueryError{Param: name, Msg: fmt.Sprintf("The %s must be a number from %d to %d.", strings.ReplaceAll(name, "_", " "), lo, hi)}
+		}
+		return n
+	}
+	date := func(name string) time.Time {
+		s := text(name)
+		if err != nil || s == "" {
+			return time.Time{}
+		}
+		t, parseErr := time.Parse(time.DateOnly, s)
+		if parseErr != nil {
+			err = &QueryError{Param: name, Msg: fmt.Sprintf("The %q date must be written as YYYY-MM-DD, such as 2022-01-13.", name)}
+		}
+		return t
+	}
+
+	r.Query = v.Get("q")
+	r.Section = text("section")
+	r.Tag = text("tag")
+	r.Lang = text("lang")
+	r.Source = text("source")
+	r.Year = number("year", 1, 9999)
+	r.From = date("from")
+	r.To = date("to")
+	r.Sort = text("sort")
+	r.Page = number("page", 1, MaxPage)
+	r.PerPage = number("per_page", 1, MaxPerPage)
+	if err != nil {
+		return r, err
+	}
+	switch r.Source {
+	case "", SourcePage, SourcePDF:
+	case "all":
+		r.Source = ""
+	default:
+		return r, &QueryError{Param: "source", Msg: `The source must be "page" or "pdf".`}
+	}
+	switch r.Sort {
+	case "", SortRelevance, SortNewest, SortOldest:
+	default:
+		return r, &QueryError{Param: "sort", Msg: `The sort must be "relevance", "newest" or "oldest".`}
+	}
+	if !r.From.IsZero() && !r.To.IsZero() && r.From.After(r.To) {
+		return r, &QueryError{Param: "from", Msg: "The from date is after the to date."}
+	}
+	return r, nil
+}
+
+// Result is one page of hits.
+type Result struct {
+	Query   *Query // as parsed
+	Total   int    // hits in all pages
+	Took    time.Duration
+	Page    int
+	PerPage int
+	Hits    []Hit
+	Facets  Facets
+}
+
+// Pages is the number of pages of hits, at most MaxPage.
+func (r *Result) Pages() int {
+	return min(MaxPage, (r.Total+r.PerPage-1)/r.PerPage)
+}
+
+// Hit is a publication page or a PDF page that matches.
+type Hit struct {
+	Title          string // the publication's title
+	URL            string // where the words stand: a paragraph or a PDF page
+	PublicationURL string
+	Section        string
+	Date           time.Time
+	Lang           string
+	Source         string // SourcePage or SourcePDF
+	Page           int    // PDF page number
+	File           string // PDF file name
+	FileTitle      string // PDF title as the publication lists it
+	Anchor         string // id of the paragraph holding the match, for page hits
+	// Snippet is the text around the match, HTML-escaped, with the matched
+	// words in <mark>.
+	Snippet template.HTML
+	Score   float64
+}
+
+// Facets count the hits of the whole result by filter value, most first.
+type Facets struct {
+	Section, Year, Tag, Source []FacetCount
+}
+
+// FacetCount is one line of a facet.
+type FacetCount struct {
+	Value string
+	Count int
+}
+
+var facetSizes = map[string]int{"section": 30, "year": 50, "tag": 30, "source": 2}
+
+// Search runs a request. A query or filter the reader must change gives a
+// *QueryError; a search that runs out of time gives an error wrapping
+// context.DeadlineExceeded.
+func (x *Index) Search(ctx context.Context, req Request) (*Result, error) {
+	start := time.Now()
+	if req.Page < 1 {
+		req.Page = 1
+	}
+	if req.PerPage < 1 {
+		req.PerPage = DefaultPerPage
+	}
+	if req.Page > MaxPage || req.PerPage > MaxPerPage {
+		return nil, &QueryError{Param: "page", Msg: fmt.Sprintf("Only the first %d pages of results are shown. Narrow the search instead.", MaxPage)}
+	}
+	q, err := Parse(req.Query)
+	if err != nil {
+		return nil, err
+	}
+	if q.Empty() && !req.HasFilters() {
+		return nil, &QueryError{Param: "q", Msg: "Type a word or phrase to search for."}
+	}
+	from, size := (req.Page-1)*req.PerPage, req.PerPage
+	rerank := !q.Empty() && (req.Sort == "" || req.Sort == SortRelevance)
+	if rerank {
+		// PDF hits are weighed down after bleve has scored them (see
+		// pdfWeight), so the hits before this page and a few after it are
+		// fetched and sorted again.
+		from, size = 0, from+size+rerankSlack
+	}
+	sr := bleve.NewSearchRequestOptions(x.bleveQuery(q, req), size, from, false)
+	sr.IncludeLocations = !q.Empty()
+	for name, size := range facetSizes {
+		sr.AddFacet(name, bleve.NewFacetRequest(name, size))
+	}
+	switch req.Sort {
+	case SortNewest:
+		sr.SortBy([]string{"-date", "-_score"})
+	case SortOldest:
+		sr.SortBy([]string{"date", "-_score"})
+	}
+	ctx, cancel := context.WithTimeout(ctx, Timeout)
+	defer cancel()
+	res, err := x.bi.SearchInContext(ctx, sr)
+	if err != nil {
+		if strings.Contains(err.Error(), "TooManyClauses") {
+			return nil, &QueryError{Param: "q", Msg: "Too many words start with the letters before the *. Type a few more letters."}
+		}
+		if ctxErr := ctx.Err(); ctxErr != nil && !errors.Is(err, ctxErr) {
+			err = fmt.Errorf("%w (%w)", err, ctxErr)
+		}
+		return nil, fmt.Errorf("search %q: %w", req.Query, err)
+	}
+	out := &Result{Query: q, Total: int(res.Total), Page: req.Page, PerPage: req.PerPage}
+	hits := res.Hits
+	if rerank {
+		for _, h := range hits {
+			if e := x.docs[h.ID]; e != nil && e.att != nil {
+				h.Score *= pdfWeight
+			}
+		}
+		sort.SliceStable(hits, func(i, j int) bool { return hits[i].Score > hits[j].Score })
+		first := (req.Page - 1) * req.PerPage
+		hits = hits[min(first, len(hits)):min(first+req.PerPage, len(hits))]
+	}
+	hl := highlightParam(q)
+	for _, h := range hits {
+		e := x.docs[h.ID]
+		if e == nil {
+			continue // cannot happen: the index is built from the same content
+		}
+		out.Hits = append(out.Hits, e.hit(h.Score, h.Locations[textField(e.group)], hl))
+	}
+	facet := func(name string) []FacetCount {
+		fr := res.Facets[name]
+		if fr == nil || fr.Terms == nil {
+			return nil
+		}
+		var fc []FacetCount
+		for _, t := range fr.Terms.Terms() {
+			fc = append(fc, FacetCount{Value: t.Term, Count: t.Count})
+		}
+		return fc
+	}
+	out.Facets = Facets{Section: facet("section"), Year: facet("year"), Tag: facet("tag"), Source: facet("source")}
+	out.Took = time.Since(start)
+	return out, nil
+}

@@ -1,0 +1,368 @@
+package search
+
+import (
+	"html"
+	"html/template"
+	"net/url"
+	"sort"
+	"strconv"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/blevesearch/bleve/v2/search"
+)
+
+// Snippet sizes, in bytes of text. A window is the stretch in which the
+// most query words are looked for; the snippet adds some context around it.
+const (
+	snippetLen = 260
+	windowLen  = 180
+	leadLen    = 70
+)
+
+// match is one matched token in the indexed text.
+type match struct {
+	start, end int // byte offsets
+	pos        int // token position, to tell a phrase from scattered words
+	term       string
+}
+
+// highlightParam is the value of the hl parameter a page hit's URL carries:
+// the query's positive terms, which the publication page may highlight.
+func highlightParam(q *Query) string {
+	var parts []string
+	for _, t := range q.Positive() {
+		parts = append(parts, t.String())
+	}
+	return strings.Join(parts, " ")
+}
+
+// hit turns a bleve hit into what a reader sees.
+func (e *entry) hit(score float64, locs search.TermLocationMap, hl string) Hit {
+	p := e.pub
+	h := Hit{
+		Title:          p.Title,
+		PublicationURL: p.URL,
+		Section:        p.Section,
+		Date:           p.Date,
+		Lang:           p.Lang,
+		Source:         SourcePage,
+		Score:          score,
+	}
+	if e.att != nil {
+		h.Source = SourcePDF
+		h.Page = e.page
+		h.File = e.att.Name
+		h.FileTitle = e.att.Title
+		h.URL = e.att.URL + "#page=" + strconv.Itoa(e.page)
+	}
+
+	seg, ms := e.bestSegment(locs)
+	if seg < 0 || e.text[seg].kind == segTitle || e.text[seg].kind == segAuthors {
+		// Only metadata matched (or nothing, for a search by filters alone):
+		// show the opening text, unmarked.
+		h.Snippet = e.opening()
+		if h.URL == "" {
+			h.URL = withHighlight(p.URL, hl)
+		}
+		return h
+	}
+	s := e.text[seg]
+	text := e.segText(s)
+	for i := range ms {
+		ms[i].start -= s.start
+		ms[i].end -= s.start
+	}
+	from, to, first, last := window(text, ms)
+	h.Snippet = render(text, from, to, ms[first:last])
+	if h.URL != "" {
+		return h
+	}
+	h.URL = withHighlight(p.URL, hl)
+	if s.kind == segBlock {
+		h.Anchor = p.Doc.Blocks[s.block].ID
+		h.URL += "#" + h.Anchor
+		if frag := textFragment(text, ms[first:last]); frag != "" {
+			h.URL += ":~:text=" + frag
+		}
+	}
+	return h
+}
+
+func withHighlight(u, hl string) string {
+	if hl == "" {
+		return u
+	}
+	return u + "?hl=" + url.QueryEscape(hl)
+}
+
+// bestSegment returns the segment whose matches best show why the document
+// matched, and those matches sorted by offset: body text before the
+// summary before the title, then the most distinct query words, then the
+// most matches. It returns -1 when there are no matches.
+func (e *entry) bestSegment(locs search.TermLocationMap) (int, []match) {
+	bySeg := map[int][]match{}
+	for term, ls := range locs {
+		for _, l := range ls {
+			m := match{start: int(l.Start), end: int(l.End), pos: int(l.Pos), term: term}
+			i := sort.Search(len(e.text), func(i int) bool { return e.text[i].start > m.start }) - 1
+			if i < 0 {
+				continue
+			}
+			// Guard against offsets that do not fit the text (they cannot
+			// when the index and the content agree, but a panic is worse
+			// than a plain snippet).
+			if m.end > e.text[i].start+len(e.segText(e.text[i])) {
+				continue
+			}
+			bySeg[i] = append(bySeg[i], m)
+		}
+	}
+	best, bestRank := -1, [3]int{}
+	for i, ms := range bySeg {
+		rank := [3]int{kindRank(e.text[i].kind), distinct(ms), len(ms)}
+		if best < 0 || less(bestRank, rank) || (rank == bestRank && i < best) {
+			best, bestRank = i, rank
+		}
+	}
+	if best < 0 {
+		return -1, nil
+	}
+	ms := bySeg[best]
+	sort.Slice(ms, func(i, j int) bool { return ms[i].start < ms[j].start })
+	return best, ms
+}
+
+func kindRank(k segKind) int {
+	switch k {
+	case segBlock, segPDF:
+		return 2
+	case segSummary:
+		return 1
+	}
+	return 0
+}
+
+func less(a, b [3]int) bool {
+	for i := range a {
+		if a[i] != b[i] {
+			return a[i] < b[i]
+		}
+	}
+	return false
+}
+
+func distinct(ms []match) int {
+	seen := map[string]bool{}
+	for _, m := range ms {
+		seen[m.term] = true
+	}
+	return len(seen)
+}
+
+// window chooses the part of text to show: the stretch of windowLen bytes
+// holding the most distinct matched words (for a phrase, the phrase
+// itself), with context around it, cut at spaces. It returns the byte range
+// and the range of ms inside it.
+func window(text string, ms []match) (from, to, first, last int) {
+	if len(ms) == 0 {
+		return 0, min(len(text), cutAt(text, snippetLen, false)), 0, 0
+	}
+	best, bestEnd, bestScore := 0, 1, [2]int{}
+	for i := range ms {
+		j := i
+		for j < len(ms) && ms[j].end-ms[i].start <= windowLen {
+			j++
+		}
+		j = max(j, i+1)
+		score := [2]int{distinct(ms[i:j]), j - i}
+		if score[0] > bestScore[0] || (score[0] == bestScore[0] && score[1] > bestScore[1]) {
+			best, bestEnd, bestScore = i, j, score
+		}
+	}
+	if len(text) <= snippetLen {
+		from, to = 0, len(text)
+	} else {
+		spanStart, spanEnd := ms[best].start, ms[bestEnd-1].end
+		lead := min(leadLen, max(0, (snippetLen-(spanEnd-spanStart))/2))
+		from = 0
+		if spanStart-lead > 0 {
+			from = cutAt(text, spanStart-lead, true)
+			if from > spanStart {
+				from = spanStart
+			}
+		}
+		to = len(text)
+		if from+snippetLen < len(text) {
+			to = max(cutAt(text, from+snippetLen, false), spanEnd)
+		}
+	}
+	first = sort.Search(len(ms), func(i int) bool { return ms[i].start >= from })
+	last = sort.Search(len(ms), func(i int) bool { return ms[i].end > to })
+	return from, to, first, last
+}
+
+// cutAt moves i to a word boundary: forward past the next space when
+// forward is true (the start of a snippet), back to the previous space
+// otherwise (its end). It never splits a UTF-8 sequence.
+func cutAt(text string, i int, forward bool) int {
+	if i <= 0 {
+		return 0
+	}
+	if i >= len(text) {
+		return len(text)
+	}
+	if forward {
+		for j := i; j < len(text) && j < i+30; j++ {
+			if text[j] == ' ' || text[j] == '\n' {
+				return j + 1
+			}
+		}
+	} else {
+		for j := i; j > 0 && j > i-30; j-- {
+			if text[j] == ' ' || text[j] == '\n' {
+				return j
+			}
+		}
+	}
+	// No space near (CJK text has none): cut at a character boundary.
+	for i > 0 && !utf8.RuneStart(text[i]) {
+		i--
+	}
+	return i
+}
+
+// render writes text[from:to] as HTML with the matches marked. Overlapping
+// matches (CJK bigrams) and matches of consecutive words (a phrase) are
+// marked as one.
+func render(text string, from, to int, ms []match) template.HTML {
+	var b strings.Builder
+	b.Grow(to - from + 64)
+	if from > 0 {
+		b.WriteString("… ")
+	}
+	at := from
+	for i := 0; i < len(ms); {
+		start, end := ms[i].start, ms[i].end
+		j := i + 1
+		for ; j < len(ms); j++ {
+			if ms[j].start > end && !(ms[j].pos == ms[j-1].pos+1 && onlySpace(text[end:ms[j].start])) {
+				break
+			}
+			end = max(end, ms[j].end)
+		}
+		if start < at {
+			start = at
+		}
+		if end > to {
+			end = to
+		}
+		if start < end {
+			b.WriteString(html.EscapeString(text[at:start]))
+			b.WriteString("<mark>")
+			b.WriteString(html.EscapeString(text[start:end]))
+			b.WriteString("</mark>")
+			at = end
+		}
+		i = j
+	}
+	b.WriteString(html.EscapeString(text[at:to]))
+	if to < len(text) {
+		b.WriteString(" …")
+	}
+	return template.HTML(collapseSpace(b.String()))
+}
+
+// onlySpace reports whether s holds nothing a reader would count as a word
+// between two words of a phrase.
+func onlySpace(s string) bool {
+	return len(s) <= 4 && strings.TrimFunc(s, func(r rune) bool { return unicode.IsSpace(r) || unicode.IsPunct(r) }) == ""
+}
+
+// collapseSpace turns the line breaks of PDF text into spaces.
+func collapseSpace(s string) string {
+	if !strings.ContainsAny(s, "\n\r\t") {
+		return s
+	}
+	return strings.Join(strings.Fields(s), " ")
+}
+
+// opening is the snippet of a hit matched by its metadata alone.
+func (e *entry) opening() template.HTML {
+	var text string
+	switch {
+	case e.att != nil:
+		text = e.pdf
+	case e.pub.Summary != "":
+		text = e.pub.Summary
+	case e.pub.Doc != nil && len(e.pub.Doc.Blocks) > 0:
+		text = e.pub.Doc.Blocks[0].Text
+	}
+	from, to, _, _ := window(text, nil)
+	return render(text, from, to, nil)
+}
+
+// textFragment is the text directive (the part after ":~:text=") that
+// makes browsers which support it scroll to and highlight the match within
+// the paragraph. It prefers a run of consecutive matched words (a phrase);
+// a single word gets the words before it as context, since the same word
+// may stand earlier on the page.
+func textFragment(text string, ms []match) string {
+	if len(ms) == 0 {
+		return ""
+	}
+	bestI, bestJ := 0, 1
+	for i := 0; i < len(ms); {
+		j := i + 1
+		for j < len(ms) && ms[j].pos == ms[j-1].pos+1 {
+			j++
+		}
+		if j-i > bestJ-bestI {
+			bestI, bestJ = i, j
+		}
+		i = j
+	}
+	start, end := ms[bestI].start, ms[bestJ-1].end
+	if end <= start || end > len(text) {
+		return ""
+	}
+	quote := strings.Fields(text[start:end])
+	if len(quote) == 0 {
+		return ""
+	}
+	if len(quote) > 8 {
+		return encodeFragment(strings.Join(quote[:4], " ")) + "," + encodeFragment(strings.Join(quote[len(quote)-4:], " "))
+	}
+	frag := encodeFragment(strings.Join(quote, " "))
+	if bestJ-bestI == 1 {
+		before := strings.Fields(text[:start])
+		if n := len(before); n > 0 {
+			before = before[max(0, n-3):]
+			if !strings.HasSuffix(text[:start], " ") {
+				before = nil // the word is glued to what precedes it
+			}
+		}
+		if len(before) > 0 {
+			frag = encodeFragment(strings.Join(before, " ")) + "-," + frag
+		}
+	}
+	return frag
+}
+
+// encodeFragment percent-encodes s for a text directive, where "-", ","
+// and "&" have a meaning of their own.
+func encodeFragment(s string) string {
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c < utf8.RuneSelf && (unicode.IsLetter(rune(c)) || unicode.IsDigit(rune(c)) || c == '.' || c == '_' || c == '~') {
+			b.WriteByte(c)
+			continue
+		}
+		b.WriteString("%")
+		b.WriteByte("0123456789ABCDEF"[c>>4])
+		b.WriteByte("0123456789ABCDEF"[c&15])
+	}
+	return b.String()
+}
