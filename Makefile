@@ -22,7 +22,7 @@ check:
 	$(GO) run ./cmd/archive check -content content
 
 bench:
-	$(GO) run ./cmd/bench -n $(N)
+	$(GO) run ./cmd/bench -n $(N) -go $(GO) -command "make bench N=$(N)"
 
 clean:
 	rm -rf bin .cache

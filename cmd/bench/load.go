@@ -59,6 +59,10 @@ func runLoad(ctx context.Context, cfg loadConfig) (loadResult, error) {
 	}
 	ctx, cancel := context.WithTimeout(ctx, cfg.Duration)
 	defer cancel()
+	deadline, _ := ctx.Deadline()
+	// over reports whether the run is over: an error then is the deadline
+	// cutting a dial or a request short, not the server's fault.
+	over := func() bool { return ctx.Err() != nil || !time.Now().Before(deadline) }
 	type worker struct {
 		lat                    []time.Duration
 		requests, errs, nbytes int64
@@ -79,7 +83,7 @@ func runLoad(ctx context.Context, cfg loadConfig) (loadResult, error) {
 				if c == nil {
 					var err error
 					if c, err = dial(ctx, cfg.Addr); err != nil {
-						if ctx.Err() == nil {
+						if !over() {
 							wk.errs++
 							if wk.firstErr == nil {
 								wk.firstErr = err
@@ -96,8 +100,8 @@ func runLoad(ctx context.Context, cfg loadConfig) (loadResult, error) {
 				if err != nil {
 					c.close()
 					c = nil
-					if ctx.Err() != nil {
-						break // the deadline cut this request short: not an error
+					if over() {
+						break
 					}
 					wk.errs++
 					if wk.firstErr == nil {

@@ -69,6 +69,7 @@ type options struct {
 	goCmd                  string
 	keep                   bool
 	profile                string
+	steps                  string
 	command                string
 }
 
@@ -88,6 +89,7 @@ func main() {
 	fl.StringVar(&o.goCmd, "go", "go", "go command that builds the archive")
 	fl.BoolVar(&o.keep, "keep", false, "keep the run's temporary folder (binary, caches, logs)")
 	fl.StringVar(&o.profile, "profile", "", "write CPU and heap profiles of the start's steps, run in this process, to this folder, instead of benchmarking")
+	fl.StringVar(&o.steps, "steps", "load,render,index", "with -profile: the steps to run (index needs render)")
 	fl.StringVar(&o.command, "command", "", "how the run was started, for BENCHMARKS.md (default: the command line)")
 	bare := fl.Bool("bare", false, "internal: serve the pages in -pages on -addr")
 	addr := fl.String("addr", "", "internal: address of the bare server")
@@ -192,6 +194,7 @@ func run(ctx context.Context, o options) (err error) {
 		N: o.n, Date: time.Now(), Runs: o.runs, Duration: o.duration, Conns: o.conns, Command: o.command,
 		Corpus: s.sum, CorpusDir: s.corpus, CorpusReused: s.reused, CorpusTook: s.genTook,
 	}
+	r.LoadStart = loadAverage()
 	r.Commit, r.Dirty = gitCommit(s.root)
 	r.GoVersion = goVersion(o.goCmd)
 	r.Machine = machine()
@@ -256,6 +259,7 @@ func run(ctx context.Context, o options) (err error) {
 	r.InProcess = ip
 	logf("search in process: p50 %v, p99 %v over %d searches (index %v, cached %v)", ip.All.P50, ip.All.P99, ip.All.N, ip.Build, ip.Cached)
 
+	r.LoadEnd = loadAverage()
 	if o.out == "" {
 		fmt.Println(r.markdown())
 		return nil

@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"runtime/pprof"
+	"strings"
 	"time"
 
 	"archive/internal/content"
@@ -102,6 +103,9 @@ func runProfile(ctx context.Context, o options) error {
 	}
 	logf("%d pages, %s of HTML, %s gzipped", len(rendered.Pages), fmtBytes(body), fmtBytes(gz))
 
+	if !strings.Contains(o.steps, "index") {
+		return nil
+	}
 	var idx *search.Index
 	err = profiled("index", func() error {
 		var err error

@@ -28,6 +28,10 @@ type report struct {
 	CorpusDir    string
 	CorpusReused bool
 	CorpusTook   time.Duration
+	// LoadStart and LoadEnd are /proc/loadavg's 1, 5 and 15 minute load
+	// averages when the run began and ended: other work on the machine
+	// slows every figure.
+	LoadStart, LoadEnd string
 
 	Cold, Warm    []startResult
 	AfterLoad     memStatus
@@ -135,6 +139,13 @@ func (r *report) markdown() string {
 	}
 	fmt.Fprintf(&b, "`%s` on %s, commit %s%s, %s; %s. Each start %d times; each page load %d × %v at %d connections; medians with the range in brackets.\n\n",
 		r.Command, r.Date.Format("2006-01-02 15:04 MST"), r.Commit, dirty, r.GoVersion, r.Machine, r.Runs, r.Runs, r.Duration, r.Conns)
+	if r.LoadStart != "" {
+		fmt.Fprintf(&b, "Load average (1, 5, 15 min) of the machine at the start: %s; at the end: %s.", r.LoadStart, r.LoadEnd)
+		if busy(r.LoadStart) || busy(r.LoadEnd) {
+			b.WriteString(" **Other work was running on the machine** (a load above 1 on 2 cores): the figures are slower and noisier than on an idle machine.")
+		}
+		b.WriteString("\n\n")
+	}
 	gen := "generated in " + fmtDur(r.CorpusTook)
 	if r.CorpusReused {
 		gen = "reused from an earlier run"
@@ -229,12 +240,12 @@ func (r *report) markdown() string {
 	}
 
 	if len(ip.PerQuery) > 0 {
-		how := "reopened from the archive's cache"
+		how := "reopened from the archive's cache in " + fmtDur(ip.Build)
 		if !ip.Cached {
-			how = "built by the benchmark, because the archive's cache held no index for this content"
+			how = "built by the benchmark in " + fmtDur(ip.Build) + " (the archive's cache held no index for this content)"
 		}
-		fmt.Fprintf(&b, "\nSearch in process: the index of %s documents (%s PDF pages) was %s in %s; the mix was run %d times after one warm-up.\n\n",
-			thousands(int64(ip.Docs)), thousands(int64(ip.PDFPages)), how, fmtDur(ip.Build), ip.All.N/max(1, len(queryMix)))
+		fmt.Fprintf(&b, "\nSearch in process: the index of %s documents (%s PDF pages) was %s; the mix was run %d times after one warm-up.\n\n",
+			thousands(int64(ip.Docs)), thousands(int64(ip.PDFPages)), how, ip.All.N/max(1, len(queryMix)))
 		b.WriteString("| kind | query | filter | hits | p50 |\n| --- | --- | --- | --- | --- |\n")
 		for _, q := range ip.PerQuery {
 			filter := ""
@@ -250,6 +261,29 @@ func (r *report) markdown() string {
 		}
 	}
 	return b.String()
+}
+
+// busy reports whether a /proc/loadavg line shows a 1-minute load above 1.
+func busy(loadavg string) bool {
+	f := strings.Fields(loadavg)
+	if len(f) == 0 {
+		return false
+	}
+	v, err := strconv.ParseFloat(f[0], 64)
+	return err == nil && v > 1
+}
+
+// loadAverage reads the 1, 5 and 15 minute load averages.
+func loadAverage() string {
+	b, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return ""
+	}
+	f := strings.Fields(string(b))
+	if len(f) < 3 {
+		return ""
+	}
+	return strings.Join(f[:3], " ")
 }
 
 func loadText(rs []loadResult) string {

@@ -159,7 +159,6 @@ func parseStartLog(path string, res startResult) (startResult, bool, error) {
 	}
 	defer f.Close()
 	res.PDFFiles, res.PDFPages = 0, 0
-	done := false
 	sc := bufio.NewScanner(f)
 	sc.Buffer(make([]byte, 0, 64<<10), 4<<20)
 	for sc.Scan() {
@@ -181,13 +180,10 @@ func parseStartLog(path string, res startResult) (startResult, bool, error) {
 			res.Render = dur("took")
 		case "ready":
 			res.Index, res.Total = dur("index_took"), dur("total")
-			done = true
-		case "request":
-			// Access log lines: nothing more of the start follows.
-			return res, done, sc.Err()
+			return res, true, nil
 		}
 	}
-	return res, done, sc.Err()
+	return res, false, sc.Err()
 }
 
 // parseLogLine splits a log/slog text line into its keys and values,

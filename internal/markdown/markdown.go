@@ -217,7 +217,8 @@ func (anchorLinkRenderer) RegisterFuncs(reg renderer.NodeRendererFuncRegisterer)
 	reg.Register(kindAnchorLink, func(w util.BufWriter, src []byte, n ast.Node, entering bool) (ast.WalkStatus, error) {
 		if entering {
 			id := html.EscapeString(n.(*anchorLink).id)
-			_, _ = w.WriteString(` <a class="anchor" href="#` + id + `" aria-label="Link to this paragraph">¶</a>`)
+			// A no-break space keeps the ¶ from wrapping onto a line of its own.
+			_, _ = w.WriteString("\u00a0<a class=\"anchor\" href=\"#" + id + "\" aria-label=\"Link to this paragraph\">¶</a>")
 		}
 		return ast.WalkContinue, nil
 	})

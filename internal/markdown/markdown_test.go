@@ -156,7 +156,7 @@ func TestAnchorLinks(t *testing.T) {
 		}
 	}
 	// The link of an item with a nested list stays beside the item's words.
-	if !strings.Contains(doc.HTML, `item two <a class="anchor" href="#p-3"`) {
+	if !strings.Contains(doc.HTML, "item two\u00a0<a class=\"anchor\" href=\"#p-3\"") {
 		t.Errorf("nested item's link is not after its text:\n%s", doc.HTML)
 	}
 }

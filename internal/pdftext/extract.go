@@ -19,7 +19,8 @@ const maxPages = 100_000
 type doc struct {
 	data       []byte
 	lib        *pdf.Reader
-	libStreams bool // encrypted: only the library can decrypt streams
+	libStreams bool   // encrypted: only the library can decrypt streams
+	aesKey     []byte // AES-256 file key, when we decrypt ourselves
 	fonts      map[string]*font
 	glyphCache map[string]string
 	glyphRunes map[string]rune
@@ -81,11 +82,7 @@ func extract(path string, onInfo func(info), onPage func(Page)) error {
 }
 
 func extractBytes(data []byte, onInfo func(info), onPage func(Page)) error {
-	d, err := open(data)
-	if err != nil {
-		return err
-	}
-	refs, err := d.pageTree()
+	d, refs, err := openDocument(data)
 	if err != nil {
 		return err
 	}
@@ -98,9 +95,63 @@ func extractBytes(data []byte, onInfo func(info), onPage func(Page)) error {
 	return nil
 }
 
-func open(data []byte) (d *doc, err error) {
-	data, err = prepare(data)
+// openDocument opens a PDF and finds its pages, rebuilding the
+// cross-reference table when the file's own is unusable or leads to broken
+// objects.
+func openDocument(data []byte) (*doc, []pageRef, error) {
+	data, err := prepare(data)
 	if err != nil {
+		return nil, nil, err
+	}
+	d, refs, err := openAndWalk(data)
+	if err == nil && brokenRefs(refs) == 0 {
+		return d, refs, nil
+	}
+	if err != nil && (errors.Is(err, errNotPDF) || strings.HasPrefix(err.Error(), "encrypted")) {
+		return nil, nil, err
+	}
+	fixed, rerr := repair(data)
+	if rerr != nil {
+		if err == nil {
+			return d, refs, nil
+		}
+		return nil, nil, err
+	}
+	d2, refs2, err2 := openAndWalk(fixed)
+	if err2 != nil || (err == nil && len(refs2)-brokenRefs(refs2) < len(refs)-brokenRefs(refs)) {
+		if err == nil {
+			return d, refs, nil
+		}
+		return nil, nil, err
+	}
+	return d2, refs2, nil
+}
+
+func openAndWalk(data []byte) (*doc, []pageRef, error) {
+	d, err := open(data)
+	if err != nil {
+		return nil, nil, err
+	}
+	refs, err := d.pageTree()
+	if err != nil {
+		return nil, nil, err
+	}
+	return d, refs, nil
+}
+
+// brokenRefs counts the page tree branches the library could not load.
+func brokenRefs(refs []pageRef) int {
+	n := 0
+	for _, r := range refs {
+		if strings.HasPrefix(r.err, "page tree:") {
+			n++
+		}
+	}
+	return n
+}
+
+func open(data []byte) (d *doc, err error) {
+	if err := checkEOF(&data); err != nil {
 		return nil, err
 	}
 	if err := checkXref(data); err != nil {
@@ -113,16 +164,25 @@ func open(data []byte) (d *doc, err error) {
 	}()
 	lib, err := pdf.NewReaderEncrypted(bytes.NewReader(data), int64(len(data)), func() string { return "" })
 	if err != nil {
-		return nil, openError(err)
+		err = openError(err)
+		if isAES256Error(err) {
+			return openAES256(data)
+		}
+		return nil, err
 	}
+	d = newDoc(data, lib)
+	d.libStreams = !lib.Trailer().Key("Encrypt").IsNull()
+	return d, nil
+}
+
+func newDoc(data []byte, lib *pdf.Reader) *doc {
 	return &doc{
 		data:       data,
 		lib:        lib,
-		libStreams: !lib.Trailer().Key("Encrypt").IsNull(),
 		fonts:      map[string]*font{},
 		glyphCache: map[string]string{},
 		glyphRunes: map[string]rune{},
-	}, nil
+	}
 }
 
 // openError turns the library's messages into ones a staff member can act on.
@@ -147,9 +207,21 @@ func openError(err error) error {
 func (d *doc) info() (i info) {
 	defer func() { _ = recover() }()
 	inf := d.lib.Trailer().Key("Info")
-	i.Title = cleanText(inf.Key("Title").Text())
-	i.Author = cleanText(inf.Key("Author").Text())
+	i.Title = cleanText(d.text(inf.Key("Title")))
+	i.Author = cleanText(d.text(inf.Key("Author")))
 	return i
+}
+
+// text decodes a text string of the document, decrypting it if need be.
+func (d *doc) text(v pdf.Value) string {
+	if d.aesKey == nil {
+		return v.Text()
+	}
+	b, err := decryptAES256(d.aesKey, []byte(v.RawString()))
+	if err != nil {
+		return ""
+	}
+	return textString(b)
 }
 
 // pageRef is a leaf of the page tree with the resources it inherits, or the
@@ -282,9 +354,9 @@ func (d *doc) page(num int, ref pageRef) (p Page) {
 			total += c
 		}
 		sort.Strings(names)
-		// A few unmapped glyphs (bullets, rules) are normal; report only when
-		// text is plausibly missing.
-		if total >= 20 || p.Text == "" {
+		// Some unmapped glyphs (bullets, rules, math symbols) are normal;
+		// report only when a good share of the page's text is missing.
+		if p.Text == "" || total >= 20 && total*10 >= len(in.glyphs) {
 			problems = append(problems, fmt.Sprintf("%d glyphs without Unicode mapping (font %s)", total, strings.Join(names, ", ")))
 		}
 	}

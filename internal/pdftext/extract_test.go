@@ -3,8 +3,8 @@ package pdftext_test
 import (
 	"compress/zlib"
 	"flag"
-	"io"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -132,6 +132,24 @@ func TestExtractGolden(t *testing.T) {
 		stream("/Filter /FlateDecode", full[:len(full)/2+4]),
 		helvetica,
 	}, "")
+
+	// Damaged cross-reference data: the table is rebuilt from the objects.
+	healthy := string(pageDoc(bt + "72 700 Td (Rebuilt from the objects) Tj ET"))
+	xref := strings.Index(healthy, "xref\n")
+	tests = append(tests,
+		struct {
+			name string
+			pdf  []byte
+		}{"truncated-file", []byte(healthy[:xref+20])},
+		struct {
+			name string
+			pdf  []byte
+		}{"wrong-offsets", []byte(strings.Replace(healthy, "0000000009 00000 n", "0000000001 00000 n", 1))},
+		struct {
+			name string
+			pdf  []byte
+		}{"huge-xref-section", []byte(strings.Replace(healthy, "xref\n0 6", "xref\n0 99999999999", 1))},
+	)
 
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -104,7 +104,7 @@ func (e *Extractor) ExtractFile(ctx context.Context, path string) (*Document, er
 		return nil, fmt.Errorf("%s: %w", path, ctx.Err())
 	}
 	start := time.Now()
-	doc, reason := e.run(ctx, path)
+	doc, reason, rss := e.run(ctx, path)
 	<-e.sem
 
 	log := e.logger()
@@ -114,10 +114,10 @@ func (e *Extractor) ExtractFile(ctx context.Context, path string) (*Document, er
 	}
 	e.store(sum, doc, reason)
 	if reason != "" {
-		log.Warn("pdf text extraction failed", "path", path, "reason", reason, "elapsed", time.Since(start))
+		log.Warn("pdf text extraction failed", "path", path, "reason", reason, "elapsed", time.Since(start), "max_rss_mib", rss>>20)
 		return doc, fmt.Errorf("%s: %s", path, reason)
 	}
-	log.Info("pdf text extracted", "path", path, "pages", doc.NumPages(), "elapsed", time.Since(start))
+	log.Info("pdf text extracted", "path", path, "pages", doc.NumPages(), "elapsed", time.Since(start), "max_rss_mib", rss>>20)
 	return doc, nil
 }
 
@@ -161,21 +161,22 @@ func (e *Extractor) command(path string) (*exec.Cmd, error) {
 	return exec.Command(argv[0], args...), nil
 }
 
-// run starts the child and reads its stream. reason is "" on success.
-func (e *Extractor) run(ctx context.Context, path string) (*Document, string) {
+// run starts the child and reads its stream. reason is "" on success; rss is
+// the child's peak resident memory in bytes, where the system reports it.
+func (e *Extractor) run(ctx context.Context, path string) (doc *Document, reason string, rss int64) {
 	cmd, err := e.command(path)
 	if err != nil {
-		return nil, fmt.Sprintf("starting extraction: %v", err)
+		return nil, fmt.Sprintf("starting extraction: %v", err), 0
 	}
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
-		return nil, fmt.Sprintf("starting extraction: %v", err)
+		return nil, fmt.Sprintf("starting extraction: %v", err), 0
 	}
 	var stderr tailBuffer
 	cmd.Stderr = &stderr
 	ownGroup(cmd)
 	if err := cmd.Start(); err != nil {
-		return nil, fmt.Sprintf("starting extraction: %v", err)
+		return nil, fmt.Sprintf("starting extraction: %v", err), 0
 	}
 
 	// The child is killed at the time limit or when the caller gives up;
@@ -192,7 +193,6 @@ func (e *Extractor) run(ctx context.Context, path string) (*Document, string) {
 	stop := context.AfterFunc(ctx, kill)
 
 	var (
-		doc      *Document
 		childErr string
 		done     bool
 		want     int
@@ -226,15 +226,15 @@ func (e *Extractor) run(ctx context.Context, path string) (*Document, string) {
 	waitErr := cmd.Wait()
 	timer.Stop()
 	stop()
+	rss = peakRSS(cmd)
 
-	var reason string
 	select {
 	case <-timedOut:
 		reason = fmt.Sprintf("timed out after %v", e.timeout())
 	default:
 		switch {
 		case done && waitErr == nil:
-			return doc, ""
+			return doc, "", rss
 		case childErr != "":
 			reason = childErr
 		case ctx.Err() != nil:
@@ -249,7 +249,7 @@ func (e *Extractor) run(ctx context.Context, path string) (*Document, string) {
 			doc.Pages = append(doc.Pages, Page{Number: n, Err: "not read: " + reason})
 		}
 	}
-	return doc, reason
+	return doc, reason, rss
 }
 
 // crashReason explains a child that ended without saying why.

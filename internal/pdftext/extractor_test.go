@@ -7,7 +7,6 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 
@@ -204,11 +203,4 @@ func TestMain_(t *testing.T) {
 	if !strings.HasPrefix(out.String(), "==> "+one+" <==\nPage one\n") {
 		t.Errorf("stdout %q", out.String())
 	}
-}
-
-// maxChildRSS is the peak resident memory of the largest child waited for.
-func maxChildRSS() int64 {
-	var ru syscall.Rusage
-	syscall.Getrusage(syscall.RUSAGE_CHILDREN, &ru)
-	return ru.Maxrss << 10
 }

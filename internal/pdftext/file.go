@@ -21,9 +21,9 @@ const (
 var errNotPDF = errors.New("not a PDF file (no %PDF header)")
 
 // prepare returns the bytes of a PDF arranged the way the library insists on
-// seeing them: "%PDF-1.x" followed by a newline at offset 0 and "%%EOF" at the
-// end. Real files often have bytes before the header (mail gateways, web
-// servers), a "%PDF-2.0" header, or garbage after %%EOF; all are readable.
+// seeing them: "%PDF-1.x" followed by a newline at offset 0. Real files often
+// have bytes before the header (mail gateways, web servers) or a "%PDF-2.0"
+// header; both are readable. (Garbage after %%EOF is cut by checkEOF.)
 func prepare(data []byte) ([]byte, error) {
 	// Readers conventionally look for the header in the first kilobyte.
 	head := data[:min(len(data), 1024)]
@@ -39,9 +39,6 @@ func prepare(data []byte) ([]byte, error) {
 		// Byte 8 onwards on the header line is at most a comment, so
 		// overwriting it with a newline changes nothing else.
 		copy(data[5:9], "1.7\n")
-	}
-	if err := checkEOF(&data); err != nil {
-		return nil, err
 	}
 	return data, nil
 }

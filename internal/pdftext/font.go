@@ -182,6 +182,7 @@ func (d *doc) loadSimple(f *font, v pdf.Value, toUni *cmap) {
 	case pdf.Dict:
 		base = baseEncoding(enc.Key("BaseEncoding").Name())
 	}
+	var builtin map[int]string
 	if base == nil {
 		switch {
 		case subtype == "TrueType":
@@ -191,8 +192,22 @@ func (d *doc) loadSimple(f *font, v pdf.Value, toUni *cmap) {
 		default:
 			base = &standard
 		}
+		if subtype == "Type1" || subtype == "MMType1" {
+			builtin = d.builtinNames(desc)
+		}
 	}
 	f.text = *base
+	if len(builtin) > 0 {
+		var parts []string
+		for _, name := range builtin {
+			parts = append(parts, glyphParts(name)...)
+		}
+		d.prefetchGlyphs(parts)
+		for c, name := range builtin {
+			t, _ := d.glyphText(name)
+			f.text[c] = t
+		}
+	}
 
 	if enc.Kind() == pdf.Dict {
 		diffs := enc.Key("Differences")

@@ -15,3 +15,5 @@ func killGroup(cmd *exec.Cmd) {
 		cmd.Process.Kill()
 	}
 }
+
+func peakRSS(cmd *exec.Cmd) int64 { return 0 }

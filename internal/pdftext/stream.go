@@ -56,6 +56,11 @@ func (d *doc) streamData(v pdf.Value) (data []byte, err error) {
 		length = l.Int64()
 	}
 	raw := d.rawStream(off, length)
+	if d.aesKey != nil && v.Key("Type").Name() != "XRef" {
+		if raw, err = decryptAES256(d.aesKey, raw); err != nil {
+			return nil, err
+		}
+	}
 
 	filters, parms := filterChain(v)
 	data = raw

@@ -22,6 +22,9 @@ import (
 // here with a status that says what is wrong.
 const maxURLBytes = 8 << 10
 
+// maxRanges is the most ranges one request may ask for.
+const maxRanges = 8
+
 // refuseBadRequests answers, before any routing, the requests the site never
 // has a reason to take: other methods than GET and HEAD, bodies (the site
 // takes no uploads), very long URLs, and paths that only an attack would
@@ -44,13 +47,22 @@ func (s *Server) refuseBadRequests(next http.Handler) http.Handler {
 		case !cleanPath(r.URL):
 			s.refuse(w, r, http.StatusBadRequest, "This address is not valid.")
 		default:
+			// Many small ranges make a response far larger than the file's
+			// bytes; readers and PDF viewers ask for one or two. RFC 9110
+			// lets a server ignore such a Range and send the whole file.
+			if rg := r.Header.Get("Range"); strings.Count(rg, ",") >= maxRanges {
+				r.Header.Del("Range")
+			}
 			next.ServeHTTP(w, r)
 		}
 	})
 }
 
+// refuse answers a request the server chose not to serve. Unlike a failure
+// its message is shown even for a 503, and it is logged at Info.
 func (s *Server) refuse(w http.ResponseWriter, r *http.Request, status int, msg string) {
-	s.handle(func(http.ResponseWriter, *http.Request) error { return errorf(status, "%s", msg) })(w, r)
+	s.log.Info("request refused", "method", r.Method, "path", r.URL.Path, "status", status, "reason", msg)
+	s.writeError(w, r, status, msg)
 }
 
 // cleanPath reports whether u's path is one the site could have written.
@@ -403,4 +415,12 @@ func ParsePrefixes(s string) ([]netip.Prefix, error) {
 		out = append(out, p.Masked())
 	}
 	return out, nil
+}
+
+// Clients reports how many client networks the limiter remembers, for
+// monitoring; it stays under 65,536 whatever the traffic.
+func (sl *SearchLimiter) Clients() int {
+	sl.mu.Lock()
+	defer sl.mu.Unlock()
+	return len(sl.clients)
 }

@@ -65,6 +65,10 @@ func (s *Server) servePath(w http.ResponseWriter, r *http.Request) error {
 	}
 	p := r.URL.Path
 	if page, ok := st.site.Pages[p]; ok {
+		// Search words to mark, or a feed that needs the request's origin.
+		if done, err := s.serveVariant(w, r, st, page); done || err != nil {
+			return err
+		}
 		w.Header().Set("Cache-Control", "public, max-age=300")
 		writePage(w, r, page)
 		return nil

@@ -1,0 +1,512 @@
+package browsertest
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"net/http"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/chromedp/cdproto/emulation"
+	"github.com/chromedp/cdproto/log"
+	"github.com/chromedp/cdproto/network"
+	"github.com/chromedp/cdproto/runtime"
+	"github.com/chromedp/chromedp"
+)
+
+// The run's shared state, set up once by TestMain.
+var (
+	serverURL  string          // http://127.0.0.1:PORT
+	browser    context.Context // a chromedp context holding the one browser
+	noBrowser  string          // why the tests skip, when they do
+	shotsDir   string
+	axeSource  string // axe.min.js, "" when not installed
+	axeMissing string
+	report     = &reportLog{}
+)
+
+func TestMain(m *testing.M) {
+	os.Exit(run(m))
+}
+
+func run(m *testing.M) int {
+	shotsDir = os.Getenv("ARCHIVE_SCREENSHOTS")
+	if shotsDir == "" {
+		shotsDir = filepath.Join(os.TempDir(), "archive-screenshots")
+	}
+	chrome := findChrome()
+	if chrome == "" {
+		noBrowser = "no Chromium found (install Debian's chromium package, or set CHROME_PATH): browser tests skipped"
+		fmt.Println("browsertest:", noBrowser)
+		return m.Run()
+	}
+	loadAxe()
+	if err := prepareShotsDir(); err != nil {
+		fmt.Fprintln(os.Stderr, "browsertest:", err)
+		return 1
+	}
+	tmp, err := os.MkdirTemp("", "archive-browsertest")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "browsertest:", err)
+		return 1
+	}
+	defer os.RemoveAll(tmp)
+	stop, err := startServer(tmp)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "browsertest: start the server:", err)
+		return 1
+	}
+	defer stop()
+
+	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(),
+		chromedp.ExecPath(chrome),
+		chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU, chromedp.NoFirstRun,
+		// Without these Chromium calls home on start, which on a closed
+		// network ends in refused connections and noise in the logs.
+		chromedp.Flag("disable-quic", true),
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.Flag("hide-scrollbars", true),
+		chromedp.UserDataDir(filepath.Join(tmp, "chromium-profile")),
+	)
+	defer cancelAlloc()
+	bctx, cancelBrowser := chromedp.NewContext(actx)
+	defer cancelBrowser()
+	if err := chromedp.Do(bctx); err != nil {
+		fmt.Fprintln(os.Stderr, "browsertest: start Chromium:", err)
+		return 1
+	}
+	browser = bctx
+
+	code := m.Run()
+	if err := report.write(filepath.Join(shotsDir, "REPORT.txt")); err != nil {
+		fmt.Fprintln(os.Stderr, "browsertest:", err)
+	}
+	fmt.Printf("browsertest: screenshots and REPORT.txt in %s\n", shotsDir)
+	return code
+}
+
+func findChrome() string {
+	if p := os.Getenv("CHROME_PATH"); p != "" {
+		return p
+	}
+	for _, name := range []string{"/usr/bin/chromium", "chromium", "chromium-browser", "google-chrome"} {
+		if p, err := exec.LookPath(name); err == nil {
+			return p
+		}
+	}
+	return ""
+}
+
+func loadAxe() {
+	dir := os.Getenv("AXE_DIR")
+	if dir == "" {
+		home, _ := os.UserHomeDir()
+		dir = filepath.Join(home, ".cache", "archive-axe")
+	}
+	file := filepath.Join(dir, "node_modules", "axe-core", "axe.min.js")
+	b, err := os.ReadFile(file)
+	if err != nil {
+		axeMissing = fmt.Sprintf("axe-core not installed at %s (npm install --prefix %s axe-core@4, as .ci/run does): accessibility audit skipped", file, dir)
+		fmt.Println("browsertest:", axeMissing)
+		return
+	}
+	axeSource = string(b)
+}
+
+// prepareShotsDir empties the folder of what an earlier run left, and of
+// nothing else.
+func prepareShotsDir() error {
+	if err := os.MkdirAll(shotsDir, 0o755); err != nil {
+		return err
+	}
+	old, _ := filepath.Glob(filepath.Join(shotsDir, "*.png"))
+	pdfs, _ := filepath.Glob(filepath.Join(shotsDir, "*.pdf"))
+	for _, f := range append(append(old, pdfs...), filepath.Join(shotsDir, "REPORT.txt")) {
+		os.Remove(f)
+	}
+	return nil
+}
+
+// startServer builds the archive binary and serves a copy of content/ with
+// testdata/content laid over it, from the repository root so that the
+// templates and stylesheet on disk are used. It waits until /healthz says the
+// search index is built.
+func startServer(tmp string) (stop func(), err error) {
+	root, err := filepath.Abs(filepath.Join("..", ".."))
+	if err != nil {
+		return nil, err
+	}
+	bin := filepath.Join(tmp, "archive")
+	build := exec.Command("go", "build", "-o", bin, "./cmd/archive")
+	build.Dir = root
+	if out, err := build.CombinedOutput(); err != nil {
+		return nil, fmt.Errorf("build: %v\n%s", err, out)
+	}
+	contentDir := filepath.Join(tmp, "content")
+	if err := copyTree(filepath.Join(root, "content"), contentDir); err != nil {
+		return nil, err
+	}
+	if err := copyTree("testdata/content", contentDir); err != nil {
+		return nil, err
+	}
+	cmd := exec.Command(bin, "serve", "-content", contentDir, "-addr", "127.0.0.1:0", "-grace", "2s")
+	cmd.Dir = root
+	stderr, err := cmd.StderrPipe()
+	if err != nil {
+		return nil, err
+	}
+	if err := cmd.Start(); err != nil {
+		return nil, err
+	}
+	stop = func() {
+		cmd.Process.Signal(syscall.SIGTERM)
+		done := make(chan struct{})
+		go func() { cmd.Wait(); close(done) }()
+		select {
+		case <-done:
+		case <-time.After(5 * time.Second):
+			cmd.Process.Kill()
+			<-done
+		}
+	}
+	var logTail tail
+	addr := make(chan string, 1)
+	go func() {
+		listening := regexp.MustCompile(`msg=listening addr=(http://127\.0\.0\.1:\d+)`)
+		sc := bufio.NewScanner(stderr)
+		for sc.Scan() {
+			logTail.add(sc.Text())
+			if m := listening.FindStringSubmatch(sc.Text()); m != nil {
+				select {
+				case addr <- m[1]:
+				default:
+				}
+			}
+		}
+		io.Copy(io.Discard, stderr)
+	}()
+	select {
+	case serverURL = <-addr:
+	case <-time.After(30 * time.Second):
+		stop()
+		return nil, fmt.Errorf("the server did not say where it listens:\n%s", logTail.String())
+	}
+	deadline := time.Now().Add(90 * time.Second)
+	for {
+		res, err := http.Get(serverURL + "/healthz")
+		if err == nil {
+			res.Body.Close()
+			if res.StatusCode == http.StatusOK {
+				return stop, nil
+			}
+		}
+		if time.Now().After(deadline) {
+			stop()
+			return nil, fmt.Errorf("the server was not ready in 90s:\n%s", logTail.String())
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+}
+
+// tail keeps the last lines of the server's log, for error messages.
+type tail struct {
+	mu    sync.Mutex
+	lines []string
+}
+
+func (t *tail) add(s string) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.lines = append(t.lines, s)
+	if len(t.lines) > 40 {
+		t.lines = t.lines[1:]
+	}
+}
+
+func (t *tail) String() string {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return strings.Join(t.lines, "\n")
+}
+
+func copyTree(from, to string) error {
+	return filepath.WalkDir(from, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(from, p)
+		dst := filepath.Join(to, rel)
+		if d.IsDir() {
+			return os.MkdirAll(dst, 0o755)
+		}
+		b, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		return os.WriteFile(dst, b, 0o644)
+	})
+}
+
+// viewport is a reader's screen.
+type viewport struct {
+	name          string
+	width, height int64
+	phone         bool
+}
+
+var (
+	phone   = viewport{"phone", 390, 844, true}
+	desktop = viewport{"desktop", 1280, 900, false}
+)
+
+// tab is one browser tab and what it saw: console errors and every URL it
+// requested, with the bytes that came over the network.
+type tab struct {
+	ctx    context.Context
+	cancel context.CancelFunc
+
+	mu       sync.Mutex
+	errors   []string
+	requests []string
+	types    map[network.RequestID]string // MIME type by request
+	urls     map[network.RequestID]string
+	received map[network.RequestID]float64 // bytes on the wire by request
+}
+
+type tabOptions struct {
+	view  viewport
+	js    bool
+	dark  bool
+	print bool
+}
+
+// openTab opens a tab set up as a reader's browser would be.
+func openTab(t *testing.T, o tabOptions) *tab {
+	t.Helper()
+	if noBrowser != "" {
+		t.Skip(noBrowser)
+	}
+	ctx, cancel := chromedp.NewContext(browser)
+	ctx, cancelTimeout := context.WithTimeout(ctx, 60*time.Second)
+	tb := &tab{ctx: ctx, types: map[network.RequestID]string{}, urls: map[network.RequestID]string{}, received: map[network.RequestID]float64{}}
+	tb.cancel = func() { cancelTimeout(); cancel() }
+	t.Cleanup(tb.cancel)
+	if err := chromedp.Listen(ctx, tb.listen); err != nil {
+		t.Fatal(err)
+	}
+	opts := []chromedp.EmulateViewportOption{}
+	if o.view.phone {
+		opts = append(opts, chromedp.EmulateMobile, chromedp.EmulateTouch)
+	}
+	// Headless Chromium has no mouse, so it reports (hover: none) even at
+	// desktop width: say what a desktop or a phone would.
+	hover := "hover"
+	if o.view.phone {
+		hover = "none"
+	}
+	scheme := "light"
+	if o.dark {
+		scheme = "dark"
+	}
+	media := ""
+	if o.print {
+		media = "print"
+	}
+	err := chromedp.Do(ctx,
+		chromedp.EmulateViewport(o.view.width, o.view.height, opts...),
+		chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
+			_, err := chromedp.Call(ctx, emulation.SetEmulatedMedia, emulation.SetEmulatedMediaParams{Media: media, Features: []*emulation.MediaFeature{
+				{Name: "prefers-color-scheme", Value: scheme}, {Name: "hover", Value: hover}, {Name: "any-hover", Value: hover},
+			}})
+			if err != nil {
+				return err
+			}
+			_, err = chromedp.Call(ctx, emulation.SetScriptExecutionDisabled, emulation.SetScriptExecutionDisabledParams{Value: !o.js})
+			return err
+		}),
+	)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tb
+}
+
+// listen runs on chromedp's reading goroutine: it only records.
+func (tb *tab) listen(ev any) {
+	tb.mu.Lock()
+	defer tb.mu.Unlock()
+	switch ev := ev.(type) {
+	case *runtime.EventExceptionThrown:
+		tb.errors = append(tb.errors, "exception: "+ev.ExceptionDetails.Text)
+	case *runtime.EventConsoleAPICalled:
+		if ev.Type == runtime.APITypeError || ev.Type == runtime.APITypeAssert {
+			tb.errors = append(tb.errors, "console."+string(ev.Type))
+		}
+	case *log.EventEntryAdded:
+		if ev.Entry.Level == log.LevelError {
+			tb.errors = append(tb.errors, fmt.Sprintf("%s: %s (%s)", ev.Entry.Source, ev.Entry.Text, ev.Entry.URL))
+		}
+	case *network.EventRequestWillBeSent:
+		tb.requests = append(tb.requests, ev.Request.URL)
+		tb.urls[ev.RequestID] = ev.Request.URL
+	case *network.EventResponseReceived:
+		tb.types[ev.RequestID] = ev.Response.MimeType
+	case *network.EventLoadingFinished:
+		tb.received[ev.RequestID] = ev.EncodedDataLength
+	}
+}
+
+// visit loads path and returns the HTTP status of the document.
+func (tb *tab) visit(t *testing.T, path string) int64 {
+	t.Helper()
+	res, err := chromedp.RunResponse(tb.ctx, chromedp.Navigate(serverURL+path))
+	if err != nil {
+		t.Fatalf("load %s: %v", path, err)
+	}
+	return res.Status
+}
+
+// checkClean fails the test for console errors (but the one a 404 page
+// causes by being a 404) and for requests to any host but the server's.
+func (tb *tab) checkClean(t *testing.T, status int64) {
+	t.Helper()
+	tb.mu.Lock()
+	defer tb.mu.Unlock()
+	for _, e := range tb.errors {
+		if status == http.StatusNotFound && strings.Contains(e, "status of 404") {
+			continue
+		}
+		t.Errorf("console error: %s", e)
+	}
+	server, _ := url.Parse(serverURL)
+	for _, r := range tb.requests {
+		u, err := url.Parse(r)
+		if err != nil || (u.Scheme != "data" && u.Scheme != "about" && u.Host != server.Host) {
+			t.Errorf("request to another host: %s", r)
+		}
+	}
+}
+
+func (tb *tab) eval(t *testing.T, js string, opts ...chromedp.EvaluateOption) any {
+	t.Helper()
+	v, err := chromedp.Run(tb.ctx, chromedp.Evaluate[any](js, opts...))
+	if err != nil {
+		t.Fatalf("evaluate %s: %v", js, err)
+	}
+	return v
+}
+
+func (tb *tab) evalBool(t *testing.T, js string) bool {
+	t.Helper()
+	b, _ := tb.eval(t, js).(bool)
+	return b
+}
+
+func (tb *tab) evalNumber(t *testing.T, js string) float64 {
+	t.Helper()
+	f, _ := tb.eval(t, js).(float64)
+	return f
+}
+
+func (tb *tab) evalString(t *testing.T, js string) string {
+	t.Helper()
+	s, _ := tb.eval(t, js).(string)
+	return s
+}
+
+// screenshot saves the whole page as a PNG in the screenshots folder.
+func (tb *tab) screenshot(t *testing.T, name, what string) {
+	t.Helper()
+	png, err := chromedp.Run(tb.ctx, chromedp.FullScreenshot(100))
+	if err != nil {
+		t.Fatalf("screenshot %s: %v", name, err)
+	}
+	file := filepath.Join(shotsDir, name+".png")
+	if err := os.WriteFile(file, png, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	report.shot(name+".png", what, len(png))
+}
+
+// reportLog gathers what REPORT.txt lists: screenshots, audit results and
+// measurements.
+type reportLog struct {
+	mu     sync.Mutex
+	shots  []string
+	audits []string
+	notes  []string
+}
+
+func (r *reportLog) shot(file, what string, size int) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.shots = append(r.shots, fmt.Sprintf("%-44s %5d KB  %s", file, (size+512)/1024, what))
+}
+
+func (r *reportLog) audit(line string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.audits = append(r.audits, line)
+}
+
+func (r *reportLog) note(line string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.notes = append(r.notes, line)
+}
+
+func (r *reportLog) write(file string) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	sort.Strings(r.shots)
+	var b strings.Builder
+	fmt.Fprintf(&b, "Browser test report, %s, Chromium %s\n\n", time.Now().UTC().Format(time.RFC3339), chromiumVersion())
+	b.WriteString("Screenshots\n")
+	for _, s := range r.shots {
+		b.WriteString("  " + s + "\n")
+	}
+	b.WriteString("\nAccessibility audit (axe-core; any serious or critical violation fails the tests)\n")
+	if axeMissing != "" {
+		b.WriteString("  " + axeMissing + "\n")
+	}
+	for _, s := range r.audits {
+		b.WriteString("  " + s + "\n")
+	}
+	b.WriteString("\nMeasurements\n")
+	for _, s := range r.notes {
+		b.WriteString("  " + s + "\n")
+	}
+	if len(r.shots)+len(r.audits)+len(r.notes) == 0 {
+		return errors.New("nothing to report: no browser test ran")
+	}
+	return os.WriteFile(file, []byte(b.String()), 0o644)
+}
+
+func chromiumVersion() string {
+	if browser == nil {
+		return "?"
+	}
+	v, err := chromedp.Run(browser, chromedp.Evaluate[string](`navigator.userAgent`))
+	if err != nil {
+		return "?"
+	}
+	if m := regexp.MustCompile(`Chrome/([0-9.]+)`).FindStringSubmatch(v); m != nil {
+		return m[1]
+	}
+	return v
+}

@@ -1,0 +1,354 @@
+package server_test
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+)
+
+// archiveBin is the real archive binary, built once for the test run.
+func archiveBin(t *testing.T) string {
+	t.Helper()
+	testExtractor()
+	return binPath
+}
+
+// served is a running `archive serve`.
+type served struct {
+	url    string
+	cmd    *exec.Cmd
+	logs   *logBuffer
+	exited chan struct{}
+	err    error // set when exited is closed
+}
+
+var listeningRE = regexp.MustCompile(`msg=listening addr=(http://\S+)`)
+
+// startServe starts `archive serve` on a free loopback port and waits until
+// it listens, or exits.
+func startServe(t *testing.T, args ...string) *served {
+	t.Helper()
+	s := &served{logs: &logBuffer{}, exited: make(chan struct{})}
+	s.cmd = exec.Command(archiveBin(t), append([]string{"serve", "-addr", "127.0.0.1:0"}, args...)...)
+	s.cmd.Stderr = s.logs
+	s.cmd.Stdout = s.logs
+	if err := s.cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	go func() {
+		s.err = s.cmd.Wait()
+		close(s.exited)
+	}()
+	t.Cleanup(func() {
+		select {
+		case <-s.exited:
+		default:
+			s.cmd.Process.Kill()
+			<-s.exited
+		}
+	})
+	deadline := time.Now().Add(30 * time.Second)
+	for time.Now().Before(deadline) {
+		if m := listeningRE.FindStringSubmatch(s.logs.String()); m != nil {
+			s.url = m[1]
+			return s
+		}
+		select {
+		case <-s.exited:
+			return s
+		case <-time.After(10 * time.Millisecond):
+		}
+	}
+	t.Fatalf("archive serve did not start listening:\n%s", s.logs)
+	return nil
+}
+
+// waitReady waits until /healthz says 200, or the process exits; it reports
+// whether the site came up.
+func (s *served) waitReady(t *testing.T, within time.Duration) bool {
+	t.Helper()
+	deadline := time.Now().Add(within)
+	for time.Now().Before(deadline) {
+		select {
+		case <-s.exited:
+			return false
+		default:
+		}
+		if s.url != "" {
+			if res, err := http.Get(s.url + "/healthz"); err == nil {
+				res.Body.Close()
+				if res.StatusCode == 200 {
+					return true
+				}
+			}
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	t.Fatalf("not ready after %v:\n%s", within, s.logs)
+	return false
+}
+
+// exitCode waits for the process to end and returns its exit code.
+func (s *served) exitCode(t *testing.T, within time.Duration) int {
+	t.Helper()
+	select {
+	case <-s.exited:
+	case <-time.After(within):
+		t.Fatalf("still running after %v:\n%s", within, s.logs)
+	}
+	var ee *exec.ExitError
+	if errors.As(s.err, &ee) {
+		return ee.ExitCode()
+	}
+	if s.err != nil {
+		t.Fatal(s.err)
+	}
+	return 0
+}
+
+// runCheck runs `archive check` and returns its exit code and output.
+func runCheck(t *testing.T, args ...string) (int, string) {
+	t.Helper()
+	var out bytes.Buffer
+	cmd := exec.Command(archiveBin(t), append([]string{"check"}, args...)...)
+	cmd.Stdout, cmd.Stderr = &out, &out
+	err := cmd.Run()
+	var ee *exec.ExitError
+	if errors.As(err, &ee) {
+		return ee.ExitCode(), out.String()
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	return 0, out.String()
+}
+
+// writeTree writes files (path -> content) under dir.
+func writeTree(t *testing.T, dir string, files map[string]string) {
+	t.Helper()
+	for name, data := range files {
+		p := filepath.Join(dir, filepath.FromSlash(name))
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(data), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+const goodReport = "---\ntitle: A good report\ndate: 2023-05-04\nattachments:\n  - file: report.pdf\n---\n\nIt reads well.\n"
+
+// A JPEG's first bytes: what a PDF renamed from a photo starts with.
+const jpegBytes = "\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00\xff\xdb\x00C\x00\x08\x06\x06\x07\x06\x05\x08\x07\x07\x07\xff\xd9"
+
+// TestStartupFaults starts the real binary on broken content folders: a
+// broken publication stops the deploy with path:line, a bad attachment is a
+// warning and the site runs with the file still downloadable, a folder that
+// cannot be read is a clear message and exit 1.
+func TestStartupFaults(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name  string
+		files map[string]string
+		// content, when set, builds the folder and returns the -content flag.
+		content func(t *testing.T, dir string) string
+		runs    bool   // serve comes up
+		want    string // in check's output and serve's log
+		get     string // when runs: a URL that must answer 200 ...
+		body    string // ... with this body
+	}{
+		{
+			name: "missing folder",
+			content: func(t *testing.T, dir string) string {
+				return filepath.Join(dir, "no-such-folder")
+			},
+			want: "no such file or directory",
+		},
+		{
+			name: "a file, not a folder",
+			content: func(t *testing.T, dir string) string {
+				writeTree(t, dir, map[string]string{"content": "x"})
+				return filepath.Join(dir, "content")
+			},
+			want: "is not a folder",
+		},
+		{
+			name: "folder that is a symlink loop",
+			content: func(t *testing.T, dir string) string {
+				p := filepath.Join(dir, "content")
+				if err := os.Symlink(p, p); err != nil {
+					t.Fatal(err)
+				}
+				return p
+			},
+			want: "too many levels of symbolic links",
+		},
+		{
+			name: "unreadable section",
+			content: func(t *testing.T, dir string) string {
+				if os.Geteuid() == 0 {
+					t.Skip("running as root, which reads any folder whatever its mode; the symlink loop case covers a folder that cannot be read")
+				}
+				writeTree(t, dir, map[string]string{"content/reports/a/index.md": goodReport, "content/reports/a/report.pdf": "%PDF-1.4\n"})
+				p := filepath.Join(dir, "content", "reports")
+				if err := os.Chmod(p, 0); err != nil {
+					t.Fatal(err)
+				}
+				t.Cleanup(func() { os.Chmod(p, 0o755) })
+				return filepath.Join(dir, "content")
+			},
+			want: "reports: cannot read: permission denied",
+		},
+		{
+			name: "Markdown that is not UTF-8",
+			files: map[string]string{
+				"reports/a/index.md":   goodReport,
+				"reports/a/report.pdf": "%PDF-1.4\n",
+				"reports/latin1.md":    "---\ntitle: Caf\xe9\ndate: 2023-01-01\n---\n",
+			},
+			want: "reports/latin1.md:2: not UTF-8 text",
+		},
+		{
+			name: "broken front matter",
+			files: map[string]string{
+				"reports/a/index.md":   goodReport,
+				"reports/a/report.pdf": "%PDF-1.4\n",
+				"reports/b.md":         "---\ntitle: [unclosed\ndate: 2023-01-01\n---\n",
+			},
+			want: "reports/b.md:2:",
+		},
+		{
+			name: "PDF of 0 bytes",
+			files: map[string]string{
+				"reports/a/index.md":   goodReport,
+				"reports/a/report.pdf": "",
+			},
+			runs: true,
+			want: "reports/a/report.pdf: warning: attachment is empty",
+			get:  "/reports/a/report.pdf",
+			body: "",
+		},
+		{
+			name: "PDF renamed from a JPEG",
+			files: map[string]string{
+				"reports/a/index.md":   goodReport,
+				"reports/a/report.pdf": jpegBytes,
+			},
+			runs: true,
+			want: "reports/a/report.pdf: warning: PDF text cannot be read",
+			get:  "/reports/a/report.pdf",
+			body: jpegBytes,
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			dir := t.TempDir()
+			contentDir := filepath.Join(dir, "content")
+			if tt.content != nil {
+				contentDir = tt.content(t, dir)
+			} else {
+				writeTree(t, contentDir, tt.files)
+			}
+
+			code, out := runCheck(t, "-content", contentDir)
+			if wantCode := map[bool]int{true: 0, false: 1}[tt.runs]; code != wantCode {
+				t.Errorf("check exit code %d, want %d\n%s", code, wantCode, out)
+			}
+			if !strings.Contains(out, tt.want) {
+				t.Errorf("check output lacks %q:\n%s", tt.want, out)
+			}
+
+			s := startServe(t, "-content", contentDir)
+			if !tt.runs {
+				if code := s.exitCode(t, 30*time.Second); code != 1 {
+					t.Errorf("serve exit code %d, want 1", code)
+				}
+				if !strings.Contains(s.logs.String(), tt.want) {
+					t.Errorf("serve says nothing of %q:\n%s", tt.want, s.logs)
+				}
+				return
+			}
+			if !s.waitReady(t, 30*time.Second) {
+				t.Fatalf("serve exited; the site should run without the bad file:\n%s", s.logs)
+			}
+			if !strings.Contains(s.logs.String(), strings.ReplaceAll(tt.want, ": warning: ", "")) &&
+				!strings.Contains(s.logs.String(), strings.TrimPrefix(tt.want, "reports/a/report.pdf: warning: ")) {
+				t.Errorf("serve logs no warning naming the file (%q):\n%s", tt.want, s.logs)
+			}
+			for _, u := range []string{"/reports/a/", tt.get} {
+				res, err := http.Get(s.url + u)
+				if err != nil {
+					t.Fatal(err)
+				}
+				b, _ := io.ReadAll(res.Body)
+				res.Body.Close()
+				if res.StatusCode != 200 {
+					t.Errorf("GET %s: %d", u, res.StatusCode)
+				}
+				if u == tt.get && string(b) != tt.body {
+					t.Errorf("GET %s: %d bytes, want the file's %d", u, len(b), len(tt.body))
+				}
+			}
+		})
+	}
+}
+
+// TestTenThousandFiles: a content folder of 10,000 publications loads, and
+// the site comes up, in reasonable time.
+func TestTenThousandFiles(t *testing.T) {
+	t.Parallel()
+	if testing.Short() {
+		t.Skip("writes and serves 10,000 files")
+	}
+	dir := filepath.Join(t.TempDir(), "content")
+	for i := range 10_000 {
+		p := filepath.Join(dir, fmt.Sprintf("section-%02d", i%20), fmt.Sprintf("report-%05d.md", i))
+		if i < 20 {
+			if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+				t.Fatal(err)
+			}
+		}
+		src := fmt.Sprintf("---\ntitle: Report %d on detentions\ndate: 20%02d-%02d-%02d\ntags: [tag-%d, common]\n---\n\nParagraph one of report %d names the %d cases.\n\n## Findings\n\nThe findings of report %d.\n",
+			i, 10+i%14, 1+i%12, 1+i%28, i%50, i, i, i)
+		if err := os.WriteFile(p, []byte(src), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	start := time.Now()
+	code, out := runCheck(t, "-content", dir)
+	checkTook := time.Since(start)
+	if code != 0 || !strings.Contains(out, "10000 publications, 0 errors") {
+		t.Fatalf("check: exit %d\n%.2000s", code, out)
+	}
+
+	start = time.Now()
+	s := startServe(t, "-content", dir)
+	if !s.waitReady(t, 120*time.Second) {
+		t.Fatalf("serve exited:\n%s", s.logs)
+	}
+	serveTook := time.Since(start)
+	t.Logf("10,000 publications: check %v, serve ready (pages and search index) %v", checkTook.Round(time.Millisecond), serveTook.Round(time.Millisecond))
+	if checkTook > 30*time.Second || serveTook > 90*time.Second {
+		t.Errorf("too slow: check %v (limit 30s), serve %v (limit 90s)", checkTook, serveTook)
+	}
+	res, err := http.Get(s.url + "/section-07/report-00007/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.StatusCode != 200 {
+		t.Errorf("a publication of the 10,000: status %d", res.StatusCode)
+	}
+}
