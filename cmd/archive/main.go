@@ -119,6 +119,7 @@ func serve(args []string) int {
 	proxies := fl.String("trusted-proxies", "", "comma-separated CIDRs of reverse proxies whose X-Forwarded-For is believed")
 	searchRate := fl.Float64("search-rate", server.DefaultSearchRate, "searches per second one client network may make (0: no limit)")
 	searchBurst := fl.Int("search-burst", server.DefaultSearchBurst, "searches one client network may make at once")
+	watch := fl.Bool("watch", false, "reload when a file of the content, templates or static folders changes; open pages refresh themselves (for staff previews, not production)")
 	maxSearches := fl.Int("max-searches", server.DefaultMaxConcurrentSearches(), "searches running at once; more wait briefly, then get 503 (0: no cap)")
 	if err := fl.Parse(args); err != nil {
 		return 2
@@ -135,7 +136,18 @@ func serve(args []string) int {
 		log.Error("cannot start", "error", fmt.Errorf("-trusted-proxies: %w", err))
 		return 2
 	}
+	if *watch && *cacheDir == "" {
+		// Reloads would extract every PDF again without a cache.
+		tmp, err := os.MkdirTemp("", "archive-watch-cache")
+		if err != nil {
+			log.Error("cannot start", "error", err)
+			return 1
+		}
+		defer os.RemoveAll(tmp)
+		*cacheDir = tmp
+	}
 	srv := server.New(server.Config{
+		Watch:      *watch,
 		Content:    dirs.content,
 		Templates:  dirs.templates,
 		Static:     dirs.static,
@@ -153,8 +165,9 @@ func serve(args []string) int {
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
 
-	// Check the content before listening: a broken deploy must not replace a
-	// good one, so the process exits before it takes the port.
+	// Listen at once so that /healthz says 503 while loading; content with
+	// errors makes the process exit before /healthz ever says 200, so a load
+	// balancer never sends readers to a broken deploy.
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
 		log.Error("cannot listen", "addr", *addr, "error", err)
@@ -184,6 +197,10 @@ func serve(args []string) int {
 		log.Error("server stopped", "error", err)
 		return 1
 	case <-ctx.Done():
+	}
+	if *watch && dirs.contentDir != "" {
+		go srv.Watch(ctx, time.Second)
+		log.Info("watching for changes", "content", dirs.contentDir)
 	}
 
 	select {

@@ -70,7 +70,7 @@ func (s *Server) servePath(w http.ResponseWriter, r *http.Request) error {
 			return err
 		}
 		w.Header().Set("Cache-Control", "public, max-age=300")
-		writePage(w, r, page)
+		writePage(w, r, s.watchPage(w, page))
 		return nil
 	}
 	if to, ok := st.site.Content.Redirects[p]; ok {

@@ -27,6 +27,10 @@ func (s *Server) routes() http.Handler {
 	r.With(s.searchLimit).Get("/api/search", s.handle(s.serveSearchAPI))
 	r.Get("/opensearch.xml", s.handle(s.serveOpenSearch))
 
+	// Watch mode's reload script and its long poll (404 otherwise).
+	r.Get("/_watch/reload.js", s.handle(s.serveWatchScript))
+	r.Get("/_watch/version", s.handle(s.serveWatchVersion))
+
 	// Everything else: rendered pages (home, sections, tags, years,
 	// publications, sitemap, robots), redirects from aliases, and the files
 	// of the content folder (attachments).

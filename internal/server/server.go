@@ -60,7 +60,10 @@ type Config struct {
 	// stay fast while search is flooded; 0 means
 	// DefaultMaxConcurrentSearches, negative no cap.
 	MaxConcurrentSearches int
-	Logger                *slog.Logger
+	// Watch turns on watch mode (see Watch): pages reload themselves
+	// when a new version is served.
+	Watch  bool
+	Logger *slog.Logger
 }
 
 // state is one consistent version of the site.
@@ -77,6 +80,7 @@ type Server struct {
 	state   atomic.Pointer[state]
 	handler http.Handler
 	limiter *SearchLimiter
+	watch   *watcher // nil outside watch mode
 }
 
 // New returns a server with nothing loaded yet.
@@ -85,6 +89,9 @@ func New(cfg Config) *Server {
 		cfg.Logger = slog.Default()
 	}
 	s := &Server{cfg: cfg, log: cfg.Logger, limiter: newSearchLimiter(cfg)}
+	if cfg.Watch {
+		s.watch = &watcher{changed: make(chan struct{})}
+	}
 	s.handler = s.routes()
 	return s
 }
@@ -109,6 +116,9 @@ func (e *ContentError) Error() string {
 // index is built before Load returns too, unless ctx is cancelled.
 func (s *Server) Load(ctx context.Context) error {
 	start := time.Now()
+	if s.watch != nil {
+		s.watch.setLoaded(s.fingerprint())
+	}
 	cs, problems, err := content.Load(s.cfg.Content, content.Options{})
 	if err != nil {
 		return err
