@@ -56,7 +56,11 @@ func parseCMap(data []byte) *cmap {
 				if lo.kind != kStr || hi.kind != kStr || len(lo.s) == 0 || len(lo.s) > 4 {
 					continue
 				}
-				m.space = append(m.space, codeRange{codeOf(lo.s), codeOf(hi.s), len(lo.s)})
+				// Real CMaps have a handful of ranges; every glyph is
+				// checked against all of them.
+				if len(m.space) < 256 {
+					m.space = append(m.space, codeRange{codeOf(lo.s), codeOf(hi.s), len(lo.s)})
+				}
 			}
 		case "endbfchar":
 			for i := 0; i+1 < len(args); i += 2 {

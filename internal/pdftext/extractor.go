@@ -124,26 +124,36 @@ func (e *Extractor) ExtractFile(ctx context.Context, path string) (*Document, er
 // ExtractFiles extracts many files concurrently (bounded by Parallel),
 // calling progress (if not nil) after each.
 func (e *Extractor) ExtractFiles(ctx context.Context, paths []string, progress func(done, total int)) map[string]Result {
+	e.init()
 	var (
 		mu   sync.Mutex
 		wg   sync.WaitGroup
 		out  = make(map[string]Result, len(paths))
 		done int
+		next = make(chan string)
 	)
-	for _, p := range paths {
+	// As many workers as children may run: a goroutine per file would hash
+	// thousands of files at once and run out of file descriptors.
+	for range min(cap(e.sem), len(paths)) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			doc, err := e.ExtractFile(ctx, p)
-			mu.Lock()
-			defer mu.Unlock()
-			out[p] = Result{Doc: doc, Err: err}
-			done++
-			if progress != nil {
-				progress(done, len(paths))
+			for p := range next {
+				doc, err := e.ExtractFile(ctx, p)
+				mu.Lock()
+				out[p] = Result{Doc: doc, Err: err}
+				done++
+				if progress != nil {
+					progress(done, len(paths))
+				}
+				mu.Unlock()
 			}
 		}()
 	}
+	for _, p := range paths {
+		next <- p
+	}
+	close(next)
 	wg.Wait()
 	return out
 }

@@ -117,3 +117,23 @@ func FuzzPageContent(f *testing.F) {
 		checkText(t, doc.Pages[0].Text)
 	})
 }
+
+// FuzzFontProgram fuzzes the reading of built-in encodings from embedded
+// font programs (Type 1 clear text and CFF), which are outside input too.
+func FuzzFontProgram(f *testing.F) {
+	f.Add([]byte("%!PS-AdobeFont-1.0\n/Encoding 256 array\ndup 65 /gamma put\nreadonly def\ncurrentfile eexec\n"))
+	f.Add([]byte{1, 0, 4, 1, 0, 1, 1, 1, 2, 'A', 0, 1, 1, 1, 7, 28, 0, 50, 16, 139, 17, 0, 0, 0, 0})
+	f.Fuzz(func(t *testing.T, program []byte) {
+		for _, file := range []string{"/FontFile", "/FontFile3"} {
+			data := pageDoc("BT /F2 10 Tf 72 700 Td <0102414243> Tj ET", "/Font << /F2 6 0 R >>",
+				"<< /Type /Font /Subtype /Type1 /BaseFont /X /FirstChar 0 /LastChar 255 /Widths [500] /FontDescriptor 7 0 R >>",
+				"<< /Type /FontDescriptor /Flags 4 "+file+" 8 0 R >>",
+				stream("/Subtype /Type1C", string(program)))
+			doc, err := pdftext.ExtractBytes(data)
+			if err != nil {
+				t.Fatalf("a well-formed file failed: %v", err)
+			}
+			checkText(t, doc.Pages[0].Text)
+		}
+	})
+}

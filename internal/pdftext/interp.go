@@ -14,6 +14,7 @@ const (
 	maxGlyphsPerPage = 2 << 20
 	maxOpsPerPage    = 50 << 20
 	maxFormDepth     = 12
+	maxPageContent   = 512 << 20 // bytes read per page, forms drawn many times included
 	maxStateDepth    = 1024
 )
 
@@ -38,6 +39,7 @@ type interp struct {
 	tlm    matrix
 	glyphs []glyph
 	ops    int
+	read   int   // content bytes read, forms included
 	err    error // first fault; text before it is kept
 	forms  map[string]bool
 
@@ -65,6 +67,11 @@ func (in *interp) fail(err error) {
 // run executes a content stream with the given resources. A panic from the
 // library while resolving a resource ends this stream only.
 func (in *interp) run(data []byte, res pdf.Value) {
+	in.read += len(data)
+	if in.read > maxPageContent {
+		in.fail(errBudget)
+		return
+	}
 	fonts := map[string]*font{}
 	defer func() {
 		if x := recover(); x != nil {

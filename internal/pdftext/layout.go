@@ -78,31 +78,35 @@ func layout(gs []glyph) string {
 
 // dropOverprint removes glyphs drawn again on top of an earlier copy of
 // themselves, which is how some producers fake bold type (or a shadow).
+// Positions are bucketed by the tolerance, so each glyph is compared with the
+// few drawn near it only.
 func dropOverprint(gs []glyph) []glyph {
 	type key struct {
-		s   string
-		rot int16
-		y   int64
+		s    string
+		rot  int16
+		x, y int64
 	}
 	seen := make(map[key][]float64, len(gs))
 	out := gs[:0]
 	for _, g := range gs {
 		tol := 0.1 * max(g.size, 0.01)
-		y := int64(math.Floor(g.y / tol))
+		x, y := int64(math.Floor(g.x0/tol)), int64(math.Floor(g.y/tol))
 		dup := false
-		for dy := int64(-1); dy <= 1 && !dup; dy++ {
-			for _, x := range seen[key{g.s, g.rot, y + dy}] {
-				if math.Abs(x-g.x0) < tol {
-					dup = true
-					break
+		for dx := int64(-1); dx <= 1 && !dup; dx++ {
+			for dy := int64(-1); dy <= 1 && !dup; dy++ {
+				for _, gy := range seen[key{g.s, g.rot, x + dx, y + dy}] {
+					if math.Abs(gy-g.y) < tol {
+						dup = true
+						break
+					}
 				}
 			}
 		}
 		if dup {
 			continue
 		}
-		k := key{g.s, g.rot, y}
-		seen[k] = append(seen[k], g.x0)
+		k := key{g.s, g.rot, x, y}
+		seen[k] = append(seen[k], g.y)
 		out = append(out, g)
 	}
 	return out
@@ -112,19 +116,28 @@ func dropOverprint(gs []glyph) []glyph {
 // drawn right to left in parts, or a word added later on the same baseline).
 func mergeLines(lines []textLine) []textLine {
 	out := lines[:0]
+	var merged []bool
 	for _, l := range lines {
 		if n := len(out); n > 0 {
 			p := out[n-1]
 			a, b := p.gs[0], l.gs[0]
 			size := max(a.size, b.size, 0.01)
 			if a.rot == b.rot && math.Abs(a.y-b.y) < 0.2*size && !overlaps(p.gs, l.gs) {
-				merged := append(p.gs, l.gs...)
-				sort.SliceStable(merged, func(i, j int) bool { return merged[i].x0 < merged[j].x0 })
-				out[n-1].gs = merged
+				out[n-1].gs = append(p.gs, l.gs...)
+				merged[n-1] = true
 				continue
 			}
 		}
 		out = append(out, l)
+		merged = append(merged, false)
+	}
+	// Sorted once at the end: sorting at every merge is quadratic on a
+	// line drawn glyph by glyph from right to left.
+	for i := range out {
+		if merged[i] {
+			gs := out[i].gs
+			sort.SliceStable(gs, func(i, j int) bool { return gs[i].x0 < gs[j].x0 })
+		}
 	}
 	return out
 }

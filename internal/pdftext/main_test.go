@@ -5,13 +5,11 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"sync"
 	"testing"
 
 	"archive/internal/pdftext"
 )
-
-// childCommand is the argv of `archive pdftext` for Extractors in tests.
-var childCommand []string
 
 func TestMain(m *testing.M) {
 	// Started as `TESTBINARY pdftext ...`, this binary is `archive pdftext`:
@@ -21,23 +19,39 @@ func TestMain(m *testing.M) {
 	if len(os.Args) > 1 && os.Args[1] == "pdftext" {
 		os.Exit(pdftext.Main(os.Args[2:], os.Stdout, os.Stderr))
 	}
-	dir, err := os.MkdirTemp("", "pdftext-child")
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
-	}
-	// The child is built without -race even when the tests run with it:
-	// the race runtime cannot live under an address-space limit.
-	bin := filepath.Join(dir, "archive")
-	if out, err := exec.Command("go", "build", "-o", bin, "./testdata/child").CombinedOutput(); err != nil {
-		fmt.Fprintf(os.Stderr, "building the child (falling back to this test binary): %v\n%s", err, out)
-		bin = os.Args[0]
-	}
-	childCommand = []string{bin, "pdftext"}
 	code := m.Run()
-	os.RemoveAll(dir)
+	if childDir != "" {
+		os.RemoveAll(childDir)
+	}
 	os.Exit(code)
 }
 
-// testCommand runs `archive pdftext` in a child process.
-func testCommand() []string { return childCommand }
+var (
+	childOnce    sync.Once
+	childDir     string
+	childCommand []string
+)
+
+// testCommand is the argv of `archive pdftext` for Extractors in tests. The
+// child is built on first use (fuzzing workers never need it) and without
+// -race even when the tests run with it: the race runtime cannot live under
+// an address-space limit, and in process under -race the big corpus files
+// take minutes.
+func testCommand() []string {
+	childOnce.Do(func() {
+		childCommand = []string{os.Args[0], "pdftext"}
+		dir, err := os.MkdirTemp("", "pdftext-child")
+		if err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			return
+		}
+		childDir = dir
+		bin := filepath.Join(dir, "archive")
+		if out, err := exec.Command("go", "build", "-o", bin, "./testdata/child").CombinedOutput(); err != nil {
+			fmt.Fprintf(os.Stderr, "building the child (falling back to this test binary): %v\n%s", err, out)
+			return
+		}
+		childCommand = []string{bin, "pdftext"}
+	})
+	return childCommand
+}
