@@ -1,7 +1,9 @@
 // Command archive serves and checks the publication archive.
 //
-//	archive serve   [-content DIR] [-addr HOST:PORT] [-cache DIR]
+//	archive serve   [-content DIR | -from BUILD] [-addr HOST:PORT] [-cache DIR] [-watch]
 //	archive check   [-content DIR]
+//	archive build   [-content DIR] -o BUILD
+//	archive export  [-content DIR] -o DIR [-search-url URL]
 //	archive pdftext FILE...
 package main
 
@@ -30,9 +32,11 @@ import (
 )
 
 const usage = `usage:
-  archive serve   [-content DIR] [-addr HOST:PORT] [-cache DIR]   serve the site
-  archive check   [-content DIR] [-cache DIR]                     check the content, exit 1 on errors
-  archive pdftext FILE...                                         print the text of PDF files
+  archive serve   [-content DIR | -from BUILD] [-addr HOST:PORT] [-cache DIR] [-watch]   serve the site
+  archive check   [-content DIR] [-cache DIR]                  check the content, exit 1 on errors
+  archive build   [-content DIR] -o BUILD                      compute everything a server needs, ahead
+  archive export  [-content DIR] -o DIR [-search-url URL]      write the site as static files for a mirror
+  archive pdftext FILE...                                      print the text of PDF files
 `
 
 func main() {
@@ -47,6 +51,10 @@ func main() {
 		code = serve(args)
 	case "check":
 		code = check(args, os.Stdout, os.Stderr)
+	case "build":
+		code = build(args, os.Stderr)
+	case "export":
+		code = exportSite(args, os.Stderr)
 	case "pdftext":
 		code = pdftext.Main(args, os.Stdout, os.Stderr)
 	case "-h", "-help", "--help", "help":
@@ -121,11 +129,25 @@ func serve(args []string) int {
 	searchBurst := fl.Int("search-burst", server.DefaultSearchBurst, "searches one client network may make at once")
 	watch := fl.Bool("watch", false, "reload when a file of the content, templates or static folders changes; open pages refresh themselves (for staff previews, not production)")
 	maxSearches := fl.Int("max-searches", server.DefaultMaxConcurrentSearches(), "searches running at once; more wait briefly, then get 503 (0: no cap)")
+	from := fl.String("from", "", "serve a build made by archive build, read-only (instead of -content)")
 	if err := fl.Parse(args); err != nil {
 		return 2
 	}
 	log := newLogger()
 	slog.SetDefault(log)
+	if *from != "" {
+		if *contentDir != "" || *cacheDir != "" || *watch {
+			log.Error("cannot start: -from serves a build as it is; it takes no -content, -cache or -watch")
+			return 2
+		}
+		m, err := readBuild(*from)
+		if err != nil {
+			log.Error("cannot start", "error", err)
+			return 1
+		}
+		log.Info("serving build", "dir", *from, "built", m.Built, "content_hash", m.ContentHash)
+		*contentDir, *cacheDir = filepath.Join(*from, "content"), filepath.Join(*from, "cache")
+	}
 	dirs, err := openFolders(*contentDir)
 	if err != nil {
 		log.Error("cannot start", "error", err)
@@ -147,6 +169,7 @@ func serve(args []string) int {
 		*cacheDir = tmp
 	}
 	srv := server.New(server.Config{
+		ReadOnly:   *from != "",
 		Watch:      *watch,
 		Content:    dirs.content,
 		Templates:  dirs.templates,

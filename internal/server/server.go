@@ -60,6 +60,13 @@ type Config struct {
 	// stay fast while search is flooded; 0 means
 	// DefaultMaxConcurrentSearches, negative no cap.
 	MaxConcurrentSearches int
+	// ReadOnly serves a build made by archive build: the cache (PDF text
+	// and search index) is only read, never written, so that several
+	// servers can share one build.
+	ReadOnly bool
+	// SkipIndex loads and renders the site without a search index, for
+	// exports that have no use for one.
+	SkipIndex bool
 	// Watch turns on watch mode (see Watch): pages reload themselves
 	// when a new version is served.
 	Watch  bool
@@ -155,6 +162,9 @@ func (s *Server) Load(ctx context.Context) error {
 	s.state.Store(st)
 	s.log.Info("pages rendered", "pages", len(rendered.Pages), "took", time.Since(t0).Round(time.Millisecond))
 
+	if s.cfg.SkipIndex {
+		return nil
+	}
 	t0 = time.Now()
 	idx, err := s.buildIndex(ctx, st)
 	if err != nil {
@@ -162,6 +172,14 @@ func (s *Server) Load(ctx context.Context) error {
 	}
 	s.state.Store(&state{site: rendered, pdf: pdfs.docs, index: idx})
 	s.log.Info("ready", "index_took", time.Since(t0).Round(time.Millisecond), "total", time.Since(start).Round(time.Millisecond))
+	return nil
+}
+
+// Site returns the site being served, or nil before the first Load.
+func (s *Server) Site() *site.Site {
+	if st := s.state.Load(); st != nil {
+		return st.site
+	}
 	return nil
 }
 

@@ -1,0 +1,264 @@
+package main
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"io/fs"
+	"log/slog"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"runtime/debug"
+	"strings"
+	"syscall"
+	"time"
+
+	"archive/internal/export"
+	"archive/internal/server"
+)
+
+// A build is a folder holding everything a server needs that can be
+// computed ahead, so that servers start fast and any number can serve it:
+//
+//	manifest.json  what was built, from what, by which program
+//	content/       the publications as they were built
+//	cache/         extracted PDF text and the search index
+//	site/          every rendered page, feed and file (also a static mirror)
+const manifestFile = "manifest.json"
+
+// manifest describes a build.
+type manifest struct {
+	ContentHash  string    `json:"content_hash"`
+	Version      string    `json:"program_version"`
+	Built        time.Time `json:"built"`
+	Publications int       `json:"publications"`
+	Pages        int       `json:"pages"`
+	Files        int       `json:"files"`
+}
+
+// programVersion names the program that made a build: a build is only served
+// by the same program, since caches and templates are its own.
+func programVersion() string {
+	info, ok := debug.ReadBuildInfo()
+	if !ok {
+		return "unknown"
+	}
+	rev, dirty := "", false
+	for _, s := range info.Settings {
+		switch s.Key {
+		case "vcs.revision":
+			rev = s.Value
+		case "vcs.modified":
+			dirty = s.Value == "true"
+		}
+	}
+	if rev == "" {
+		// No version control stamp (a build outside the repository): the
+		// binary's own hash names it.
+		return executableHash()
+	}
+	if dirty {
+		rev += "+dirty"
+	}
+	return rev
+}
+
+func executableHash() string {
+	exe, err := os.Executable()
+	if err != nil {
+		return "unknown"
+	}
+	f, err := os.Open(exe)
+	if err != nil {
+		return "unknown"
+	}
+	defer f.Close()
+	h := sha256.New()
+	if _, err := io.Copy(h, f); err != nil {
+		return "unknown"
+	}
+	return "sha256:" + hex.EncodeToString(h.Sum(nil))[:16]
+}
+
+func build(args []string, stderr io.Writer) int {
+	fl := flag.NewFlagSet("build", flag.ContinueOnError)
+	fl.SetOutput(stderr)
+	contentDir := fl.String("content", "content", "content folder")
+	out := fl.String("o", "", "folder to write the build into (must not exist)")
+	if err := fl.Parse(args); err != nil {
+		return 2
+	}
+	if *out == "" {
+		fmt.Fprintln(stderr, "archive build: -o DIR is required")
+		return 2
+	}
+	log := newLogger()
+	if _, err := os.Stat(*out); err == nil {
+		fmt.Fprintf(stderr, "archive build: %s exists; builds are never overwritten, choose a new folder\n", *out)
+		return 1
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
+	defer stop()
+
+	// Write into a temporary folder beside the target and rename it at the
+	// end, so a failed build never leaves a folder that looks complete.
+	tmp := *out + ".partial"
+	os.RemoveAll(tmp)
+	fail := func(err error) int {
+		os.RemoveAll(tmp)
+		printLoadError(stderr, err)
+		return 1
+	}
+	if err := copyContent(*contentDir, filepath.Join(tmp, "content")); err != nil {
+		return fail(err)
+	}
+	cache := filepath.Join(tmp, "cache")
+	srv, err := loadSite(ctx, filepath.Join(tmp, "content"), cache, false, false, log)
+	if err != nil {
+		return fail(err)
+	}
+	st, err := export.Write(srv.Site(), filepath.Join(tmp, "site"), export.Options{})
+	if err != nil {
+		return fail(err)
+	}
+	site := srv.Site()
+	m := manifest{
+		ContentHash:  site.Content.Hash,
+		Version:      programVersion(),
+		Built:        time.Now().UTC().Truncate(time.Second),
+		Publications: len(site.Content.Publications),
+		Pages:        st.Pages,
+		Files:        st.Files,
+	}
+	b, _ := json.MarshalIndent(m, "", "  ")
+	if err := os.WriteFile(filepath.Join(tmp, manifestFile), append(b, '\n'), 0o644); err != nil {
+		return fail(err)
+	}
+	if err := os.Rename(tmp, *out); err != nil {
+		return fail(err)
+	}
+	log.Info("build written", "dir", *out, "publications", m.Publications, "pages", m.Pages, "files", m.Files)
+	return 0
+}
+
+// readBuild checks that dir is a complete build made by this program.
+func readBuild(dir string) (manifest, error) {
+	var m manifest
+	b, err := os.ReadFile(filepath.Join(dir, manifestFile))
+	if err != nil {
+		return m, fmt.Errorf("%s is not a build (made by archive build): %w", dir, err)
+	}
+	if err := json.Unmarshal(b, &m); err != nil {
+		return m, fmt.Errorf("%s: %w", filepath.Join(dir, manifestFile), err)
+	}
+	if v := programVersion(); m.Version != v {
+		return m, fmt.Errorf("%s was built by program version %s, this is %s: build it again with this program", dir, m.Version, v)
+	}
+	return m, nil
+}
+
+func exportSite(args []string, stderr io.Writer) int {
+	fl := flag.NewFlagSet("export", flag.ContinueOnError)
+	fl.SetOutput(stderr)
+	contentDir := fl.String("content", "", "content folder (default: ./content, or the content built into the binary)")
+	out := fl.String("o", "", "folder to write the static site into (must be new or empty)")
+	searchURL := fl.String("search-url", "", "where the mirror's search forms go, such as https://archive.example.org/search (default: the base URL's /search)")
+	origin := fl.String("origin", "", "scheme and host of the mirror, for absolute URLs in feeds (default: the base URL)")
+	if err := fl.Parse(args); err != nil {
+		return 2
+	}
+	if *out == "" {
+		fmt.Fprintln(stderr, "archive export: -o DIR is required")
+		return 2
+	}
+	log := newLogger()
+	dirs, err := openFolders(*contentDir)
+	if err != nil {
+		fmt.Fprintln(stderr, "archive export:", err)
+		return 1
+	}
+	srv := server.New(server.Config{
+		Content: dirs.content, Templates: dirs.templates, Static: dirs.static, ContentDir: dirs.contentDir,
+		PDF: newExtractor("", log), SkipIndex: true, Logger: log,
+	})
+	if err := srv.Load(context.Background()); err != nil {
+		printLoadError(stderr, err)
+		return 1
+	}
+	su := *searchURL
+	if su == "" {
+		if base := srv.Site().Content.Settings.BaseURL; base != "" {
+			su = strings.TrimSuffix(base, "/") + "/search"
+		} else {
+			log.Warn("no -search-url and no base_url in site.toml: the mirror's search forms point to /search, which a static host does not have")
+		}
+	}
+	st, err := export.Write(srv.Site(), *out, export.Options{SearchURL: su, Origin: *origin})
+	if err != nil {
+		fmt.Fprintln(stderr, "archive export:", err)
+		return 1
+	}
+	log.Info("export written", "dir", *out, "pages", st.Pages, "files", st.Files, "bytes", st.Bytes)
+	return 0
+}
+
+// loadSite loads the site in dir with its cache, as serve does.
+func loadSite(ctx context.Context, dir, cache string, readOnly, skipIndex bool, log *slog.Logger) (*server.Server, error) {
+	dirs, err := openFolders(dir)
+	if err != nil {
+		return nil, err
+	}
+	srv := server.New(server.Config{
+		Content: dirs.content, Templates: dirs.templates, Static: dirs.static, ContentDir: dirs.contentDir,
+		CacheDir: cache, ReadOnly: readOnly, SkipIndex: skipIndex,
+		PDF: newExtractor(cache, log), Logger: log,
+	})
+	return srv, srv.Load(ctx)
+}
+
+func printLoadError(w io.Writer, err error) {
+	if ce, ok := err.(*server.ContentError); ok {
+		for _, p := range ce.Problems.Errors() {
+			fmt.Fprintln(w, p.String())
+		}
+		return
+	}
+	fmt.Fprintln(w, "error:", err)
+}
+
+// copyContent copies the files the site reads from src into dst, leaving out
+// hidden files and the Go file that embeds the folder.
+func copyContent(src, dst string) error {
+	fsys := os.DirFS(src)
+	if _, err := fs.Stat(fsys, "."); err != nil {
+		return fmt.Errorf("content folder: %w", err)
+	}
+	return fs.WalkDir(fsys, ".", func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if p != "." && strings.HasPrefix(d.Name(), ".") {
+			if d.IsDir() {
+				return fs.SkipDir
+			}
+			return nil
+		}
+		target := filepath.Join(dst, filepath.FromSlash(p))
+		if d.IsDir() {
+			return os.MkdirAll(target, 0o755)
+		}
+		if strings.HasSuffix(p, ".go") {
+			return nil
+		}
+		b, err := fs.ReadFile(fsys, p)
+		if err != nil {
+			return err
+		}
+		return os.WriteFile(target, b, 0o644)
+	})
+}

@@ -1,0 +1,275 @@
+package main_test
+
+import (
+	"bufio"
+	"bytes"
+	"io"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+var (
+	binOnce sync.Once
+	bin     string
+	binErr  error
+)
+
+// archive builds the command once for the test run.
+func archive(t *testing.T) string {
+	t.Helper()
+	binOnce.Do(func() {
+		dir, err := os.MkdirTemp("", "archive-cli")
+		if err != nil {
+			binErr = err
+			return
+		}
+		bin = filepath.Join(dir, "archive")
+		if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+			binErr = &exec.ExitError{}
+			t.Logf("%s", out)
+		}
+	})
+	if binErr != nil {
+		t.Fatal("build archive:", binErr)
+	}
+	return bin
+}
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if bin != "" {
+		os.RemoveAll(filepath.Dir(bin))
+	}
+	os.Exit(code)
+}
+
+func run(t *testing.T, args ...string) (stdout, stderr string, code int) {
+	t.Helper()
+	cmd := exec.Command(archive(t), args...)
+	var out, errb bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	err := cmd.Run()
+	if ee, ok := err.(*exec.ExitError); ok {
+		return out.String(), errb.String(), ee.ExitCode()
+	} else if err != nil {
+		t.Fatal(err)
+	}
+	return out.String(), errb.String(), 0
+}
+
+// copyDir copies the shipped content so a test can break it.
+func copyDir(t *testing.T, src string) string {
+	t.Helper()
+	dst := t.TempDir()
+	err := filepath.Walk(src, func(p string, info os.FileInfo, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(src, p)
+		if info.IsDir() {
+			return os.MkdirAll(filepath.Join(dst, rel), 0o755)
+		}
+		b, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		return os.WriteFile(filepath.Join(dst, rel), b, 0o644)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return dst
+}
+
+func TestCheckShippedContent(t *testing.T) {
+	out, errOut, code := run(t, "check", "-content", "../../content")
+	if code != 0 {
+		t.Fatalf("check exit %d\n%s%s", code, out, errOut)
+	}
+	if strings.TrimSpace(out) != "" {
+		t.Errorf("check printed problems for the shipped content:\n%s", out)
+	}
+}
+
+func TestCheckBrokenFile(t *testing.T) {
+	dir := copyDir(t, "../../content")
+	bad := filepath.Join(dir, "letters", "open-letter-to-interpol", "index.md")
+	b, err := os.ReadFile(bad)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Break the date on line 3.
+	b = regexp.MustCompile(`(?m)^date: .*$`).ReplaceAll(b, []byte("date: 13 January 2022"))
+	if err := os.WriteFile(bad, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out, _, code := run(t, "check", "-content", dir)
+	if code != 1 {
+		t.Fatalf("check exit %d, want 1\n%s", code, out)
+	}
+	want := "letters/open-letter-to-interpol/index.md:3: date:"
+	if !strings.Contains(out, want) {
+		t.Errorf("check output lacks %q:\n%s", want, out)
+	}
+	// serve refuses the same content, with the same message.
+	_, errOut, code := run(t, "serve", "-content", dir, "-addr", "127.0.0.1:0")
+	if code != 1 || !strings.Contains(errOut, want) {
+		t.Errorf("serve exit %d, want 1 with %q:\n%s", code, want, errOut)
+	}
+}
+
+func TestCheckGoBlogCorpus(t *testing.T) {
+	dir := filepath.Join("..", "..", "..", "shared", "corpus", "markdown")
+	if _, err := os.Stat(dir); err != nil {
+		t.Skipf("corpus not found: %v", err)
+	}
+	out, errOut, code := run(t, "check", "-content", dir)
+	if code != 0 {
+		t.Fatalf("check exit %d on the Go blog corpus\n%s", code, errOut)
+	}
+	if strings.Contains(out, ": warning:") == false && out != "" {
+		t.Errorf("non-warning output: %s", out)
+	}
+}
+
+// startServe starts archive serve with args and returns its base URL once
+// /healthz says 200.
+func startServe(t *testing.T, args ...string) string {
+	t.Helper()
+	cmd := exec.Command(archive(t), append([]string{"serve", "-addr", "127.0.0.1:0"}, args...)...)
+	stderr, err := cmd.StderrPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		cmd.Process.Signal(os.Interrupt)
+		cmd.Wait()
+	})
+	addr := make(chan string, 1)
+	go func() {
+		sc := bufio.NewScanner(stderr)
+		re := regexp.MustCompile(`msg=listening addr=(\S+)`)
+		for sc.Scan() {
+			if m := re.FindStringSubmatch(sc.Text()); m != nil {
+				addr <- m[1]
+			}
+		}
+	}()
+	var base string
+	select {
+	case base = <-addr:
+	case <-time.After(20 * time.Second):
+		t.Fatal("server never said where it listens")
+	}
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		res, err := http.Get(base + "/healthz")
+		if err == nil {
+			res.Body.Close()
+			if res.StatusCode == 200 {
+				return base
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("server never became healthy")
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+func fetch(t *testing.T, url string) (int, string) {
+	t.Helper()
+	res, err := http.Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	b, _ := io.ReadAll(res.Body)
+	return res.StatusCode, string(b)
+}
+
+// TestBuildServedByReplicas builds once and serves the build from two
+// processes at the same time.
+func TestBuildServedByReplicas(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "build")
+	if _, errOut, code := run(t, "build", "-content", "../../content", "-o", out); code != 0 {
+		t.Fatalf("build exit %d\n%s", code, errOut)
+	}
+	for _, f := range []string{"manifest.json", "site/index.html", "site/checksums.txt", "site/letters/open-letter-to-interpol/index.html", "site/letters/open-letter-to-interpol/open-letter-to-interpol.pdf"} {
+		if _, err := os.Stat(filepath.Join(out, f)); err != nil {
+			t.Errorf("build lacks %s", f)
+		}
+	}
+	if _, _, code := run(t, "build", "-content", "../../content", "-o", out); code != 1 {
+		t.Errorf("a second build into the same folder: exit %d, want 1", code)
+	}
+	a := startServe(t, "-from", out)
+	b := startServe(t, "-from", out)
+	for _, base := range []string{a, b} {
+		if code, body := fetch(t, base+"/letters/open-letter-to-interpol/"); code != 200 || !strings.Contains(body, "Preventive Notice") {
+			t.Errorf("%s: status %d", base, code)
+		}
+	}
+}
+
+// TestExportLinksResolve exports the site and follows every internal link
+// of every page to a file of the export.
+func TestExportLinksResolve(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "mirror")
+	if _, errOut, code := run(t, "export", "-content", "../../content", "-o", out, "-search-url", "https://archive.example.org/search"); code != 0 {
+		t.Fatalf("export exit %d\n%s", code, errOut)
+	}
+	attr := regexp.MustCompile(`(?:href|src)="([^"]*)"`)
+	pages := 0
+	err := filepath.Walk(out, func(p string, info os.FileInfo, err error) error {
+		if err != nil || info.IsDir() || !strings.HasSuffix(p, ".html") {
+			return err
+		}
+		pages++
+		b, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		if bytes.Contains(b, []byte(`action="/search"`)) {
+			t.Errorf("%s: search form still points to /search", p)
+		}
+		for _, m := range attr.FindAllSubmatch(b, -1) {
+			link := strings.ReplaceAll(string(m[1]), "&amp;", "&")
+			if link == "" || strings.HasPrefix(link, "#") || strings.Contains(link, "://") || strings.HasPrefix(link, "mailto:") {
+				continue
+			}
+			link, _, _ = strings.Cut(link, "#")
+			link, _, _ = strings.Cut(link, "?")
+			var target string
+			if strings.HasPrefix(link, "/") {
+				target = filepath.Join(out, filepath.FromSlash(link))
+			} else {
+				target = filepath.Join(filepath.Dir(p), filepath.FromSlash(link))
+			}
+			if strings.HasSuffix(link, "/") {
+				target = filepath.Join(target, "index.html")
+			}
+			if _, err := os.Stat(target); err != nil {
+				rel, _ := filepath.Rel(out, p)
+				t.Errorf("%s links %s: no such file in the export", rel, m[1])
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if pages < 10 {
+		t.Errorf("export has %d HTML pages, want at least 10", pages)
+	}
+}
