@@ -17,12 +17,33 @@ vet:
 
 test: vet
 	$(GO) test -race -count=1 ./...
+	@cat "$(ARCHIVE_SCREENSHOTS)/REPORT.txt" 2>/dev/null; echo "Browser test screenshots: $(ARCHIVE_SCREENSHOTS)"
+
+# The browser tests alone, with every step shown (they also run in `make test`).
+# Their screenshots, printed PDF and REPORT.txt go to ARCHIVE_SCREENSHOTS.
+export ARCHIVE_SCREENSHOTS ?= $(CURDIR)/screenshots
+test-browser:
+	$(GO) test -count=1 -v ./internal/browsertest
+	@echo "Browser test screenshots: $(ARCHIVE_SCREENSHOTS)"
 
 check:
 	$(GO) run ./cmd/archive check -content content
 
 bench:
 	$(GO) run ./cmd/bench -n $(N) -go $(GO) -command "make bench N=$(N)"
+
+# Load on loopback for about 30 s: pages, PDF ranges and searches from 64
+# clients, then again while search is flooded (see README, Hardening).
+LOADTEST_FLAGS ?= -duration 30s
+loadtest:
+	$(GO) run ./cmd/loadtest $(LOADTEST_FLAGS)
+
+# Rehearse a deploy on loopback: 3 replicas of one build behind nginx
+# (deploy/nginx.conf) under load, one killed, then all rolled to a new build.
+DEPLOY_FLAGS ?= -replicas 3 -phase 10s -c 64
+test-deploy:
+	@command -v nginx >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx >/dev/null)
+	$(GO) run ./cmd/deploytest $(DEPLOY_FLAGS)
 
 clean:
 	rm -rf bin .cache
