@@ -89,7 +89,7 @@ func main() {
 	fl.StringVar(&o.goCmd, "go", "go", "go command that builds the archive")
 	fl.BoolVar(&o.keep, "keep", false, "keep the run's temporary folder (binary, caches, logs)")
 	fl.StringVar(&o.profile, "profile", "", "write CPU and heap profiles of the start's steps, run in this process, to this folder, instead of benchmarking")
-	fl.StringVar(&o.steps, "steps", "load,render,index", "with -profile: the steps to run (index needs render)")
+	fl.StringVar(&o.steps, "steps", "load,render,index,search", "with -profile: the steps to run, of load,render,index,search,serve (each needs the ones before, except serve)")
 	fl.StringVar(&o.command, "command", "", "how the run was started, for BENCHMARKS.md (default: the command line)")
 	bare := fl.Bool("bare", false, "internal: serve the pages in -pages on -addr")
 	addr := fl.String("addr", "", "internal: address of the bare server")

@@ -3,6 +3,8 @@ package main
 import (
 	"context"
 	"fmt"
+	"log/slog"
+	"net"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -13,6 +15,7 @@ import (
 	"archive/internal/content"
 	"archive/internal/pdftext"
 	"archive/internal/search"
+	"archive/internal/server"
 	"archive/internal/site"
 	staticfs "archive/static"
 	templatesfs "archive/templates"
@@ -23,8 +26,10 @@ import (
 //
 //	DIR/load.pprof    content.Load
 //	DIR/render.pprof  site.Build
-//	DIR/index.pprof   search.Build, in memory and on disk
+//	DIR/index.pprof   search.Build, on disk
+//	DIR/search.pprof  the query mix, -rounds times
 //	DIR/heap.pprof    what is live once all is built
+//	DIR/serve.pprof   a server.Server in this process under the page load
 //
 // PDF text is extracted first (by the binary, in child processes, each
 // distinct file once) and not profiled here: package pdftext has its own
@@ -103,21 +108,13 @@ func runProfile(ctx context.Context, o options) error {
 	}
 	logf("%d pages, %s of HTML, %s gzipped", len(rendered.Pages), fmtBytes(body), fmtBytes(gz))
 
-	if !strings.Contains(o.steps, "index") {
-		return nil
+	if strings.Contains(o.steps, "index") {
+		idx, err := profileIndex(ctx, o, s, cs, docs, profiled)
+		if err != nil {
+			return err
+		}
+		defer idx.Close()
 	}
-	var idx *search.Index
-	err = profiled("index", func() error {
-		var err error
-		idx, err = search.Build(ctx, cs, docs, search.Options{CacheDir: filepath.Join(s.tmp, "index")})
-		return err
-	})
-	if err != nil {
-		return err
-	}
-	defer idx.Close()
-	st := idx.Stats()
-	logf("index: %d publications, %d PDF pages", st.Publications, st.PDFPages)
 
 	runtime.GC()
 	hf, err := os.Create(filepath.Join(o.profile, "heap.pprof"))
@@ -133,8 +130,98 @@ func runProfile(ctx context.Context, o options) error {
 	logf("live heap after GC %s; this process's %s", fmtBytes(int64(ms.HeapAlloc)), memNow())
 	runtime.KeepAlive(rendered)
 	runtime.KeepAlive(cs)
+	if strings.Contains(o.steps, "serve") {
+		if err := profileServe(ctx, o, s, profiled); err != nil {
+			return err
+		}
+	}
 	logf("profiles in %s: go tool pprof -top %s", o.profile, filepath.Join(o.profile, "render.pprof"))
 	return nil
+}
+
+// profileIndex builds the index (index.pprof) and runs the query mix
+// -rounds times on it (search.pprof) when the steps ask for it.
+func profileIndex(ctx context.Context, o options, s *setup, cs *content.Site, docs map[string]*pdftext.Document, profiled func(string, func() error) error) (*search.Index, error) {
+	var idx *search.Index
+	err := profiled("index", func() error {
+		var err error
+		// The folder the server's cache would be, so that the serve step
+		// reopens this index instead of building another.
+		idx, err = search.Build(ctx, cs, docs, search.Options{CacheDir: s.tmp})
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	st := idx.Stats()
+	logf("index: %d publications, %d PDF pages", st.Publications, st.PDFPages)
+
+	if !strings.Contains(o.steps, "search") {
+		return idx, nil
+	}
+	// The query mix, as the in-process figure runs it.
+	var times []time.Duration
+	err = profiled("search", func() error {
+		for range o.rounds {
+			for _, q := range queryMix {
+				t0 := time.Now()
+				if _, err := idx.Search(ctx, q.request()); err != nil {
+					return fmt.Errorf("search %q: %w", q.Q, err)
+				}
+				times = append(times, time.Since(t0))
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		idx.Close()
+		return nil, err
+	}
+	l := summarise(times)
+	logf("search: %d searches, p50 %v, p99 %v", l.N, l.P50, l.P99)
+	return idx, nil
+}
+
+// profileServe loads a server.Server in this process, as `archive serve`
+// does (logging to a file, as the harness's archive does), serves it on
+// loopback and profiles it under the page load. The profile holds the load
+// generator too: its functions are this package's (main.*).
+func profileServe(ctx context.Context, o options, s *setup, profiled func(string, func() error) error) error {
+	logFile, err := os.Create(filepath.Join(s.tmp, "serve.log"))
+	if err != nil {
+		return err
+	}
+	defer logFile.Close()
+	log := slog.New(slog.NewTextHandler(logFile, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	srv := server.New(server.Config{
+		Content:    os.DirFS(s.corpus),
+		Templates:  templatesfs.FS,
+		Static:     staticfs.FS,
+		ContentDir: s.corpus,
+		CacheDir:   s.tmp,
+		PDF:        &pdftext.Extractor{Command: []string{s.bin, "pdftext"}, CacheDir: filepath.Join(s.tmp, "pdftext"), Logger: log},
+		Logger:     log,
+	})
+	start := time.Now()
+	if err := srv.Load(ctx); err != nil {
+		return err
+	}
+	logf("server loaded in %v", time.Since(start).Round(time.Millisecond))
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return err
+	}
+	hs := server.NewHTTPServer(srv)
+	go hs.Serve(ln)
+	defer hs.Close()
+	var res loadResult
+	err = profiled("serve", func() error {
+		var err error
+		res, err = runLoad(ctx, loadConfig{Addr: ln.Addr().String(), Paths: s.sum.URLs, Conns: o.conns, Duration: o.duration, Header: "Accept-Encoding: gzip\r\n"})
+		return err
+	})
+	logf("serve: %s", loadOne(res))
+	return err
 }
 
 func memNow() string {

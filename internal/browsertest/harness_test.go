@@ -20,6 +20,8 @@ import (
 	"testing"
 	"time"
 
+	cdpbrowser "github.com/chromedp/cdproto/browser"
+	"github.com/chromedp/cdproto/cdp"
 	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/cdproto/log"
 	"github.com/chromedp/cdproto/network"
@@ -35,7 +37,7 @@ var (
 	shotsDir   string
 	axeSource  string // axe.min.js, "" when not installed
 	axeMissing string
-	report     = &reportLog{}
+	results    = &reportLog{}
 )
 
 func TestMain(m *testing.M) {
@@ -47,17 +49,18 @@ func run(m *testing.M) int {
 	if shotsDir == "" {
 		shotsDir = filepath.Join(os.TempDir(), "archive-screenshots")
 	}
-	chrome := findChrome()
-	if chrome == "" {
-		noBrowser = "no Chromium found (install Debian's chromium package, or set CHROME_PATH): browser tests skipped"
-		fmt.Println("browsertest:", noBrowser)
-		return m.Run()
-	}
-	loadAxe()
 	if err := prepareShotsDir(); err != nil {
 		fmt.Fprintln(os.Stderr, "browsertest:", err)
 		return 1
 	}
+	chrome := findChrome()
+	if chrome == "" {
+		noBrowser = "no Chromium found (install Debian's chromium package, or set CHROME_PATH): browser tests skipped"
+		fmt.Println("browsertest:", noBrowser)
+		os.WriteFile(filepath.Join(shotsDir, "REPORT.txt"), []byte("Browser tests skipped: "+noBrowser+"\n"), 0o644)
+		return m.Run()
+	}
+	loadAxe()
 	tmp, err := os.MkdirTemp("", "archive-browsertest")
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "browsertest:", err)
@@ -81,6 +84,10 @@ func run(m *testing.M) int {
 		chromedp.Flag("disable-component-update", true),
 		chromedp.Flag("disable-sync", true),
 		chromedp.Flag("hide-scrollbars", true),
+		// Headless Chromium has no mouse and so matches (hover: none): say
+		// it has one, as a desktop does. Phone tabs emulate a touch screen,
+		// which matches (hover: none) again.
+		chromedp.Flag("blink-settings", "primaryHoverType=2,availableHoverTypes=2,primaryPointerType=4,availablePointerTypes=4"),
 		chromedp.UserDataDir(filepath.Join(tmp, "chromium-profile")),
 	)
 	defer cancelAlloc()
@@ -93,7 +100,7 @@ func run(m *testing.M) int {
 	browser = bctx
 
 	code := m.Run()
-	if err := report.write(filepath.Join(shotsDir, "REPORT.txt")); err != nil {
+	if err := results.write(filepath.Join(shotsDir, "REPORT.txt")); err != nil {
 		fmt.Fprintln(os.Stderr, "browsertest:", err)
 	}
 	fmt.Printf("browsertest: screenshots and REPORT.txt in %s\n", shotsDir)
@@ -279,6 +286,7 @@ var (
 type tab struct {
 	ctx    context.Context
 	cancel context.CancelFunc
+	view   viewport
 
 	mu       sync.Mutex
 	errors   []string
@@ -295,30 +303,22 @@ type tabOptions struct {
 	print bool
 }
 
-// openTab opens a tab set up as a reader's browser would be.
+// openTab opens a tab set up as a reader's browser would be. It closes when
+// t ends, so a tab opened by a test serves all its subtests.
 func openTab(t *testing.T, o tabOptions) *tab {
 	t.Helper()
 	if noBrowser != "" {
 		t.Skip(noBrowser)
 	}
 	ctx, cancel := chromedp.NewContext(browser)
-	ctx, cancelTimeout := context.WithTimeout(ctx, 60*time.Second)
+	ctx, cancelTimeout := context.WithTimeout(ctx, 3*time.Minute)
 	tb := &tab{ctx: ctx, types: map[network.RequestID]string{}, urls: map[network.RequestID]string{}, received: map[network.RequestID]float64{}}
 	tb.cancel = func() { cancelTimeout(); cancel() }
 	t.Cleanup(tb.cancel)
 	if err := chromedp.Listen(ctx, tb.listen); err != nil {
 		t.Fatal(err)
 	}
-	opts := []chromedp.EmulateViewportOption{}
-	if o.view.phone {
-		opts = append(opts, chromedp.EmulateMobile, chromedp.EmulateTouch)
-	}
-	// Headless Chromium has no mouse, so it reports (hover: none) even at
-	// desktop width: say what a desktop or a phone would.
-	hover := "hover"
-	if o.view.phone {
-		hover = "none"
-	}
+	tb.view = o.view
 	scheme := "light"
 	if o.dark {
 		scheme = "dark"
@@ -328,10 +328,10 @@ func openTab(t *testing.T, o tabOptions) *tab {
 		media = "print"
 	}
 	err := chromedp.Do(ctx,
-		chromedp.EmulateViewport(o.view.width, o.view.height, opts...),
+		chromedp.EmulateViewport(o.view.width, o.view.height, tb.viewOptions()...),
 		chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
 			_, err := chromedp.Call(ctx, emulation.SetEmulatedMedia, emulation.SetEmulatedMediaParams{Media: media, Features: []*emulation.MediaFeature{
-				{Name: "prefers-color-scheme", Value: scheme}, {Name: "hover", Value: hover}, {Name: "any-hover", Value: hover},
+				{Name: "prefers-color-scheme", Value: scheme},
 			}})
 			if err != nil {
 				return err
@@ -346,6 +346,13 @@ func openTab(t *testing.T, o tabOptions) *tab {
 	return tb
 }
 
+func (tb *tab) viewOptions() []chromedp.EmulateViewportOption {
+	if tb.view.phone {
+		return []chromedp.EmulateViewportOption{chromedp.EmulateMobile, chromedp.EmulateTouch}
+	}
+	return nil
+}
+
 // listen runs on chromedp's reading goroutine: it only records.
 func (tb *tab) listen(ev any) {
 	tb.mu.Lock()
@@ -354,11 +361,11 @@ func (tb *tab) listen(ev any) {
 	case *runtime.EventExceptionThrown:
 		tb.errors = append(tb.errors, "exception: "+ev.ExceptionDetails.Text)
 	case *runtime.EventConsoleAPICalled:
-		if ev.Type == runtime.APITypeError || ev.Type == runtime.APITypeAssert {
+		if ev.Type == runtime.ConsoleAPICalledTypeError || ev.Type == runtime.ConsoleAPICalledTypeAssert {
 			tb.errors = append(tb.errors, "console."+string(ev.Type))
 		}
 	case *log.EventEntryAdded:
-		if ev.Entry.Level == log.LevelError {
+		if ev.Entry.Level == log.EntryLevelError {
 			tb.errors = append(tb.errors, fmt.Sprintf("%s: %s (%s)", ev.Entry.Source, ev.Entry.Text, ev.Entry.URL))
 		}
 	case *network.EventRequestWillBeSent:
@@ -371,9 +378,16 @@ func (tb *tab) listen(ev any) {
 	}
 }
 
-// visit loads path and returns the HTTP status of the document.
+// visit loads path and returns the HTTP status of the document. What the tab
+// saw before is forgotten, so that checkClean speaks of this page only.
 func (tb *tab) visit(t *testing.T, path string) int64 {
 	t.Helper()
+	tb.mu.Lock()
+	tb.errors, tb.requests = nil, nil
+	clear(tb.types)
+	clear(tb.urls)
+	clear(tb.received)
+	tb.mu.Unlock()
 	res, err := chromedp.RunResponse(tb.ctx, chromedp.Navigate(serverURL+path))
 	if err != nil {
 		t.Fatalf("load %s: %v", path, err)
@@ -423,16 +437,30 @@ func (tb *tab) evalNumber(t *testing.T, js string) float64 {
 	return f
 }
 
-func (tb *tab) evalString(t *testing.T, js string) string {
+func (tb *tab) evalString(t *testing.T, js string, opts ...chromedp.EvaluateOption) string {
 	t.Helper()
-	s, _ := tb.eval(t, js).(string)
+	s, _ := tb.eval(t, js, opts...).(string)
 	return s
 }
 
-// screenshot saves the whole page as a PNG in the screenshots folder.
+// screenshot saves the whole page as a PNG in the screenshots folder. It
+// makes the screen as tall as the page rather than capturing beyond the
+// viewport, which drops the phone's touch emulation and so shows the page as
+// a mouse user would see it.
 func (tb *tab) screenshot(t *testing.T, name, what string) {
 	t.Helper()
-	png, err := chromedp.Run(tb.ctx, chromedp.FullScreenshot(100))
+	height := int64(tb.evalNumber(t, `document.documentElement.scrollHeight`))
+	png, err := chromedp.Run(tb.ctx, func(ctx context.Context, tg *chromedp.Target) ([]byte, error) {
+		if _, err := chromedp.EmulateViewport(tb.view.width, max(height, tb.view.height), tb.viewOptions()...)(ctx, tg); err != nil {
+			return nil, err
+		}
+		png, err := chromedp.CaptureScreenshot()(ctx, tg)
+		if err != nil {
+			return nil, err
+		}
+		_, err = chromedp.EmulateViewport(tb.view.width, tb.view.height, tb.viewOptions()...)(ctx, tg)
+		return png, err
+	})
 	if err != nil {
 		t.Fatalf("screenshot %s: %v", name, err)
 	}
@@ -440,7 +468,7 @@ func (tb *tab) screenshot(t *testing.T, name, what string) {
 	if err := os.WriteFile(file, png, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	report.shot(name+".png", what, len(png))
+	results.shot(name+".png", what, len(png))
 }
 
 // reportLog gathers what REPORT.txt lists: screenshots, audit results and
@@ -501,12 +529,9 @@ func chromiumVersion() string {
 	if browser == nil {
 		return "?"
 	}
-	v, err := chromedp.Run(browser, chromedp.Evaluate[string](`navigator.userAgent`))
+	v, err := chromedp.CallBrowser(browser, cdpbrowser.GetVersion, cdp.Empty{})
 	if err != nil {
 		return "?"
 	}
-	if m := regexp.MustCompile(`Chrome/([0-9.]+)`).FindStringSubmatch(v); m != nil {
-		return m[1]
-	}
-	return v
+	return v.Product
 }

@@ -2,6 +2,7 @@ package search
 
 import (
 	"strings"
+	"sync"
 	"unicode/utf8"
 
 	"github.com/blevesearch/bleve/v2/analysis"
@@ -15,6 +16,8 @@ import (
 	"github.com/blevesearch/bleve/v2/mapping"
 	"github.com/blevesearch/bleve/v2/registry"
 	"github.com/blevesearch/bleve/v2/search/searcher"
+	"github.com/blevesearch/snowballstem"
+	"github.com/blevesearch/snowballstem/english"
 )
 
 // Language groups. Each has its own analyser and its own text fields, so a
@@ -44,16 +47,30 @@ func groupOf(lang string) string {
 // renaming one invalidates cached indexes (see indexVersion).
 const (
 	foldFilterName   = "archive_fold"
+	stemFilterName   = "archive_stem_en"
 	unigramFilter    = "archive_cjk_bigram_unigram"
 	analyzerPrefix   = "archive_"
 	prefixAnalyzer   = "archive_prefix" // for prefix queries: folded, never stemmed
 	fieldTitlePrefix = "title_"
 	fieldTextPrefix  = "text_"
+	fieldPairPrefix  = "pair_"
 )
 
 func analyzerFor(group string) string { return analyzerPrefix + group }
 func titleField(group string) string  { return fieldTitlePrefix + group }
 func textField(group string) string   { return fieldTextPrefix + group }
+
+const indexPairs = false
+
+// pairField is the field of a group's word pairs ("the go", "go program"),
+// which makes phrases fast to find; "" for CJK, whose bigrams already pair
+// the characters.
+func pairField(group string) string {
+	if !indexPairs || group == groupCJK {
+		return ""
+	}
+	return fieldPairPrefix + group
+}
 
 func init() {
 	// Folding is a token filter rather than bleve's asciifolding character
@@ -62,6 +79,11 @@ func init() {
 	// snippets from.
 	if err := registry.RegisterTokenFilter(foldFilterName, func(map[string]any, *registry.Cache) (analysis.TokenFilter, error) {
 		return foldFilter{}, nil
+	}); err != nil {
+		panic(err)
+	}
+	if err := registry.RegisterTokenFilter(stemFilterName, func(map[string]any, *registry.Cache) (analysis.TokenFilter, error) {
+		return &stemFilter{stems: map[string][]byte{}}, nil
 	}); err != nil {
 		panic(err)
 	}
@@ -105,10 +127,46 @@ func needsFolding(b []byte) bool {
 	return false
 }
 
+// stemFilter is the Snowball English stemmer with a cache. Stemming was a
+// quarter of the time spent indexing, and by Zipf's law most words of a
+// text are words seen before.
+type stemFilter struct {
+	mu    sync.RWMutex
+	stems map[string][]byte
+}
+
+// maxStems bounds the cache; a corpus has far fewer distinct words, but
+// text of another kind (code, numbers) must not grow it for ever.
+const maxStems = 1 << 19
+
+func (f *stemFilter) Filter(input analysis.TokenStream) analysis.TokenStream {
+	for _, tok := range input {
+		f.mu.RLock()
+		stem, ok := f.stems[string(tok.Term)]
+		f.mu.RUnlock()
+		if !ok {
+			env := snowballstem.NewEnv(string(tok.Term))
+			english.Stem(env)
+			stem = []byte(env.Current())
+			f.mu.Lock()
+			if len(f.stems) < maxStems {
+				f.stems[string(tok.Term)] = stem
+			}
+			f.mu.Unlock()
+		}
+		// The cached slice is shared between tokens: no filter runs after
+		// this one, and bleve copies terms when it indexes them.
+		tok.Term = stem
+	}
+	return input
+}
+
 // newMapping returns the index mapping. Text fields are indexed with term
 // vectors (phrases and snippets need positions and offsets) but neither
 // stored nor given doc values: the text to show is kept in memory, and
-// only the filter fields are faceted or sorted.
+// only the filter fields are faceted or sorted. Build makes the documents
+// itself (see document), so the mapping describes them for the index's
+// metadata, the cache key and the analysers queries use.
 func newMapping() (*mapping.IndexMappingImpl, error) {
 	im := mapping.NewIndexMapping()
 	im.IndexDynamic = false
@@ -123,7 +181,7 @@ func newMapping() (*mapping.IndexMappingImpl, error) {
 	analyzers := map[string][]string{
 		// Stop words are kept: a journalist's quote is made of them, and
 		// "to be or not to be" must be findable.
-		groupEN:        {lowercase.Name, foldFilterName, en.PossessiveName, en.SnowballStemmerName},
+		groupEN:        {lowercase.Name, foldFilterName, en.PossessiveName, stemFilterName},
 		groupCJK:       {cjk.WidthName, lowercase.Name, foldFilterName, unigramFilter},
 		groupStd:       {lowercase.Name, foldFilterName},
 		prefixAnalyzer: {lowercase.Name, foldFilterName},
@@ -151,6 +209,15 @@ func newMapping() (*mapping.IndexMappingImpl, error) {
 			f.DocValues = false
 			f.IncludeInAll = false
 			f.IncludeTermVectors = true
+			doc.AddFieldMappingsAt(name, f)
+		}
+		if name := pairField(g); name != "" {
+			f := mapping.NewTextFieldMapping()
+			f.Analyzer = analyzerFor(g) // then paired by Build
+			f.Store = false
+			f.DocValues = false
+			f.IncludeInAll = false
+			f.IncludeTermVectors = false
 			doc.AddFieldMappingsAt(name, f)
 		}
 	}

@@ -21,8 +21,11 @@ import (
 	"time"
 
 	"github.com/blevesearch/bleve/v2"
+	"github.com/blevesearch/bleve/v2/analysis"
+	"github.com/blevesearch/bleve/v2/document"
 	"github.com/blevesearch/bleve/v2/index/scorch"
 	"github.com/blevesearch/bleve/v2/mapping"
+	index "github.com/blevesearch/bleve_index_api"
 
 	"archive/internal/content"
 	"archive/internal/pdftext"
@@ -33,15 +36,20 @@ import (
 // that an index cached by an older program is rebuilt.
 const indexVersion = 1
 
-// batchSize is how many documents go into one bleve batch. Each batch
-// becomes a segment: larger batches mean fewer segments to search but more
+// Batches are cut at batchDocs documents or batchBytes of text, whichever
+// comes first. Each batch becomes a segment: larger batches mean fewer
+// segments to search (an index in memory never merges them) but more
 // memory while building.
-const batchSize = 500
+const (
+	batchDocs  = 2000
+	batchBytes = 8 << 20
+)
 
 // doc is a document to index.
 type doc struct {
 	id    string
 	entry *entry
+	size  int // bytes of text
 }
 
 // collect lists the documents of cs and computes where each segment of
@@ -66,7 +74,7 @@ func collect(cs *content.Site, pdfs map[string]*pdftext.Document) []doc {
 				add(segBlock, i, b.Text)
 			}
 		}
-		docs = append(docs, doc{id: "page:" + p.URL, entry: e})
+		docs = append(docs, doc{id: "page:" + p.URL, entry: e, size: off})
 		for _, a := range p.Attachments {
 			d := pdfs[a.Path]
 			if !a.IsPDF() || d == nil {
@@ -79,6 +87,7 @@ func collect(cs *content.Site, pdfs map[string]*pdftext.Document) []doc {
 				docs = append(docs, doc{
 					id:    "pdf:" + a.Path + "#" + strconv.Itoa(pg.Number),
 					entry: &entry{pub: p, att: a, page: pg.Number, group: e.group, text: []segment{{kind: segPDF}}, pdf: pg.Text},
+					size:  len(pg.Text),
 				})
 			}
 		}
@@ -88,41 +97,101 @@ func collect(cs *content.Site, pdfs map[string]*pdftext.Document) []doc {
 
 func authorsText(p *content.Publication) string { return strings.Join(p.Authors, ", ") }
 
-// fields returns the document bleve indexes for e.
-func (e *entry) fields() map[string]any {
-	p := e.pub
-	f := map[string]any{
-		"section": p.Section,
-		"lang":    strings.ToLower(p.Lang),
-		"source":  SourcePage,
-	}
-	if len(p.Tags) > 0 {
-		f["tag"] = p.Tags
-	}
-	if !p.Date.IsZero() {
-		f["date"] = p.Date
-		f["year"] = strconv.Itoa(p.Date.Year())
-	}
-	if e.att != nil {
-		f["source"] = SourcePDF
-		f[textField(e.group)] = e.pdf
-		return f
-	}
-	var b strings.Builder
-	for i, s := range e.text {
-		if i > 0 {
-			b.WriteString(segSep)
+// documentMaker makes bleve documents. It analyses each text once for
+// both its text field and its field of word pairs, which bleve's mapping
+// could only do by analysing the text twice.
+type documentMaker struct {
+	analyzers map[string]analysis.Analyzer
+	keyword   analysis.Analyzer
+}
+
+// preAnalysed hands bleve tokens analysed beforehand.
+type preAnalysed analysis.TokenStream
+
+func (p preAnalysed) Analyze([]byte) analysis.TokenStream { return analysis.TokenStream(p) }
+
+// document returns the bleve document of d. Options match the mapping.
+func (dm *documentMaker) document(d doc) (*document.Document, error) {
+	e, p := d.entry, d.entry.pub
+	out := document.NewDocument(d.id)
+	keyword := func(name, value string, pos []uint64, docValues bool) {
+		opts := index.IndexField
+		if docValues {
+			opts |= index.DocValues
 		}
-		b.WriteString(e.segText(s))
+		out.AddField(document.NewTextFieldCustom(name, pos, []byte(value), opts, dm.keyword))
 	}
-	f[titleField(e.group)] = p.Title
-	f[textField(e.group)] = b.String()
-	return f
+	keyword("section", p.Section, nil, true)
+	keyword("lang", strings.ToLower(p.Lang), nil, false)
+	for i, t := range p.Tags {
+		keyword("tag", t, []uint64{uint64(i)}, true)
+	}
+	source := SourcePage
+	if e.att != nil {
+		source = SourcePDF
+	}
+	keyword("source", source, nil, true)
+	if !p.Date.IsZero() {
+		keyword("year", strconv.Itoa(p.Date.Year()), nil, true)
+		f, err := document.NewDateTimeFieldWithIndexingOptions("date", nil, p.Date, time.RFC3339, index.IndexField|index.DocValues)
+		if err != nil {
+			return nil, fmt.Errorf("date of %s: %w", d.id, err)
+		}
+		out.AddField(f)
+	}
+
+	an := dm.analyzers[e.group]
+	text := e.pdf
+	if e.att == nil {
+		out.AddField(document.NewTextFieldCustom(titleField(e.group), nil, []byte(p.Title), index.IndexField|index.IncludeTermVectors, an))
+		var b strings.Builder
+		b.Grow(d.size)
+		for i, s := range e.text {
+			if i > 0 {
+				b.WriteString(segSep)
+			}
+			b.WriteString(e.segText(s))
+		}
+		text = b.String()
+	}
+	toks := an.Analyze([]byte(text))
+	out.AddField(document.NewTextFieldCustom(textField(e.group), nil, []byte(text), index.IndexField|index.IncludeTermVectors, preAnalysed(toks)))
+	if name := pairField(e.group); name != "" {
+		out.AddField(document.NewTextFieldCustom(name, nil, nil, index.IndexField, preAnalysed(pairs(toks))))
+	}
+	return out, nil
+}
+
+// pairs returns the pairs of adjacent words of toks, each as one term
+// "first second". All terms share one buffer.
+func pairs(toks analysis.TokenStream) analysis.TokenStream {
+	n := 0
+	for i := 0; i+1 < len(toks); i++ {
+		n += len(toks[i].Term) + 1 + len(toks[i+1].Term)
+	}
+	buf := make([]byte, 0, n)
+	tokens := make([]analysis.Token, 0, len(toks))
+	for i := 0; i+1 < len(toks); i++ {
+		a, b := toks[i], toks[i+1]
+		if b.Position != a.Position+1 {
+			continue
+		}
+		start := len(buf)
+		buf = append(buf, a.Term...)
+		buf = append(buf, ' ')
+		buf = append(buf, b.Term...)
+		tokens = append(tokens, analysis.Token{Term: buf[start:len(buf):len(buf)], Position: a.Position, Start: a.Start, End: b.End, Type: analysis.Shingle})
+	}
+	out := make(analysis.TokenStream, len(tokens))
+	for i := range tokens {
+		out[i] = &tokens[i]
+	}
+	return out
 }
 
 // index adds docs to bi in batches from one goroutine per core: bleve
 // analyses and builds each batch's segment in the calling goroutine.
-func addDocs(ctx context.Context, bi bleve.Index, docs []doc, totals Stats, log *slog.Logger) error {
+func addDocs(ctx context.Context, bi bleve.Index, dm *documentMaker, docs []doc, totals Stats, log *slog.Logger) error {
 	var pubsDone, pagesDone atomic.Int64
 	start := time.Now()
 	stop := make(chan struct{})
@@ -154,7 +223,11 @@ func addDocs(ctx context.Context, bi bleve.Index, docs []doc, totals Stats, log 
 				b := bi.NewBatch()
 				var pubs, pages int64
 				for _, d := range docs {
-					if err := b.Index(d.id, d.entry.fields()); err != nil {
+					doc, err := dm.document(d)
+					if err == nil {
+						err = b.IndexAdvanced(doc)
+					}
+					if err != nil {
 						errs <- fmt.Errorf("index %s: %w", d.id, err)
 						return
 					}
@@ -175,9 +248,15 @@ func addDocs(ctx context.Context, bi bleve.Index, docs []doc, totals Stats, log 
 	}
 	var err error
 feed:
-	for i := 0; i < len(docs); i += batchSize {
+	for i := 0; i < len(docs); {
+		j, size := i, 0
+		for j < len(docs) && j-i < batchDocs && size < batchBytes {
+			size += docs[j].size
+			j++
+		}
 		select {
-		case batches <- docs[i:min(i+batchSize, len(docs))]:
+		case batches <- docs[i:j]:
+			i = j
 		case err = <-errs:
 			break feed
 		case <-ctx.Done():
@@ -227,7 +306,7 @@ const completeMarker = "complete"
 // a temporary folder and renames it into place, so that a crash mid-build
 // never leaves a folder that looks complete. Indexes of older content are
 // removed once the new one is in place.
-func openCached(ctx context.Context, dir, key string, m mapping.IndexMapping, docs []doc, totals Stats, log *slog.Logger) (bi bleve.Index, path string, cached bool, err error) {
+func openCached(ctx context.Context, dir, key string, m mapping.IndexMapping, dm *documentMaker, docs []doc, totals Stats, log *slog.Logger) (bi bleve.Index, path string, cached bool, err error) {
 	root := filepath.Join(dir, "search")
 	if err := os.MkdirAll(root, 0o755); err != nil {
 		return nil, "", false, fmt.Errorf("search cache: %w", err)
@@ -256,7 +335,7 @@ func openCached(ctx context.Context, dir, key string, m mapping.IndexMapping, do
 	if err != nil {
 		return nil, "", false, fmt.Errorf("create search index in %s: %w", tmp, err)
 	}
-	if err := addDocs(ctx, bi, docs, totals, log); err != nil {
+	if err := addDocs(ctx, bi, dm, docs, totals, log); err != nil {
 		bi.Close()
 		return nil, "", false, err
 	}

@@ -15,165 +15,95 @@ import (
 // it says more about what the publication is about.
 const titleBoost = 2.0
 
-// bleveQuery turns a parsed query and the request's filters into a bleve
-// query. Each term is analysed with the analyser of each language group
-// present in the index and compared with that group's fields: a document
-// matches through the fields of its own language.
-func (x *Index) bleveQuery(q *Query, req Request) query.Query {
-	bq := query.NewBooleanQuery(nil, nil, nil)
-	if !q.Empty() {
-		var alts []query.Query
-		for _, g := range x.groups {
-			must := x.mustQuery(q, g)
-			if must == nil {
-				continue
-			}
-			var should []query.Query
-			for _, t := range q.Positive() {
-				if tq := x.termQuery(t, g, titleField(g), titleBoost); tq != nil {
-					should = append(should, tq)
-				}
-			}
-			alts = append(alts, query.NewBooleanQuery([]query.Query{must}, should, nil))
-		}
-		switch len(alts) {
-		case 0:
-			// Nothing the reader typed is a word in any language (only
-			// punctuation, say): nothing can match.
-			return query.NewMatchNoneQuery()
-		case 1:
-			bq.AddMust(alts[0])
-		default:
-			bq.AddMust(query.NewDisjunctionQuery(alts))
-		}
-		var not []query.Query
-		for _, t := range q.Not {
-			for _, g := range x.groups {
-				if tq := x.termQuery(t, g, textField(g), 1); tq != nil {
-					not = append(not, tq)
-				}
-			}
-		}
-		bq.AddMustNot(not...)
-	}
-	if f := filters(req); f != nil {
-		bq.Filter = f
-	}
-	return bq
+// analysed is a term of the query as the analyser of one language group
+// sees it: the index terms to look for, position by position.
+type analysed struct {
+	kind TermKind
+	// toks are the index terms of a word or phrase by position, each
+	// position with its alternatives (nil for a gap). Empty when the term
+	// has no word in this group's analysis.
+	toks [][]string
+	// For a prefix: the folded prefix, the stems it may have been cut back
+	// to, and the words typed before it ("hong-ko*").
+	prefix string
+	cuts   []string
+	lead   [][]string
 }
 
-// mustQuery is the part of q every hit of group g must match, or nil when
-// no term of q has a word in g's analysis.
-func (x *Index) mustQuery(q *Query, g string) query.Query {
-	var conj []query.Query
-	for _, c := range q.Must {
-		var alts []query.Query
-		for _, t := range c.Any {
-			if tq := x.termQuery(t, g, textField(g), 1); tq != nil {
-				alts = append(alts, tq)
-			}
-		}
-		switch len(alts) {
-		case 0:
-			// A term of punctuation alone ("—") asks for nothing.
-		case 1:
-			conj = append(conj, alts[0])
-		default:
-			conj = append(conj, query.NewDisjunctionQuery(alts))
-		}
-	}
-	switch len(conj) {
-	case 0:
-		return nil
-	case 1:
-		return conj[0]
-	}
-	return query.NewConjunctionQuery(conj)
+func (a analysed) empty() bool { return len(a.toks) == 0 && a.prefix == "" }
+
+// plan is a query analysed for every language group present in the index.
+type plan struct {
+	q        *Query
+	positive map[string][]analysed // by group: q.Positive(), in order
 }
 
-// termQuery is the query for one term in one field of group g, or nil if
-// the term has no words there. Boosts are set on the leaves: bleve's
-// compound queries add up their children's scores without a boost of
-// their own.
-func (x *Index) termQuery(t Term, g, field string, boost float64) query.Query {
+func (x *Index) plan(q *Query) *plan {
+	p := &plan{q: q, positive: map[string][]analysed{}}
+	for _, g := range x.groups {
+		for _, t := range q.Positive() {
+			p.positive[g] = append(p.positive[g], x.analyse(t, g))
+		}
+	}
+	return p
+}
+
+// analyse runs a term through group g's analyser.
+func (x *Index) analyse(t Term, g string) analysed {
+	a := analysed{kind: t.Kind}
 	if t.Kind != Prefix {
-		return tokensQuery(x.analyzers[g].Analyze([]byte(t.Text)), field, boost)
+		a.toks = byPosition(x.analyzers[g].Analyze([]byte(t.Text)))
+		return a
 	}
 	toks := x.prefix.Analyze([]byte(t.Text))
 	if len(toks) == 0 {
-		return nil
+		return a
 	}
 	last := toks[len(toks)-1]
-	p := string(last.Term)
-	pq := query.NewPrefixQuery(p)
-	pq.SetField(field)
-	pq.SetBoost(boost)
-	alts := []query.Query{pq}
+	a.prefix = string(last.Term)
 	if g == groupEN {
 		// Stemming cuts a word back, so the stem of a word that starts with
 		// the prefix may be shorter than the prefix: "investigation" is
 		// indexed as "investig", which "investigat*" does not start. Such
 		// stems are the prefix cut back by a letter or two.
-		for cut := 1; cut <= 2 && utf8.RuneCountInString(p)-cut >= 4; cut++ {
+		p := a.prefix
+		for cut := 1; cut <= 2 && utf8.RuneCountInString(p) > 4; cut++ {
 			_, size := utf8.DecodeLastRuneInString(p)
 			p = p[:len(p)-size]
-			tq := query.NewTermQuery(p)
-			tq.SetField(field)
-			tq.SetBoost(boost)
-			alts = append(alts, tq)
+			a.cuts = append(a.cuts, p)
 		}
 	}
-	var prefixQuery query.Query = alts[0]
-	if len(alts) > 1 {
-		prefixQuery = query.NewDisjunctionQuery(alts)
+	if len(toks) > 1 {
+		a.lead = byPosition(x.analyzers[g].Analyze([]byte(t.Text[:last.Start])))
 	}
-	if len(toks) == 1 {
-		return prefixQuery
-	}
-	// "hong-ko*": the words before the prefix, then the prefix.
-	lead := tokensQuery(x.analyzers[g].Analyze([]byte(t.Text[:last.Start])), field, boost)
-	if lead == nil {
-		return prefixQuery
-	}
-	return query.NewConjunctionQuery([]query.Query{lead, prefixQuery})
+	return a
 }
 
-// tokensQuery matches analysed tokens: one term, or a phrase when the text
-// made several (a quoted phrase, but also "long-arm" or Chinese text).
-func tokensQuery(toks analysis.TokenStream, field string, boost float64) query.Query {
+// byPosition lays analysed tokens out by position.
+func byPosition(toks analysis.TokenStream) [][]string {
 	toks = dropCoveredUnigrams(toks)
 	if len(toks) == 0 {
 		return nil
 	}
-	if len(toks) == 1 {
-		tq := query.NewTermQuery(string(toks[0].Term))
-		tq.SetField(field)
-		tq.SetBoost(boost)
-		return tq
-	}
 	sort.SliceStable(toks, func(i, j int) bool { return toks[i].Position < toks[j].Position })
 	first := toks[0].Position
-	terms := make([][]string, toks[len(toks)-1].Position-first+1)
-	multi := false
+	out := make([][]string, toks[len(toks)-1].Position-first+1)
 	for _, t := range toks {
 		i := t.Position - first
-		terms[i] = append(terms[i], string(t.Term))
-		multi = multi || len(terms[i]) > 1
-	}
-	if multi {
-		mq := query.NewMultiPhraseQuery(terms, field)
-		mq.SetBoost(boost)
-		return mq
-	}
-	flat := make([]string, len(terms))
-	for i, ts := range terms {
-		if len(ts) == 1 {
-			flat[i] = ts[0]
+		if !contains(out[i], string(t.Term)) {
+			out[i] = append(out[i], string(t.Term))
 		}
 	}
-	pq := query.NewPhraseQuery(flat, field)
-	pq.SetBoost(boost)
-	return pq
+	return out
+}
+
+func contains(ss []string, s string) bool {
+	for _, x := range ss {
+		if x == s {
+			return true
+		}
+	}
+	return false
 }
 
 // dropCoveredUnigrams keeps, of CJK text, the bigrams and only those single
@@ -208,15 +138,215 @@ func dropCoveredUnigrams(toks analysis.TokenStream) analysis.TokenStream {
 	return out
 }
 
+// query matches the term in field; pairs is the field of word pairs, or ""
+// where there is none. Boosts are set on the leaves: bleve's compound
+// queries add up their children's scores without a boost of their own.
+func (a analysed) query(field, pairs string, boost float64) query.Query {
+	if a.kind != Prefix {
+		return tokensQuery(a.toks, field, pairs, boost)
+	}
+	if a.prefix == "" {
+		return nil
+	}
+	pq := query.NewPrefixQuery(a.prefix)
+	pq.SetField(field)
+	pq.SetBoost(boost)
+	alts := []query.Query{pq}
+	for _, c := range a.cuts {
+		alts = append(alts, termQuery(c, field, boost))
+	}
+	var q query.Query = alts[0]
+	if len(alts) > 1 {
+		q = query.NewDisjunctionQuery(alts)
+	}
+	if lead := tokensQuery(a.lead, field, pairs, boost); lead != nil {
+		q = query.NewConjunctionQuery([]query.Query{lead, q})
+	}
+	return q
+}
+
+func termQuery(term, field string, boost float64) *query.TermQuery {
+	tq := query.NewTermQuery(term)
+	tq.SetField(field)
+	tq.SetBoost(boost)
+	return tq
+}
+
+// tokensQuery matches analysed tokens: one term, or a phrase when the text
+// made several (a quoted phrase, but also "long-arm" or Chinese text).
+//
+// A phrase of common words is slow to find by positions alone: bleve reads
+// the position of every occurrence of every word in every document holding
+// them all. So where the index has a field of word pairs, the phrase's
+// pairs pick the candidates, which the positions then only confirm; two
+// words are one pair and need no positions at all.
+func tokensQuery(toks [][]string, field, pairs string, boost float64) query.Query {
+	switch {
+	case len(toks) == 0:
+		return nil
+	case len(toks) == 1 && len(toks[0]) == 1:
+		return termQuery(toks[0][0], field, boost)
+	case len(toks) == 1:
+		var alts []query.Query
+		for _, t := range toks[0] {
+			alts = append(alts, termQuery(t, field, boost))
+		}
+		return query.NewDisjunctionQuery(alts)
+	}
+	flat := make([]string, len(toks))
+	simple := true
+	for i, ts := range toks {
+		if len(ts) != 1 {
+			simple = false
+			break
+		}
+		flat[i] = ts[0]
+	}
+	if !simple {
+		mq := query.NewMultiPhraseQuery(toks, field)
+		mq.SetBoost(boost)
+		return mq
+	}
+	pq := query.NewPhraseQuery(flat, field)
+	pq.SetBoost(boost)
+	if pairs == "" {
+		return pq
+	}
+	var conj []query.Query
+	for i := 0; i+1 < len(flat); i++ {
+		conj = append(conj, termQuery(flat[i]+" "+flat[i+1], pairs, boost))
+	}
+	if len(flat) > 2 {
+		conj = append(conj, pq)
+	}
+	if len(conj) == 1 {
+		return conj[0]
+	}
+	return query.NewConjunctionQuery(conj)
+}
+
+// bleveQuery turns a planned query and the request's filters into a bleve
+// query. Each term is compared with the fields of each language group in
+// the index, as that group's analyser made it: a document matches through
+// the fields of its own language.
+func (x *Index) bleveQuery(p *plan, req Request) query.Query {
+	bq := query.NewBooleanQuery(nil, nil, nil)
+	q := p.q
+	if !q.Empty() {
+		var alts []query.Query
+		for _, g := range x.groups {
+			must := x.mustQuery(p, g)
+			if must == nil {
+				continue
+			}
+			var should []query.Query
+			for _, a := range p.positive[g] {
+				if tq := a.query(titleField(g), "", titleBoost); tq != nil {
+					should = append(should, tq)
+				}
+			}
+			alts = append(alts, query.NewBooleanQuery([]query.Query{must}, should, nil))
+		}
+		switch len(alts) {
+		case 0:
+			// Nothing the reader typed is a word in any language (only
+			// punctuation, say): nothing can match.
+			return query.NewMatchNoneQuery()
+		case 1:
+			bq.AddMust(alts[0])
+		default:
+			bq.AddMust(query.NewDisjunctionQuery(alts))
+		}
+		var not []query.Query
+		for _, t := range q.Not {
+			for _, g := range x.groups {
+				if tq := x.analyse(t, g).query(textField(g), pairField(g), 1); tq != nil {
+					not = append(not, tq)
+				}
+			}
+		}
+		bq.AddMustNot(not...)
+	}
+	if f := filters(req); f != nil {
+		bq.Filter = f
+	}
+	return bq
+}
+
+// mustQuery is the part of the query every hit of group g must match, or
+// nil when no term has a word in g's analysis.
+func (x *Index) mustQuery(p *plan, g string) query.Query {
+	var conj []query.Query
+	i := 0
+	for _, c := range p.q.Must {
+		var alts []query.Query
+		for range c.Any {
+			if tq := p.positive[g][i].query(textField(g), pairField(g), 1); tq != nil {
+				alts = append(alts, tq)
+			}
+			i++
+		}
+		switch len(alts) {
+		case 0:
+			// A term of punctuation alone ("—") asks for nothing.
+		case 1:
+			conj = append(conj, alts[0])
+		default:
+			conj = append(conj, query.NewDisjunctionQuery(alts))
+		}
+	}
+	switch len(conj) {
+	case 0:
+		return nil
+	case 1:
+		return conj[0]
+	}
+	return query.NewConjunctionQuery(conj)
+}
+
+// locationsQuery matches every index term of the query's positive terms,
+// one by one: finding where they stand needs no phrase matching, which
+// the snippets do themselves from the positions.
+func (x *Index) locationsQuery(p *plan) query.Query {
+	var alts []query.Query
+	seen := map[string]bool{}
+	add := func(q query.Query, key string) {
+		if !seen[key] {
+			seen[key] = true
+			alts = append(alts, q)
+		}
+	}
+	for _, g := range x.groups {
+		field := textField(g)
+		for _, a := range p.positive[g] {
+			for _, ts := range append(append([][]string{}, a.toks...), a.lead...) {
+				for _, t := range ts {
+					add(termQuery(t, field, 1), field+"\x00"+t)
+				}
+			}
+			if a.prefix != "" {
+				pq := query.NewPrefixQuery(a.prefix)
+				pq.SetField(field)
+				add(pq, field+"\x00*"+a.prefix)
+				for _, c := range a.cuts {
+					add(termQuery(c, field, 1), field+"\x00"+c)
+				}
+			}
+		}
+	}
+	if len(alts) == 0 {
+		return nil
+	}
+	return query.NewDisjunctionQuery(alts)
+}
+
 // filters returns the request's filters as one query, or nil. Filters do
 // not score: they only narrow.
 func filters(req Request) query.Query {
 	var fs []query.Query
 	term := func(field, value string) {
 		if value != "" {
-			tq := query.NewTermQuery(value)
-			tq.SetField(field)
-			fs = append(fs, tq)
+			fs = append(fs, termQuery(value, field, 1))
 		}
 	}
 	term("section", req.Section)

@@ -14,6 +14,8 @@ import (
 	"unicode/utf8"
 
 	"github.com/blevesearch/bleve/v2"
+	"github.com/blevesearch/bleve/v2/search"
+	"github.com/blevesearch/bleve/v2/search/query"
 )
 
 // Sort orders.
@@ -257,8 +259,8 @@ func (x *Index) Search(ctx context.Context, req Request) (*Result, error) {
 		// fetched and sorted again.
 		from, size = 0, from+size+rerankSlack
 	}
-	sr := bleve.NewSearchRequestOptions(x.bleveQuery(q, req), size, from, false)
-	sr.IncludeLocations = !q.Empty()
+	p := x.plan(q)
+	sr := bleve.NewSearchRequestOptions(x.bleveQuery(p, req), size, from, false)
 	for name, size := range facetSizes {
 		sr.AddFacet(name, bleve.NewFacetRequest(name, size))
 	}
@@ -292,13 +294,17 @@ func (x *Index) Search(ctx context.Context, req Request) (*Result, error) {
 		first := (req.Page - 1) * req.PerPage
 		hits = hits[min(first, len(hits)):min(first+req.PerPage, len(hits))]
 	}
+	locs, err := x.locations(ctx, p, hits)
+	if err != nil {
+		return nil, fmt.Errorf("search %q: %w", req.Query, err)
+	}
 	hl := highlightParam(q)
 	for _, h := range hits {
 		e := x.docs[h.ID]
 		if e == nil {
 			continue // cannot happen: the index is built from the same content
 		}
-		out.Hits = append(out.Hits, e.hit(h.Score, h.Locations[textField(e.group)], hl))
+		out.Hits = append(out.Hits, e.hit(h.Score, locs[h.ID][textField(e.group)], p.positive[e.group], hl))
 	}
 	facet := func(name string) []FacetCount {
 		fr := res.Facets[name]
@@ -313,5 +319,35 @@ func (x *Index) Search(ctx context.Context, req Request) (*Result, error) {
 	}
 	out.Facets = Facets{Section: facet("section"), Year: facet("year"), Tag: facet("tag"), Source: facet("source")}
 	out.Took = time.Since(start)
+	return out, nil
+}
+
+// locations finds where the query's words stand in the hits, for their
+// snippets and links. It is a second search, limited to the hits: asking
+// bleve for locations in the first one would decode them for every
+// matching document, which for a common word is most of the index.
+func (x *Index) locations(ctx context.Context, p *plan, hits search.DocumentMatchCollection) (map[string]search.FieldTermLocationMap, error) {
+	if p.q.Empty() || len(hits) == 0 {
+		return nil, nil
+	}
+	text := x.locationsQuery(p)
+	if text == nil {
+		return nil, nil
+	}
+	ids := make([]string, len(hits))
+	for i, h := range hits {
+		ids[i] = h.ID
+	}
+	sr := bleve.NewSearchRequestOptions(query.NewConjunctionQuery([]query.Query{query.NewDocIDQuery(ids), text}), len(ids), 0, false)
+	sr.IncludeLocations = true
+	sr.Score = "none"
+	res, err := x.bi.SearchInContext(ctx, sr)
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[string]search.FieldTermLocationMap, len(res.Hits))
+	for _, h := range res.Hits {
+		out[h.ID] = h.Locations
+	}
 	return out, nil
 }

@@ -36,6 +36,7 @@ import (
 
 	"github.com/blevesearch/bleve/v2"
 	"github.com/blevesearch/bleve/v2/analysis"
+	"github.com/blevesearch/bleve/v2/analysis/analyzer/keyword"
 	"github.com/blevesearch/bleve/v2/index/scorch"
 
 	"archive/internal/content"
@@ -162,13 +163,14 @@ func Build(ctx context.Context, cs *content.Site, pdfs map[string]*pdftext.Docum
 		}
 	}
 	x.prefix = m.AnalyzerNamed(prefixAnalyzer)
+	dm := &documentMaker{analyzers: x.analyzers, keyword: m.AnalyzerNamed(keyword.Name)}
 
 	if opts.CacheDir == "" {
 		x.bi, err = bleve.NewUsing("", m, scorch.Name, scorch.Name, nil)
 		if err != nil {
 			return nil, fmt.Errorf("create search index: %w", err)
 		}
-		if err := addDocs(ctx, x.bi, docs, x.stats, opts.Logger); err != nil {
+		if err := addDocs(ctx, x.bi, dm, docs, x.stats, opts.Logger); err != nil {
 			x.bi.Close()
 			return nil, err
 		}
@@ -177,7 +179,7 @@ func Build(ctx context.Context, cs *content.Site, pdfs map[string]*pdftext.Docum
 		if err != nil {
 			return nil, err
 		}
-		x.bi, x.stats.Dir, x.stats.Cached, err = openCached(ctx, opts.CacheDir, key, m, docs, x.stats, opts.Logger)
+		x.bi, x.stats.Dir, x.stats.Cached, err = openCached(ctx, opts.CacheDir, key, m, dm, docs, x.stats, opts.Logger)
 		if err != nil {
 			return nil, err
 		}

@@ -3,6 +3,7 @@ package search
 import (
 	"html"
 	"html/template"
+	"math/bits"
 	"net/url"
 	"sort"
 	"strconv"
@@ -21,11 +22,12 @@ const (
 	leadLen    = 70
 )
 
-// match is one matched token in the indexed text.
+// match is an occurrence of a positive term of the query in the text.
 type match struct {
 	start, end int // byte offsets
-	pos        int // token position, to tell a phrase from scattered words
-	term       string
+	pos        int // position of its first token
+	words      int // tokens it covers: more than one for a phrase
+	unit       int // which term of the query
 }
 
 // highlightParam is the value of the hl parameter a page hit's URL carries:
@@ -39,7 +41,7 @@ func highlightParam(q *Query) string {
 }
 
 // hit turns a bleve hit into what a reader sees.
-func (e *entry) hit(score float64, locs search.TermLocationMap, hl string) Hit {
+func (e *entry) hit(score float64, locs search.TermLocationMap, units []analysed, hl string) Hit {
 	p := e.pub
 	h := Hit{
 		Title:          p.Title,
@@ -58,7 +60,7 @@ func (e *entry) hit(score float64, locs search.TermLocationMap, hl string) Hit {
 		h.URL = e.att.URL + "#page=" + strconv.Itoa(e.page)
 	}
 
-	seg, ms := e.bestSegment(locs)
+	seg, ms := e.bestSegment(occurrences(units, locs))
 	if seg < 0 || e.text[seg].kind == segTitle || e.text[seg].kind == segAuthors {
 		// Only metadata matched (or nothing, for a search by filters alone):
 		// show the opening text, unmarked.
@@ -97,27 +99,87 @@ func withHighlight(u, hl string) string {
 	return u + "?hl=" + url.QueryEscape(hl)
 }
 
+// occurrences finds where the query's positive terms stand, from where
+// their index terms stand: a phrase where its terms follow each other.
+func occurrences(units []analysed, locs search.TermLocationMap) []match {
+	var out []match
+	add := func(l *search.Location, end uint64, words, unit int) {
+		out = append(out, match{start: int(l.Start), end: int(end), pos: int(l.Pos), words: words, unit: unit})
+	}
+	byPos := map[string]map[uint64]*search.Location{}
+	at := func(term string, pos uint64) *search.Location {
+		m, ok := byPos[term]
+		if !ok {
+			m = make(map[uint64]*search.Location, len(locs[term]))
+			for _, l := range locs[term] {
+				m[l.Pos] = l
+			}
+			byPos[term] = m
+		}
+		return m[pos]
+	}
+	for u, a := range units {
+		switch {
+		case a.prefix != "":
+			for term, ls := range locs {
+				if strings.HasPrefix(term, a.prefix) || contains(a.cuts, term) {
+					for _, l := range ls {
+						add(l, l.End, 1, u)
+					}
+				}
+			}
+		case len(a.toks) == 1:
+			for _, t := range a.toks[0] {
+				for _, l := range locs[t] {
+					add(l, l.End, 1, u)
+				}
+			}
+		case len(a.toks) > 1:
+			for _, t := range a.toks[0] {
+			next:
+				for _, l := range locs[t] {
+					end := l.End
+					for i := 1; i < len(a.toks); i++ {
+						if len(a.toks[i]) == 0 {
+							continue // a gap
+						}
+						var found *search.Location
+						for _, ti := range a.toks[i] {
+							if found = at(ti, l.Pos+uint64(i)); found != nil {
+								break
+							}
+						}
+						if found == nil {
+							continue next
+						}
+						end = max(end, found.End)
+					}
+					add(l, end, len(a.toks), u)
+				}
+			}
+		}
+	}
+	return out
+}
+
 // bestSegment returns the segment whose matches best show why the document
 // matched, and those matches sorted by offset: body text before the
-// summary before the title, then the most distinct query words, then the
+// summary before the title, then the most distinct query terms, then the
 // most matches. It returns -1 when there are no matches.
-func (e *entry) bestSegment(locs search.TermLocationMap) (int, []match) {
+func (e *entry) bestSegment(all []match) (int, []match) {
 	bySeg := map[int][]match{}
-	for term, ls := range locs {
-		for _, l := range ls {
-			m := match{start: int(l.Start), end: int(l.End), pos: int(l.Pos), term: term}
-			i := sort.Search(len(e.text), func(i int) bool { return e.text[i].start > m.start }) - 1
-			if i < 0 {
-				continue
-			}
-			// Guard against offsets that do not fit the text (they cannot
-			// when the index and the content agree, but a panic is worse
-			// than a plain snippet).
-			if m.end > e.text[i].start+len(e.segText(e.text[i])) {
-				continue
-			}
-			bySeg[i] = append(bySeg[i], m)
+	for _, m := range all {
+		i := sort.Search(len(e.text), func(i int) bool { return e.text[i].start > m.start }) - 1
+		if i < 0 {
+			continue
 		}
+		// A phrase across two paragraphs, or offsets that do not fit the
+		// text (they cannot when the index and the content agree, but a
+		// panic is worse than a plain snippet), are left out.
+		if m.end > e.text[i].start+len(e.segText(e.text[i])) {
+			continue
+		}
+		bySeg[i] = append(bySeg[i], m)
 	}
 	best, bestRank := -1, [3]int{}
 	for i, ms := range bySeg {
@@ -130,7 +192,12 @@ func (e *entry) bestSegment(locs search.TermLocationMap) (int, []match) {
 		return -1, nil
 	}
 	ms := bySeg[best]
-	sort.Slice(ms, func(i, j int) bool { return ms[i].start < ms[j].start })
+	sort.Slice(ms, func(i, j int) bool {
+		if ms[i].start != ms[j].start {
+			return ms[i].start < ms[j].start
+		}
+		return ms[i].end > ms[j].end
+	})
 	return best, ms
 }
 
@@ -153,12 +220,13 @@ func less(a, b [3]int) bool {
 	return false
 }
 
+// distinct counts the query terms among ms.
 func distinct(ms []match) int {
-	seen := map[string]bool{}
+	var seen uint64 // the parser allows at most MaxTerms (64) terms
 	for _, m := range ms {
-		seen[m.term] = true
+		seen |= 1 << (uint(m.unit) & 63)
 	}
-	return len(seen)
+	return bits.OnesCount64(seen)
 }
 
 // window chooses the part of text to show: the stretch of windowLen bytes
@@ -247,7 +315,7 @@ func render(text string, from, to int, ms []match) template.HTML {
 		start, end := ms[i].start, ms[i].end
 		j := i + 1
 		for ; j < len(ms); j++ {
-			if ms[j].start > end && !(ms[j].pos == ms[j-1].pos+1 && onlySpace(text[end:ms[j].start])) {
+			if ms[j].start > end && !(ms[j].pos == ms[j-1].pos+ms[j-1].words && onlySpace(text[end:ms[j].start])) {
 				break
 			}
 			end = max(end, ms[j].end)
@@ -305,25 +373,20 @@ func (e *entry) opening() template.HTML {
 
 // textFragment is the text directive (the part after ":~:text=") that
 // makes browsers which support it scroll to and highlight the match within
-// the paragraph. It prefers a run of consecutive matched words (a phrase);
-// a single word gets the words before it as context, since the same word
-// may stand earlier on the page.
+// the paragraph. It quotes the first phrase shown if there is one; a single
+// word gets the words before it as context, since the same word may stand
+// earlier on the page.
 func textFragment(text string, ms []match) string {
 	if len(ms) == 0 {
 		return ""
 	}
-	bestI, bestJ := 0, 1
-	for i := 0; i < len(ms); {
-		j := i + 1
-		for j < len(ms) && ms[j].pos == ms[j-1].pos+1 {
-			j++
+	best := 0
+	for i, m := range ms {
+		if m.words > ms[best].words {
+			best = i
 		}
-		if j-i > bestJ-bestI {
-			bestI, bestJ = i, j
-		}
-		i = j
 	}
-	start, end := ms[bestI].start, ms[bestJ-1].end
+	start, end := ms[best].start, ms[best].end
 	if end <= start || end > len(text) {
 		return ""
 	}
@@ -335,16 +398,9 @@ func textFragment(text string, ms []match) string {
 		return encodeFragment(strings.Join(quote[:4], " ")) + "," + encodeFragment(strings.Join(quote[len(quote)-4:], " "))
 	}
 	frag := encodeFragment(strings.Join(quote, " "))
-	if bestJ-bestI == 1 {
-		before := strings.Fields(text[:start])
-		if n := len(before); n > 0 {
-			before = before[max(0, n-3):]
-			if !strings.HasSuffix(text[:start], " ") {
-				before = nil // the word is glued to what precedes it
-			}
-		}
-		if len(before) > 0 {
-			frag = encodeFragment(strings.Join(before, " ")) + "-," + frag
+	if ms[best].words == 1 && strings.HasSuffix(text[:start], " ") {
+		if before := strings.Fields(text[:start]); len(before) > 0 {
+			frag = encodeFragment(strings.Join(before[max(0, len(before)-3):], " ")) + "-," + frag
 		}
 	}
 	return frag

@@ -4,7 +4,9 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
+	"html"
 	"io"
 	"log/slog"
 	"net"
@@ -12,9 +14,11 @@ import (
 	"net/http/httptest"
 	"net/netip"
 	"os"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
+	"testing/fstest"
 	"time"
 
 	"archive/internal/server"
@@ -469,4 +473,105 @@ func TestPrivacy(t *testing.T) {
 	if strings.Contains(log, local) {
 		t.Errorf("log keeps the peer address %s:\n%s", local, log)
 	}
+}
+
+var hrefRE = regexp.MustCompile(`href="(/[^"#?]*)`)
+
+// scriptElement returns the first script element of a lower-cased page that
+// could run. JSON-LD data blocks are allowed (no browser runs them, and the
+// CSP forbids scripts anyway) as long as nothing in them can end the block
+// and start markup.
+func scriptElement(low string) string {
+	const ldJSON = `<script type="application/ld+json">`
+	for i := strings.Index(low, "<script"); i >= 0; {
+		rest := low[i:]
+		if !strings.HasPrefix(rest, ldJSON) {
+			return rest[:min(len(rest), 80)]
+		}
+		data, _, ok := strings.Cut(rest[len(ldJSON):], "</script>")
+		if !ok || strings.Contains(data, "<") {
+			return rest[:min(len(rest), 200)]
+		}
+		next := strings.Index(low[i+len(ldJSON):], "<script")
+		if next < 0 {
+			break
+		}
+		i += len(ldJSON) + next
+	}
+	return ""
+}
+
+// FuzzSite loads one publication through the whole site, front matter,
+// Markdown and templates, and reads every page it links to: none may hold a
+// script element or a javascript: link, since raw HTML is off.
+func FuzzSite(f *testing.F) {
+	seeds := []string{
+		"---\ntitle: A report\ndate: 2023-05-04\n---\n\nBody.\n",
+		"---\ntitle: \"<script>alert(1)</script>\"\ndate: 2023-05-04\nsummary: \"<script>alert(2)</script>\"\nauthors: [\"<script>x</script>\"]\ntags: [\"<script>\", \"a<b\"]\n---\n\n<script>alert(3)</script>\n",
+		"---\ntitle: x\ndate: 2023-05-04\nlang: '\"><script>alert(1)</script>'\ntranslationKey: '<script>'\n---\n\n<SCRIPT SRC=//evil.example/x.js></SCRIPT>\n",
+		"---\ntitle: x\ndate: 2023-05-04\n---\n\n[click](javascript:alert(1)) [b](JaVaScRiPt:alert(1)) ![i](javascript:alert(1))\n\n<img src=x onerror=alert(1)>\n\n<scr<script>ipt>alert(1)</script>\n",
+		"+++\ntitle = \"</title><script>alert(1)</script>\"\ndate = 2023-05-04\ntags = [\"</a><script>\"]\n+++\n\n# <script>h</script>\n\n`<script>`\n\n```html\n<script>alert(1)</script>\n```\n",
+		"---\ntitle: x\ndate: 2023-05-04\ncorrections:\n  - date: 2023-05-05\n    text: \"<script>alert(1)</script>\"\nattachments:\n  - file: a.pdf\n    title: \"<script>alert(1)</script>\"\n---\n\n<div><script>alert(1)</script></div>\n\n<!-- <script> -->\n",
+	}
+	for _, s := range seeds {
+		f.Add([]byte(s))
+	}
+	templates, static := os.DirFS(repo("templates")), os.DirFS(repo("static"))
+	f.Fuzz(func(t *testing.T, src []byte) {
+		s := server.New(server.Config{
+			Content: fstest.MapFS{
+				"reports/x/index.md": {Data: src},
+				"reports/x/a.pdf":    {Data: []byte("%PDF-1.4\n")},
+			},
+			Templates: templates,
+			Static:    static,
+			Logger:    quietLogger(),
+		})
+		if err := s.Load(context.Background()); err != nil {
+			return // refused content is not served
+		}
+		seen := map[string]bool{}
+		queue := []string{"/", "/reports/x/", "/sitemap.xml", "/feed.atom", "/feed.json"}
+		for len(queue) > 0 && len(seen) < 40 {
+			p := queue[0]
+			queue = queue[1:]
+			if seen[p] {
+				continue
+			}
+			seen[p] = true
+			res := get(t, s, "GET", p)
+			b := body(t, res)
+			if res.StatusCode >= 500 {
+				t.Fatalf("GET %s: %d", p, res.StatusCode)
+			}
+			low := strings.ToLower(b)
+			ctype := res.Header.Get("Content-Type")
+			if !strings.Contains(ctype, "html") && !strings.Contains(ctype, "xml") {
+				// The JSON feed and the citation files (BibTeX, RIS) carry
+				// the title as the plain text it is; no browser renders
+				// them as a page, since nothing may be sniffed.
+				if res.Header.Get("X-Content-Type-Options") != "nosniff" || ctype == "" {
+					t.Fatalf("GET %s: %q may be sniffed as a page", p, ctype)
+				}
+				if strings.Contains(ctype, "json") && !json.Valid([]byte(b)) {
+					t.Fatalf("GET %s: not JSON", p)
+				}
+				continue
+			}
+			if bad := scriptElement(low); bad != "" {
+				t.Fatalf("GET %s holds a script element: %s\n%s", p, bad, b)
+			}
+			if strings.Contains(low, `href="javascript:`) || strings.Contains(low, `src="javascript:`) {
+				t.Fatalf("GET %s holds a javascript: link:\n%s", p, b)
+			}
+			if strings.HasPrefix(ctype, "text/html") {
+				for _, m := range hrefRE.FindAllStringSubmatch(b, -1) {
+					// Search answers queries, not links; it has tests of its own.
+					if !strings.HasPrefix(m[1], "/static/") && !strings.HasSuffix(m[1], ".pdf") && !strings.HasPrefix(m[1], "/search") && !strings.HasPrefix(m[1], "/api/") {
+						queue = append(queue, html.UnescapeString(m[1]))
+					}
+				}
+			}
+		}
+	})
 }

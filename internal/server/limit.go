@@ -15,6 +15,8 @@ import (
 	"sync"
 	"time"
 	"unicode/utf8"
+
+	"archive/internal/site"
 )
 
 // maxURLBytes caps the request target. Go's server caps the request line and
@@ -36,7 +38,8 @@ func (s *Server) refuseBadRequests(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		switch {
 		case r.Method != http.MethodGet && r.Method != http.MethodHead:
-			s.handle(methodNotAllowed)(w, r)
+			w.Header().Set("Allow", "GET, HEAD")
+			s.refuse(w, r, http.StatusMethodNotAllowed, "This site only answers GET and HEAD requests.")
 		case len(r.RequestURI) > maxURLBytes:
 			s.refuse(w, r, http.StatusRequestURITooLong, "This address is too long.")
 		case r.ContentLength != 0 || len(r.TransferEncoding) > 0:
@@ -59,10 +62,60 @@ func (s *Server) refuseBadRequests(next http.Handler) http.Handler {
 }
 
 // refuse answers a request the server chose not to serve. Unlike a failure
-// its message is shown even for a 503, and it is logged at Info.
+// its message is shown even for a 503, and it is logged at Info. Refusals
+// come in floods, so each page is rendered once per loaded site: rendering
+// the error template costs more than ten times serving a page from memory.
 func (s *Server) refuse(w http.ResponseWriter, r *http.Request, status int, msg string) {
 	s.log.Info("request refused", "method", r.Method, "path", r.URL.Path, "status", status, "reason", msg)
-	s.writeError(w, r, status, msg)
+	st := s.state.Load()
+	if st == nil {
+		s.writeError(w, r, status, msg)
+		return
+	}
+	rp := s.refusals.Load()
+	if rp == nil || rp.st != st {
+		rp = &refusalPages{st: st, pages: map[refusalKey]*site.Page{}}
+		s.refusals.Store(rp)
+	}
+	page := rp.page(status, msg)
+	if page == nil {
+		s.writeError(w, r, status, msg)
+		return
+	}
+	w.Header().Set("Cache-Control", "no-store")
+	writePage(w, r, page)
+}
+
+// refusalPages are the rendered pages of refusals for one loaded site. The
+// messages are constants of this file, so there are a handful at most.
+type refusalPages struct {
+	st    *state
+	mu    sync.Mutex
+	pages map[refusalKey]*site.Page
+}
+
+type refusalKey struct {
+	status int
+	msg    string
+}
+
+func (rp *refusalPages) page(status int, msg string) *site.Page {
+	rp.mu.Lock()
+	defer rp.mu.Unlock()
+	k := refusalKey{status, msg}
+	if p, ok := rp.pages[k]; ok {
+		return p
+	}
+	heading := statusHeadings[status]
+	if heading == "" {
+		heading = http.StatusText(status)
+	}
+	p, err := rp.st.site.ErrorPage(status, heading, msg)
+	if err != nil {
+		return nil
+	}
+	rp.pages[k] = p
+	return p
 }
 
 // cleanPath reports whether u's path is one the site could have written.
@@ -91,6 +144,11 @@ const (
 	DefaultSearchBurst = 30 // searches a client may make at once before the rate applies
 	// searchWait is how long a search waits for a free slot before a 503.
 	searchWait = time.Second
+	// waitingPerSlot bounds the queue for slots. Waiting costs no CPU, so
+	// the queue is long enough for a burst of readers' searches to wait
+	// rather than fail (at a few ms a search, it drains within searchWait);
+	// past it, under a flood, a search is refused at once.
+	waitingPerSlot = 128
 	// maxSearchClients bounds the memory the per-client buckets take
 	// (about 100 bytes each).
 	maxSearchClients = 1 << 16
@@ -142,7 +200,7 @@ func NewSearchLimiter(l SearchLimits) *SearchLimiter {
 	sl := &SearchLimiter{limits: l, clients: map[string]*bucket{}, swept: time.Now()}
 	if l.MaxConcurrent > 0 {
 		sl.slots = make(chan struct{}, l.MaxConcurrent)
-		sl.waiting = make(chan struct{}, 8*l.MaxConcurrent)
+		sl.waiting = make(chan struct{}, waitingPerSlot*l.MaxConcurrent)
 	}
 	if sl.limits.Burst < 1 {
 		sl.limits.Burst = 1
@@ -269,8 +327,6 @@ func (sl *SearchLimiter) sweep(now time.Time) {
 }
 
 // acquire takes a slot for a search, waiting a little when all are taken.
-// The queue is short on purpose: under a flood, a search that would wait
-// behind many others is better refused at once.
 func (sl *SearchLimiter) acquire(ctx context.Context) (release func(), ok bool) {
 	if sl.slots == nil {
 		return func() {}, true

@@ -1,11 +1,13 @@
 package server_test
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"net/netip"
+	"os"
 	"strconv"
 	"strings"
 	"testing"
@@ -111,8 +113,8 @@ func serveAsync(h http.Handler, path string) <-chan *http.Response {
 }
 
 // TestSearchConcurrencyCap: past MaxConcurrent searches in flight, a search
-// waits up to Wait for a slot, then gets 503; the queue for slots is short,
-// and past it the answer is an immediate 503.
+// waits up to Wait for a slot, then gets 503; the queue for slots is
+// bounded, and past it the answer is an immediate 503.
 func TestSearchConcurrencyCap(t *testing.T) {
 	t.Run("wait then 503", func(t *testing.T) {
 		h := &blockingHandler{entered: make(chan struct{}, 8), release: make(chan struct{})}
@@ -151,10 +153,11 @@ func TestSearchConcurrencyCap(t *testing.T) {
 		held := serveAsync(lh, "/hold")
 		<-h.entered
 		var waiters []<-chan *http.Response
-		for range 8 {
+		// The queue holds 128 searches per slot.
+		for range 128 {
 			waiters = append(waiters, serveAsync(lh, "/quick"))
 		}
-		time.Sleep(100 * time.Millisecond) // let the eight join the queue
+		time.Sleep(200 * time.Millisecond) // let them join the queue
 		start := time.Now()
 		res := <-serveAsync(lh, "/quick")
 		if res.StatusCode != http.StatusServiceUnavailable || time.Since(start) > time.Second {
@@ -256,4 +259,35 @@ func FuzzClientNetwork(f *testing.F) {
 			t.Errorf("ClientNetwork = %q, want a masked /%d", got, want)
 		}
 	})
+}
+
+// BenchmarkRefusal: refusals come in floods, so they must cost no more than
+// a page served from memory.
+//
+//	go test -run XXX -bench Refusal ./internal/server
+func BenchmarkRefusal(b *testing.B) {
+	s := server.New(server.Config{
+		Content:   os.DirFS(repo("content")),
+		Templates: os.DirFS(repo("templates")),
+		Static:    os.DirFS(repo("static")),
+		Logger:    quietLogger(),
+	})
+	if err := s.Load(context.Background()); err != nil {
+		b.Fatal(err)
+	}
+	for _, bb := range []struct{ name, method, target string }{
+		{"page", "GET", "/letters/"},
+		{"404", "GET", "/no/such/page/"},
+		{"400", "GET", "/../site.toml"},
+		{"405", "POST", "/"},
+		{"429", "GET", "/search?q=interpol"},
+	} {
+		b.Run(bb.name, func(b *testing.B) {
+			req := httptest.NewRequest(bb.method, bb.target, nil)
+			req.RemoteAddr = "192.0.2.1:1"
+			for b.Loop() {
+				s.ServeHTTP(httptest.NewRecorder(), req)
+			}
+		})
+	}
 }

@@ -82,12 +82,13 @@ type state struct {
 
 // Server is the archive's HTTP server.
 type Server struct {
-	cfg     Config
-	log     *slog.Logger
-	state   atomic.Pointer[state]
-	handler http.Handler
-	limiter *SearchLimiter
-	watch   *watcher // nil outside watch mode
+	cfg      Config
+	log      *slog.Logger
+	state    atomic.Pointer[state]
+	handler  http.Handler
+	limiter  *SearchLimiter
+	refusals atomic.Pointer[refusalPages] // see Server.refuse
+	watch    *watcher                     // nil outside watch mode
 }
 
 // New returns a server with nothing loaded yet.

@@ -125,7 +125,7 @@ func TestPublicationPage(t *testing.T) {
 		{"/reports/detained-zh/", []string{`<html lang="zh">`, `<header class="site-header" lang="en" dir="ltr">`,
 			`<span lang="en">Published</span>`, `<a href="/reports/detained/" hreflang="en" lang="en">English</a>`}},
 		{"/reports/detained-ar/", []string{`<html lang="ar" dir="rtl">`, `<footer class="site-footer" lang="en" dir="ltr">`}},
-		{"/", []string{`"@type":"WebSite"`, `<link rel="alternate" type="application/atom&#43;xml" href="/feed.atom"`}},
+		{"/", []string{`"@type":"WebSite"`, `<li lang="ar" dir="rtl">`, `<li lang="zh">`, `<link rel="alternate" type="application/atom&#43;xml" href="/feed.atom"`}},
 		{"/tags/interpol/", []string{`href="/tags/interpol/feed.atom"`}},
 	}
 	for _, tt := range tests {

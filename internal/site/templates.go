@@ -80,6 +80,7 @@ var funcs = template.FuncMap{
 	"join":         strings.Join,
 	"humanSize":    HumanSize,
 	"uiLang":       func() string { return UILang },
+	"textDir":      textDir,
 	"textStart":    func() template.HTML { return TextStart },
 	"textEnd":      func() template.HTML { return TextEnd },
 	"upper":        strings.ToUpper,
