@@ -259,6 +259,13 @@ func TestHostileRequests(t *testing.T) {
 			if p := echoesPayload(b); p != "" {
 				t.Errorf("body echoes %q unescaped", p)
 			}
+			// Bytes of files that are never served: the system's, the
+			// site settings, a Markdown source.
+			for _, secret := range []string{"root:x:0:0", "allow_html", "attachments:\n  - file:"} {
+				if strings.Contains(b, secret) {
+					t.Errorf("body leaks a file that is not served (%q)", secret)
+				}
+			}
 			for k, vs := range res.Header {
 				for _, v := range vs {
 					if strings.ContainsAny(v, "<>\r\n") {
