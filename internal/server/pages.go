@@ -10,8 +10,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/go-chi/chi/v5"
-
 	"archive/internal/site"
 )
 
@@ -50,10 +48,8 @@ func (s *Server) serveStatic(w http.ResponseWriter, r *http.Request) error {
 	if !ok {
 		return errNotFound
 	}
-	_ = chi.URLParam(r, "hash")
 	w.Header().Set("Cache-Control", "public, max-age=31536000, immutable")
-	w.Header().Set("Content-Type", a.ContentType)
-	w.Write(a.Body)
+	writePage(w, r, a.Page)
 	return nil
 }
 

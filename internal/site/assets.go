@@ -6,16 +6,16 @@ import (
 	"fmt"
 	"io/fs"
 	"mime"
+	"net/http"
 	"path"
 )
 
 // Asset is a static file served under a URL that carries its hash, so that
 // it can be cached for a year and still change on the next deploy.
 type Asset struct {
-	Name        string
-	URL         string
-	Body        []byte
-	ContentType string
+	Name string
+	URL  string
+	*Page
 }
 
 // Assets are the static files by URL.
@@ -37,10 +37,9 @@ func LoadAssets(fsys fs.FS) (*Assets, error) {
 		}
 		sum := sha256.Sum256(b)
 		as := &Asset{
-			Name:        p,
-			URL:         "/static/" + hex.EncodeToString(sum[:6]) + "/" + p,
-			Body:        b,
-			ContentType: mime.TypeByExtension(path.Ext(p)),
+			Name: p,
+			URL:  "/static/" + hex.EncodeToString(sum[:6]) + "/" + p,
+			Page: NewPage(http.StatusOK, mime.TypeByExtension(path.Ext(p)), b),
 		}
 		a.ByURL[as.URL] = as
 		a.byName[p] = as
