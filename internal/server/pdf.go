@@ -41,14 +41,24 @@ func extractPDFs(ctx context.Context, e *pdftext.Extractor, dir string, cs *cont
 		defer os.RemoveAll(tmp)
 		dir = tmp
 	}
-	byFile := map[string]string{}
-	var paths []string
+	// The same file attached twice (a report and its annex elsewhere, or
+	// one PDF under several publications) is read once: extraction is by
+	// far the slowest step of a start.
+	var paths []string               // one file per distinct content
+	extracted := map[string]string{} // attachment path -> file extracted for it
+	bySum := map[string]string{}
 	for _, a := range cs.Attachments() {
-		if a.IsPDF() {
-			full := filepath.Join(dir, filepath.FromSlash(a.Path))
-			paths = append(paths, full)
-			byFile[full] = a.Path
+		if !a.IsPDF() {
+			continue
 		}
+		full := filepath.Join(dir, filepath.FromSlash(a.Path))
+		if first, ok := bySum[a.SHA256]; ok && a.SHA256 != "" {
+			extracted[a.Path] = first
+			continue
+		}
+		bySum[a.SHA256] = full
+		extracted[a.Path] = full
+		paths = append(paths, full)
 	}
 	if len(paths) == 0 {
 		return out
@@ -60,8 +70,12 @@ func extractPDFs(ctx context.Context, e *pdftext.Extractor, dir string, cs *cont
 			log.Info("extracting PDF text", "done", done, "total", total)
 		}
 	})
-	for _, full := range paths {
-		p := byFile[full]
+	for _, a := range cs.Attachments() {
+		full, ok := extracted[a.Path]
+		if !ok {
+			continue
+		}
+		p := a.Path
 		r := results[full]
 		info := site.PDFInfo{}
 		if r.Err != nil {

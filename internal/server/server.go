@@ -76,7 +76,7 @@ type Config struct {
 // state is one consistent version of the site.
 type state struct {
 	site  *site.Site
-	pdf   map[string]*pdftext.Document // by attachment path
+	pdf   map[string]*pdftext.Document // by attachment path, until the index is built
 	index *search.Index                // nil while building
 }
 
@@ -171,7 +171,8 @@ func (s *Server) Load(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("search index: %w", err)
 	}
-	s.state.Store(&state{site: rendered, pdf: pdfs.docs, index: idx})
+	// The PDF text lives on in the index; dropping it here frees memory.
+	s.state.Store(&state{site: rendered, index: idx})
 	s.log.Info("ready", "index_took", time.Since(t0).Round(time.Millisecond), "total", time.Since(start).Round(time.Millisecond))
 	return nil
 }
