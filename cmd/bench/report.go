@@ -169,7 +169,7 @@ func (r *report) markdown() string {
 	if len(r.Cold) > 0 {
 		pdfFiles = r.Cold[0].PDFFiles
 	}
-	step(fmt.Sprintf("PDF text (%d files extracted, %s pages)", pdfFiles, thousands(int64(r.Pages))), func(s startResult) time.Duration { return s.PDF })
+	step(fmt.Sprintf("PDF text (%s files extracted, %s pages)", thousands(int64(pdfFiles)), thousands(int64(r.Pages))), func(s startResult) time.Duration { return s.PDF })
 	step("pages rendered", func(s startResult) time.Duration { return s.Render })
 	step("search index", func(s startResult) time.Duration { return s.Index })
 	warm := durs(r.Warm, func(s startResult) time.Duration { return s.Ready })
@@ -216,7 +216,7 @@ func (r *report) markdown() string {
 			metDur(r.SearchBusy.P99, targetBusyP99))
 	}
 	if len(r.PDFPagesPerSecond) > 0 && r.Pages > 0 {
-		row(fmt.Sprintf("PDF text, pages per second (cold start: %s pages of %d files ÷ the PDF step)", thousands(int64(r.Pages)), pdfFiles), "",
+		row(fmt.Sprintf("PDF text, pages per second (cold start: %s pages of %s files ÷ the PDF step)", thousands(int64(r.Pages)), thousands(int64(pdfFiles))), "",
 			fmt.Sprintf("%s (%s–%s)", thousands(int64(medianF(r.PDFPagesPerSecond))), thousands(int64(slices.Min(r.PDFPagesPerSecond))), thousands(int64(slices.Max(r.PDFPagesPerSecond)))), "")
 	}
 
@@ -350,6 +350,9 @@ func medianF(xs []float64) float64 { return median(xs) }
 func medRange(ds []time.Duration) string {
 	if len(ds) == 0 {
 		return "not measured"
+	}
+	if slices.Max(ds) <= 0 {
+		return "– (not in the log)"
 	}
 	if len(ds) == 1 {
 		return fmtDur(ds[0])

@@ -111,13 +111,20 @@ func Discover(ctx context.Context, base string, maxPages int) (*Archive, error) 
 			a.addPhrases(html.UnescapeString(tag.ReplaceAllString(m[1], "")))
 		}
 	}
-	for i := range a.PDFs {
-		res, _, err := fetch("HEAD", a.PDFs[i].Path)
-		if err != nil || res.StatusCode != 200 {
-			return nil, fmt.Errorf("loadgen: HEAD %s: %v (status %v)", a.PDFs[i].Path, err, status(res))
+	// Pages may link to PDFs of other sites by path (imported Markdown
+	// does); only the archive's own are kept.
+	var pdfs []PDF
+	for _, p := range a.PDFs {
+		res, _, err := fetch("HEAD", p.Path)
+		if err != nil {
+			return nil, fmt.Errorf("loadgen: HEAD %s: %w", p.Path, err)
 		}
-		a.PDFs[i].Size = res.ContentLength
+		if res.StatusCode == 200 && res.ContentLength > 0 {
+			p.Size = res.ContentLength
+			pdfs = append(pdfs, p)
+		}
 	}
+	a.PDFs = pdfs
 	if len(a.Words) > 0 {
 		res, _, err := fetch("GET", "/api/search?q="+url.QueryEscape(a.Words[0]))
 		a.Search = err == nil && res.StatusCode == 200

@@ -266,6 +266,9 @@ func TestArchiveUnderLoad(t *testing.T) {
 			t.Errorf("%s: only %d requests in 2s", run.name, run.rep.Total.Requests)
 		}
 		for _, r := range run.rep.Routes {
+			if run.name != "calm" && strings.Contains(r.Name, "search") && r.Errors == 0 {
+				continue // under a flood, readers' searches may be shed with 503 by design
+			}
 			if r.Status5xx() > 0 || r.Errors > 0 {
 				t.Errorf("%s: %s: %d 5xx and %d failed requests, want none", run.name, r.Name, r.Status5xx(), r.Errors)
 			}

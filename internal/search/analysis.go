@@ -7,7 +7,6 @@ import (
 
 	"github.com/blevesearch/bleve/v2/analysis"
 	"github.com/blevesearch/bleve/v2/analysis/analyzer/custom"
-	"github.com/blevesearch/bleve/v2/analysis/analyzer/keyword"
 	"github.com/blevesearch/bleve/v2/analysis/char/asciifolding"
 	"github.com/blevesearch/bleve/v2/analysis/lang/cjk"
 	"github.com/blevesearch/bleve/v2/analysis/lang/en"
@@ -46,31 +45,16 @@ func groupOf(lang string) string {
 // Analyser and field names. They are stored in the index's mapping, so
 // renaming one invalidates cached indexes (see indexVersion).
 const (
-	foldFilterName   = "archive_fold"
-	stemFilterName   = "archive_stem_en"
-	unigramFilter    = "archive_cjk_bigram_unigram"
-	analyzerPrefix   = "archive_"
-	prefixAnalyzer   = "archive_prefix" // for prefix queries: folded, never stemmed
-	fieldTitlePrefix = "title_"
-	fieldTextPrefix  = "text_"
-	fieldPairPrefix  = "pair_"
+	foldFilterName  = "archive_fold"
+	stemFilterName  = "archive_stem_en"
+	unigramFilter   = "archive_cjk_bigram_unigram"
+	analyzerPrefix  = "archive_"
+	prefixAnalyzer  = "archive_prefix" // for prefix queries: folded, never stemmed
+	fieldTextPrefix = "text_"
 )
 
 func analyzerFor(group string) string { return analyzerPrefix + group }
-func titleField(group string) string  { return fieldTitlePrefix + group }
 func textField(group string) string   { return fieldTextPrefix + group }
-
-const indexPairs = false
-
-// pairField is the field of a group's word pairs ("the go", "go program"),
-// which makes phrases fast to find; "" for CJK, whose bigrams already pair
-// the characters.
-func pairField(group string) string {
-	if !indexPairs || group == groupCJK {
-		return ""
-	}
-	return fieldPairPrefix + group
-}
 
 func init() {
 	// Folding is a token filter rather than bleve's asciifolding character
@@ -161,12 +145,13 @@ func (f *stemFilter) Filter(input analysis.TokenStream) analysis.TokenStream {
 	return input
 }
 
-// newMapping returns the index mapping. Text fields are indexed with term
-// vectors (phrases and snippets need positions and offsets) but neither
-// stored nor given doc values: the text to show is kept in memory, and
-// only the filter fields are faceted or sorted. Build makes the documents
-// itself (see document), so the mapping describes them for the index's
-// metadata, the cache key and the analysers queries use.
+// newMapping returns the index mapping. The index holds text only: one
+// field per language group, indexed with term vectors (phrases and
+// snippets need positions and offsets) but neither stored nor given doc
+// values. What is shown, filtered, faceted and sorted is kept in memory.
+// Build makes the documents itself (see document), so the mapping
+// describes them for the index's metadata, the cache key and the
+// analysers queries use.
 func newMapping() (*mapping.IndexMappingImpl, error) {
 	im := mapping.NewIndexMapping()
 	im.IndexDynamic = false
@@ -202,45 +187,14 @@ func newMapping() (*mapping.IndexMappingImpl, error) {
 	doc := mapping.NewDocumentStaticMapping()
 	doc.AddSubDocumentMapping("_all", mapping.NewDocumentDisabledMapping())
 	for _, g := range groups {
-		for _, name := range []string{titleField(g), textField(g)} {
-			f := mapping.NewTextFieldMapping()
-			f.Analyzer = analyzerFor(g)
-			f.Store = false
-			f.DocValues = false
-			f.IncludeInAll = false
-			f.IncludeTermVectors = true
-			doc.AddFieldMappingsAt(name, f)
-		}
-		if name := pairField(g); name != "" {
-			f := mapping.NewTextFieldMapping()
-			f.Analyzer = analyzerFor(g) // then paired by Build
-			f.Store = false
-			f.DocValues = false
-			f.IncludeInAll = false
-			f.IncludeTermVectors = false
-			doc.AddFieldMappingsAt(name, f)
-		}
-	}
-	keywordField := func(name string, docValues bool) {
-		f := mapping.NewKeywordFieldMapping()
-		f.Analyzer = keyword.Name
+		f := mapping.NewTextFieldMapping()
+		f.Analyzer = analyzerFor(g)
 		f.Store = false
+		f.DocValues = false
 		f.IncludeInAll = false
-		f.IncludeTermVectors = false
-		f.DocValues = docValues
-		doc.AddFieldMappingsAt(name, f)
+		f.IncludeTermVectors = true
+		doc.AddFieldMappingsAt(textField(g), f)
 	}
-	keywordField("section", true)
-	keywordField("tag", true)
-	keywordField("year", true)
-	keywordField("source", true)
-	keywordField("lang", false)
-	date := mapping.NewDateTimeFieldMapping()
-	date.Store = false
-	date.IncludeInAll = false
-	date.DocValues = true
-	doc.AddFieldMappingsAt("date", date)
-
 	im.DefaultMapping = doc
 	im.DefaultAnalyzer = analyzerFor(groupStd)
 	return im, nil

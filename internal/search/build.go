@@ -74,7 +74,8 @@ func collect(cs *content.Site, pdfs map[string]*pdftext.Document) []doc {
 				add(segBlock, i, b.Text)
 			}
 		}
-		docs = append(docs, doc{id: "page:" + p.URL, entry: e, size: off})
+		e.id = "page:" + p.URL
+		docs = append(docs, doc{id: e.id, entry: e, size: off})
 		for _, a := range p.Attachments {
 			d := pdfs[a.Path]
 			if !a.IsPDF() || d == nil {
@@ -84,9 +85,10 @@ func collect(cs *content.Site, pdfs map[string]*pdftext.Document) []doc {
 				if pg.NoText || strings.TrimSpace(pg.Text) == "" {
 					continue
 				}
+				id := "pdf:" + a.Path + "#" + strconv.Itoa(pg.Number)
 				docs = append(docs, doc{
-					id:    "pdf:" + a.Path + "#" + strconv.Itoa(pg.Number),
-					entry: &entry{pub: p, att: a, page: pg.Number, group: e.group, text: []segment{{kind: segPDF}}, pdf: pg.Text},
+					id:    id,
+					entry: &entry{id: id, pub: p, att: a, page: pg.Number, group: e.group, text: []segment{{kind: segPDF}}, pdf: pg.Text},
 					size:  len(pg.Text),
 				})
 			}
@@ -97,53 +99,19 @@ func collect(cs *content.Site, pdfs map[string]*pdftext.Document) []doc {
 
 func authorsText(p *content.Publication) string { return strings.Join(p.Authors, ", ") }
 
-// documentMaker makes bleve documents. It analyses each text once for
-// both its text field and its field of word pairs, which bleve's mapping
-// could only do by analysing the text twice.
+// documentMaker makes bleve documents. Making them rather than letting
+// bleve's mapping do it from a map of fields skips the mapping's
+// reflection and the composite "_all" field, and fixes each field's
+// options in one place.
 type documentMaker struct {
 	analyzers map[string]analysis.Analyzer
-	keyword   analysis.Analyzer
 }
 
-// preAnalysed hands bleve tokens analysed beforehand.
-type preAnalysed analysis.TokenStream
-
-func (p preAnalysed) Analyze([]byte) analysis.TokenStream { return analysis.TokenStream(p) }
-
 // document returns the bleve document of d. Options match the mapping.
-func (dm *documentMaker) document(d doc) (*document.Document, error) {
-	e, p := d.entry, d.entry.pub
-	out := document.NewDocument(d.id)
-	keyword := func(name, value string, pos []uint64, docValues bool) {
-		opts := index.IndexField
-		if docValues {
-			opts |= index.DocValues
-		}
-		out.AddField(document.NewTextFieldCustom(name, pos, []byte(value), opts, dm.keyword))
-	}
-	keyword("section", p.Section, nil, true)
-	keyword("lang", strings.ToLower(p.Lang), nil, false)
-	for i, t := range p.Tags {
-		keyword("tag", t, []uint64{uint64(i)}, true)
-	}
-	source := SourcePage
-	if e.att != nil {
-		source = SourcePDF
-	}
-	keyword("source", source, nil, true)
-	if !p.Date.IsZero() {
-		keyword("year", strconv.Itoa(p.Date.Year()), nil, true)
-		f, err := document.NewDateTimeFieldWithIndexingOptions("date", nil, p.Date, time.RFC3339, index.IndexField|index.DocValues)
-		if err != nil {
-			return nil, fmt.Errorf("date of %s: %w", d.id, err)
-		}
-		out.AddField(f)
-	}
-
-	an := dm.analyzers[e.group]
+func (dm *documentMaker) document(d doc) *document.Document {
+	e := d.entry
 	text := e.pdf
 	if e.att == nil {
-		out.AddField(document.NewTextFieldCustom(titleField(e.group), nil, []byte(p.Title), index.IndexField|index.IncludeTermVectors, an))
 		var b strings.Builder
 		b.Grow(d.size)
 		for i, s := range e.text {
@@ -154,38 +122,8 @@ func (dm *documentMaker) document(d doc) (*document.Document, error) {
 		}
 		text = b.String()
 	}
-	toks := an.Analyze([]byte(text))
-	out.AddField(document.NewTextFieldCustom(textField(e.group), nil, []byte(text), index.IndexField|index.IncludeTermVectors, preAnalysed(toks)))
-	if name := pairField(e.group); name != "" {
-		out.AddField(document.NewTextFieldCustom(name, nil, nil, index.IndexField, preAnalysed(pairs(toks))))
-	}
-	return out, nil
-}
-
-// pairs returns the pairs of adjacent words of toks, each as one term
-// "first second". All terms share one buffer.
-func pairs(toks analysis.TokenStream) analysis.TokenStream {
-	n := 0
-	for i := 0; i+1 < len(toks); i++ {
-		n += len(toks[i].Term) + 1 + len(toks[i+1].Term)
-	}
-	buf := make([]byte, 0, n)
-	tokens := make([]analysis.Token, 0, len(toks))
-	for i := 0; i+1 < len(toks); i++ {
-		a, b := toks[i], toks[i+1]
-		if b.Position != a.Position+1 {
-			continue
-		}
-		start := len(buf)
-		buf = append(buf, a.Term...)
-		buf = append(buf, ' ')
-		buf = append(buf, b.Term...)
-		tokens = append(tokens, analysis.Token{Term: buf[start:len(buf):len(buf)], Position: a.Position, Start: a.Start, End: b.End, Type: analysis.Shingle})
-	}
-	out := make(analysis.TokenStream, len(tokens))
-	for i := range tokens {
-		out[i] = &tokens[i]
-	}
+	out := document.NewDocument(d.id)
+	out.AddField(document.NewTextFieldCustom(textField(e.group), nil, []byte(text), index.IndexField|index.IncludeTermVectors, dm.analyzers[e.group]))
 	return out
 }
 
@@ -223,11 +161,7 @@ func addDocs(ctx context.Context, bi bleve.Index, dm *documentMaker, docs []doc,
 				b := bi.NewBatch()
 				var pubs, pages int64
 				for _, d := range docs {
-					doc, err := dm.document(d)
-					if err == nil {
-						err = b.IndexAdvanced(doc)
-					}
-					if err != nil {
+					if err := b.IndexAdvanced(dm.document(d)); err != nil {
 						errs <- fmt.Errorf("index %s: %w", d.id, err)
 						return
 					}

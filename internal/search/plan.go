@@ -2,17 +2,14 @@ package search
 
 import (
 	"sort"
-	"strconv"
-	"strings"
-	"time"
 	"unicode/utf8"
 
 	"github.com/blevesearch/bleve/v2/analysis"
 	"github.com/blevesearch/bleve/v2/search/query"
 )
 
-// titleBoost weighs a word in the title above the same word in the body:
-// it says more about what the publication is about.
+// titleBoost is how much more a hit counts when its title holds all the
+// query's terms (see titleFactor).
 const titleBoost = 2.0
 
 // analysed is a term of the query as the analyser of one language group
@@ -138,139 +135,98 @@ func dropCoveredUnigrams(toks analysis.TokenStream) analysis.TokenStream {
 	return out
 }
 
-// query matches the term in field; pairs is the field of word pairs, or ""
-// where there is none. Boosts are set on the leaves: bleve's compound
-// queries add up their children's scores without a boost of their own.
-func (a analysed) query(field, pairs string, boost float64) query.Query {
+// query matches the term in field.
+func (a analysed) query(field string) query.Query {
 	if a.kind != Prefix {
-		return tokensQuery(a.toks, field, pairs, boost)
+		return tokensQuery(a.toks, field)
 	}
 	if a.prefix == "" {
 		return nil
 	}
 	pq := query.NewPrefixQuery(a.prefix)
 	pq.SetField(field)
-	pq.SetBoost(boost)
 	alts := []query.Query{pq}
 	for _, c := range a.cuts {
-		alts = append(alts, termQuery(c, field, boost))
+		alts = append(alts, termQuery(c, field))
 	}
 	var q query.Query = alts[0]
 	if len(alts) > 1 {
 		q = query.NewDisjunctionQuery(alts)
 	}
-	if lead := tokensQuery(a.lead, field, pairs, boost); lead != nil {
+	if lead := tokensQuery(a.lead, field); lead != nil {
 		q = query.NewConjunctionQuery([]query.Query{lead, q})
 	}
 	return q
 }
 
-func termQuery(term, field string, boost float64) *query.TermQuery {
+func termQuery(term, field string) *query.TermQuery {
 	tq := query.NewTermQuery(term)
 	tq.SetField(field)
-	tq.SetBoost(boost)
 	return tq
 }
 
 // tokensQuery matches analysed tokens: one term, or a phrase when the text
 // made several (a quoted phrase, but also "long-arm" or Chinese text).
-//
-// A phrase of common words is slow to find by positions alone: bleve reads
-// the position of every occurrence of every word in every document holding
-// them all. So where the index has a field of word pairs, the phrase's
-// pairs pick the candidates, which the positions then only confirm; two
-// words are one pair and need no positions at all.
-func tokensQuery(toks [][]string, field, pairs string, boost float64) query.Query {
+func tokensQuery(toks [][]string, field string) query.Query {
 	switch {
 	case len(toks) == 0:
 		return nil
 	case len(toks) == 1 && len(toks[0]) == 1:
-		return termQuery(toks[0][0], field, boost)
+		return termQuery(toks[0][0], field)
 	case len(toks) == 1:
 		var alts []query.Query
 		for _, t := range toks[0] {
-			alts = append(alts, termQuery(t, field, boost))
+			alts = append(alts, termQuery(t, field))
 		}
 		return query.NewDisjunctionQuery(alts)
 	}
 	flat := make([]string, len(toks))
-	simple := true
 	for i, ts := range toks {
-		if len(ts) != 1 {
-			simple = false
-			break
+		if len(ts) > 1 {
+			return query.NewMultiPhraseQuery(toks, field)
 		}
-		flat[i] = ts[0]
+		if len(ts) == 1 {
+			flat[i] = ts[0]
+		}
 	}
-	if !simple {
-		mq := query.NewMultiPhraseQuery(toks, field)
-		mq.SetBoost(boost)
-		return mq
-	}
-	pq := query.NewPhraseQuery(flat, field)
-	pq.SetBoost(boost)
-	if pairs == "" {
-		return pq
-	}
-	var conj []query.Query
-	for i := 0; i+1 < len(flat); i++ {
-		conj = append(conj, termQuery(flat[i]+" "+flat[i+1], pairs, boost))
-	}
-	if len(flat) > 2 {
-		conj = append(conj, pq)
-	}
-	if len(conj) == 1 {
-		return conj[0]
-	}
-	return query.NewConjunctionQuery(conj)
+	return query.NewPhraseQuery(flat, field)
 }
 
-// bleveQuery turns a planned query and the request's filters into a bleve
-// query. Each term is compared with the fields of each language group in
-// the index, as that group's analyser made it: a document matches through
-// the fields of its own language.
-func (x *Index) bleveQuery(p *plan, req Request) query.Query {
-	bq := query.NewBooleanQuery(nil, nil, nil)
-	q := p.q
-	if !q.Empty() {
-		var alts []query.Query
+// bleveQuery is the bleve query that finds and scores the documents
+// matching p, or nil if nothing can match. Each term is compared with the
+// text of each language group in the index, as that group's analyser made
+// it: a document matches through the field of its own language. Filters,
+// sorting and the weighing of titles and PDF pages are the collector's.
+func (x *Index) bleveQuery(p *plan) query.Query {
+	var alts []query.Query
+	for _, g := range x.groups {
+		if must := x.mustQuery(p, g); must != nil {
+			alts = append(alts, must)
+		}
+	}
+	var q query.Query
+	switch len(alts) {
+	case 0:
+		// Nothing the reader typed is a word in any language (only
+		// punctuation, say): nothing can match.
+		return nil
+	case 1:
+		q = alts[0]
+	default:
+		q = query.NewDisjunctionQuery(alts)
+	}
+	var not []query.Query
+	for _, t := range p.q.Not {
 		for _, g := range x.groups {
-			must := x.mustQuery(p, g)
-			if must == nil {
-				continue
-			}
-			var should []query.Query
-			for _, a := range p.positive[g] {
-				if tq := a.query(titleField(g), "", titleBoost); tq != nil {
-					should = append(should, tq)
-				}
-			}
-			alts = append(alts, query.NewBooleanQuery([]query.Query{must}, should, nil))
-		}
-		switch len(alts) {
-		case 0:
-			// Nothing the reader typed is a word in any language (only
-			// punctuation, say): nothing can match.
-			return query.NewMatchNoneQuery()
-		case 1:
-			bq.AddMust(alts[0])
-		default:
-			bq.AddMust(query.NewDisjunctionQuery(alts))
-		}
-		var not []query.Query
-		for _, t := range q.Not {
-			for _, g := range x.groups {
-				if tq := x.analyse(t, g).query(textField(g), pairField(g), 1); tq != nil {
-					not = append(not, tq)
-				}
+			if tq := x.analyse(t, g).query(textField(g)); tq != nil {
+				not = append(not, tq)
 			}
 		}
-		bq.AddMustNot(not...)
 	}
-	if f := filters(req); f != nil {
-		bq.Filter = f
+	if len(not) == 0 {
+		return q
 	}
-	return bq
+	return query.NewBooleanQuery([]query.Query{q}, nil, not)
 }
 
 // mustQuery is the part of the query every hit of group g must match, or
@@ -281,7 +237,7 @@ func (x *Index) mustQuery(p *plan, g string) query.Query {
 	for _, c := range p.q.Must {
 		var alts []query.Query
 		for range c.Any {
-			if tq := p.positive[g][i].query(textField(g), pairField(g), 1); tq != nil {
+			if tq := p.positive[g][i].query(textField(g)); tq != nil {
 				alts = append(alts, tq)
 			}
 			i++
@@ -321,7 +277,7 @@ func (x *Index) locationsQuery(p *plan) query.Query {
 		for _, a := range p.positive[g] {
 			for _, ts := range append(append([][]string{}, a.toks...), a.lead...) {
 				for _, t := range ts {
-					add(termQuery(t, field, 1), field+"\x00"+t)
+					add(termQuery(t, field), field+"\x00"+t)
 				}
 			}
 			if a.prefix != "" {
@@ -329,7 +285,7 @@ func (x *Index) locationsQuery(p *plan) query.Query {
 				pq.SetField(field)
 				add(pq, field+"\x00*"+a.prefix)
 				for _, c := range a.cuts {
-					add(termQuery(c, field, 1), field+"\x00"+c)
+					add(termQuery(c, field), field+"\x00"+c)
 				}
 			}
 		}
@@ -338,43 +294,4 @@ func (x *Index) locationsQuery(p *plan) query.Query {
 		return nil
 	}
 	return query.NewDisjunctionQuery(alts)
-}
-
-// filters returns the request's filters as one query, or nil. Filters do
-// not score: they only narrow.
-func filters(req Request) query.Query {
-	var fs []query.Query
-	term := func(field, value string) {
-		if value != "" {
-			fs = append(fs, termQuery(value, field, 1))
-		}
-	}
-	term("section", req.Section)
-	term("tag", req.Tag)
-	term("lang", strings.ToLower(req.Lang))
-	term("source", req.Source)
-	if req.Year != 0 {
-		term("year", strconv.Itoa(req.Year))
-	}
-	if !req.From.IsZero() || !req.To.IsZero() {
-		from, to := req.From, req.To
-		if from.IsZero() {
-			from = time.Date(1, 1, 1, 0, 0, 0, 0, time.UTC)
-		}
-		if to.IsZero() {
-			to = time.Date(9999, 12, 31, 0, 0, 0, 0, time.UTC)
-		}
-		incl, excl := true, false
-		// The "to" day is included: the range ends at the next midnight.
-		dr := query.NewDateRangeInclusiveQuery(from, to.AddDate(0, 0, 1), &incl, &excl)
-		dr.SetField("date")
-		fs = append(fs, dr)
-	}
-	switch len(fs) {
-	case 0:
-		return nil
-	case 1:
-		return fs[0]
-	}
-	return query.NewConjunctionQuery(fs)
 }

@@ -2,11 +2,9 @@ package search
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"html/template"
 	"net/url"
-	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -41,15 +39,11 @@ const (
 
 // pdfWeight scales the score of PDF page hits. A publication page ranks
 // above the page of its own PDF holding the same words: it links to the
-// exact paragraph, and carries the date, title and summary. Bleve cannot
-// weigh documents by a field's value, and giving PDF text a field of its
-// own would give it statistics of its own (in a field of few documents,
-// every word looks rare), so hits are rescored after the search.
+// exact paragraph, and carries the date, title and summary. (Giving PDF
+// text a field of its own would let a query boost it, but would also give
+// it statistics of its own: in a field of few documents every word looks
+// rare.)
 const pdfWeight = 0.7
-
-// rerankSlack is how many hits beyond the requested page are fetched for
-// rescoring, so that a page hit just below the page can move up into it.
-const rerankSlack = 10
 
 // Timeout bounds every search, so that no query can hold a core for long.
 const Timeout = 2 * time.Second
@@ -228,8 +222,6 @@ type FacetCount struct {
 	Count int
 }
 
-var facetSizes = map[string]int{"section": 30, "year": 50, "tag": 30, "source": 2}
-
 // Search runs a request. A query or filter the reader must change gives a
 // *QueryError; a search that runs out of time gives an error wrapping
 // context.DeadlineExceeded.
@@ -251,73 +243,34 @@ func (x *Index) Search(ctx context.Context, req Request) (*Result, error) {
 	if q.Empty() && !req.HasFilters() {
 		return nil, &QueryError{Param: "q", Msg: "Type a word or phrase to search for."}
 	}
-	from, size := (req.Page-1)*req.PerPage, req.PerPage
-	rerank := !q.Empty() && (req.Sort == "" || req.Sort == SortRelevance)
-	if rerank {
-		// PDF hits are weighed down after bleve has scored them (see
-		// pdfWeight), so the hits before this page and a few after it are
-		// fetched and sorted again.
-		from, size = 0, from+size+rerankSlack
-	}
-	p := x.plan(q)
-	sr := bleve.NewSearchRequestOptions(x.bleveQuery(p, req), size, from, false)
-	for name, size := range facetSizes {
-		sr.AddFacet(name, bleve.NewFacetRequest(name, size))
-	}
-	switch req.Sort {
-	case SortNewest:
-		sr.SortBy([]string{"-date", "-_score"})
-	case SortOldest:
-		sr.SortBy([]string{"date", "-_score"})
+	if q.Empty() && (req.Sort == "" || req.Sort == SortRelevance) {
+		req.Sort = SortNewest // without words there is no relevance
 	}
 	ctx, cancel := context.WithTimeout(ctx, Timeout)
 	defer cancel()
-	res, err := x.bi.SearchInContext(ctx, sr)
+	p := x.plan(q)
+	c := newCollector(x, req)
+	if q.Empty() {
+		err = x.collectAll(ctx, c)
+	} else {
+		err = x.collectQuery(ctx, p, c)
+	}
 	if err != nil {
 		if strings.Contains(err.Error(), "TooManyClauses") {
 			return nil, &QueryError{Param: "q", Msg: "Too many words start with the letters before the *. Type a few more letters."}
 		}
-		if ctxErr := ctx.Err(); ctxErr != nil && !errors.Is(err, ctxErr) {
-			err = fmt.Errorf("%w (%w)", err, ctxErr)
-		}
 		return nil, fmt.Errorf("search %q: %w", req.Query, err)
 	}
-	out := &Result{Query: q, Total: int(res.Total), Page: req.Page, PerPage: req.PerPage}
-	hits := res.Hits
-	if rerank {
-		for _, h := range hits {
-			if e := x.docs[h.ID]; e != nil && e.att != nil {
-				h.Score *= pdfWeight
-			}
-		}
-		sort.SliceStable(hits, func(i, j int) bool { return hits[i].Score > hits[j].Score })
-		first := (req.Page - 1) * req.PerPage
-		hits = hits[min(first, len(hits)):min(first+req.PerPage, len(hits))]
-	}
+	hits := c.page()
 	locs, err := x.locations(ctx, p, hits)
 	if err != nil {
 		return nil, fmt.Errorf("search %q: %w", req.Query, err)
 	}
+	out := &Result{Query: q, Total: c.total, Page: req.Page, PerPage: req.PerPage, Facets: c.facets()}
 	hl := highlightParam(q)
 	for _, h := range hits {
-		e := x.docs[h.ID]
-		if e == nil {
-			continue // cannot happen: the index is built from the same content
-		}
-		out.Hits = append(out.Hits, e.hit(h.Score, locs[h.ID][textField(e.group)], p.positive[e.group], hl))
+		out.Hits = append(out.Hits, h.e.hit(h.score, locs[h.e.id][textField(h.e.group)], p.positive[h.e.group], hl))
 	}
-	facet := func(name string) []FacetCount {
-		fr := res.Facets[name]
-		if fr == nil || fr.Terms == nil {
-			return nil
-		}
-		var fc []FacetCount
-		for _, t := range fr.Terms.Terms() {
-			fc = append(fc, FacetCount{Value: t.Term, Count: t.Count})
-		}
-		return fc
-	}
-	out.Facets = Facets{Section: facet("section"), Year: facet("year"), Tag: facet("tag"), Source: facet("source")}
 	out.Took = time.Since(start)
 	return out, nil
 }
@@ -326,7 +279,7 @@ func (x *Index) Search(ctx context.Context, req Request) (*Result, error) {
 // snippets and links. It is a second search, limited to the hits: asking
 // bleve for locations in the first one would decode them for every
 // matching document, which for a common word is most of the index.
-func (x *Index) locations(ctx context.Context, p *plan, hits search.DocumentMatchCollection) (map[string]search.FieldTermLocationMap, error) {
+func (x *Index) locations(ctx context.Context, p *plan, hits []scored) (map[string]search.FieldTermLocationMap, error) {
 	if p.q.Empty() || len(hits) == 0 {
 		return nil, nil
 	}
@@ -336,7 +289,7 @@ func (x *Index) locations(ctx context.Context, p *plan, hits search.DocumentMatc
 	}
 	ids := make([]string, len(hits))
 	for i, h := range hits {
-		ids[i] = h.ID
+		ids[i] = h.e.id
 	}
 	sr := bleve.NewSearchRequestOptions(query.NewConjunctionQuery([]query.Query{query.NewDocIDQuery(ids), text}), len(ids), 0, false)
 	sr.IncludeLocations = true

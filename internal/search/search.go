@@ -36,7 +36,6 @@ import (
 
 	"github.com/blevesearch/bleve/v2"
 	"github.com/blevesearch/bleve/v2/analysis"
-	"github.com/blevesearch/bleve/v2/analysis/analyzer/keyword"
 	"github.com/blevesearch/bleve/v2/index/scorch"
 
 	"archive/internal/content"
@@ -53,12 +52,19 @@ type Options struct {
 // Index is a searchable index of a loaded site. It is safe for concurrent use.
 type Index struct {
 	bi        bleve.Index
-	docs      map[string]*entry // by bleve document ID
-	groups    []string          // language groups with documents, in a fixed order
+	docs      docTable
+	titles    titleIndex
+	groups    []string // language groups with documents, in a fixed order
 	analyzers map[string]analysis.Analyzer
 	prefix    analysis.Analyzer
-	stats     Stats
-	closeOnce sync.Once
+	// Facet and filter values, numbered.
+	sections, years, tags, sources, langs facetDict
+	stats                                 Stats
+	closeOnce                             sync.Once
+}
+
+func (x *Index) facetDicts() [4]*facetDict {
+	return [4]*facetDict{&x.sections, &x.years, &x.tags, &x.sources}
 }
 
 // Stats describe a built index.
@@ -84,15 +90,71 @@ func (x *Index) Close() error {
 	return nil
 }
 
+// number maps bleve's internal document numbers to entries. The index is
+// never written after Build, so the numbers stay valid.
+func (x *Index) number(byID map[string]*entry) error {
+	ix, err := x.bi.Advanced()
+	if err != nil {
+		return fmt.Errorf("search index: %w", err)
+	}
+	r, err := ix.Reader()
+	if err != nil {
+		return fmt.Errorf("search index: %w", err)
+	}
+	defer r.Close()
+	all, err := r.DocIDReaderAll()
+	if err != nil {
+		return fmt.Errorf("search index: %w", err)
+	}
+	defer all.Close()
+	var byNum []*entry
+	for {
+		id, err := all.Next()
+		if err != nil {
+			return fmt.Errorf("search index: %w", err)
+		}
+		if id == nil {
+			break
+		}
+		ext, err := r.ExternalID(id)
+		if err != nil {
+			return fmt.Errorf("search index: %w", err)
+		}
+		e := byID[ext]
+		if e == nil {
+			return fmt.Errorf("search index holds %q, which the content does not", ext)
+		}
+		num := int(id.Value())
+		for len(byNum) <= num {
+			byNum = append(byNum, nil)
+		}
+		byNum[num] = e
+	}
+	n := 0
+	for _, e := range byNum {
+		if e != nil {
+			n++
+		}
+	}
+	if n != len(byID) {
+		return fmt.Errorf("search index holds %d documents, the content %d", n, len(byID))
+	}
+	x.fill(byNum)
+	return nil
+}
+
 // entry is what a hit needs to be shown: the publication, the attachment
 // and page for PDF hits, and where each segment of the indexed text starts.
 type entry struct {
+	id    string // bleve document ID
 	pub   *content.Publication
 	att   *content.Attachment // nil for a publication page
 	page  int                 // PDF page number
 	group string
 	text  []segment
 	pdf   string // the page's text, for PDF hits
+
+	title []string // the title's index terms, to weigh hits (see titleFactor)
 }
 
 // A segment is a piece of the indexed text: for a publication the title,
@@ -145,25 +207,34 @@ func Build(ctx context.Context, cs *content.Site, pdfs map[string]*pdftext.Docum
 		return nil, fmt.Errorf("search mapping: %w", err)
 	}
 	docs := collect(cs, pdfs)
-	x := &Index{docs: map[string]*entry{}, analyzers: map[string]analysis.Analyzer{}}
+	x := &Index{analyzers: map[string]analysis.Analyzer{}}
+	for _, g := range groups {
+		x.analyzers[g] = m.AnalyzerNamed(analyzerFor(g))
+	}
+	x.prefix = m.AnalyzerNamed(prefixAnalyzer)
 	present := map[string]bool{}
+	byID := make(map[string]*entry, len(docs))
 	for _, d := range docs {
-		x.docs[d.id] = d.entry
-		present[d.entry.group] = true
-		if d.entry.att == nil {
+		e := d.entry
+		byID[d.id] = e
+		present[e.group] = true
+		if e.att == nil {
 			x.stats.Publications++
 		} else {
 			x.stats.PDFPages++
 		}
+		for _, tok := range x.analyzers[e.group].Analyze([]byte(e.pub.Title)) {
+			if t := string(tok.Term); !contains(e.title, t) {
+				e.title = append(e.title, t)
+			}
+		}
 	}
 	for _, g := range groups {
-		x.analyzers[g] = m.AnalyzerNamed(analyzerFor(g))
 		if present[g] {
 			x.groups = append(x.groups, g)
 		}
 	}
-	x.prefix = m.AnalyzerNamed(prefixAnalyzer)
-	dm := &documentMaker{analyzers: x.analyzers, keyword: m.AnalyzerNamed(keyword.Name)}
+	dm := &documentMaker{analyzers: x.analyzers}
 
 	if opts.CacheDir == "" {
 		x.bi, err = bleve.NewUsing("", m, scorch.Name, scorch.Name, nil)
@@ -183,6 +254,10 @@ func Build(ctx context.Context, cs *content.Site, pdfs map[string]*pdftext.Docum
 		if err != nil {
 			return nil, err
 		}
+	}
+	if err := x.number(byID); err != nil {
+		x.bi.Close()
+		return nil, err
 	}
 	x.stats.Took = time.Since(start)
 	opts.Logger.Info("search index ready",

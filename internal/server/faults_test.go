@@ -1,3 +1,5 @@
+//go:build unix
+
 package server_test
 
 import (
@@ -11,6 +13,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -35,10 +38,14 @@ var listeningRE = regexp.MustCompile(`msg=listening addr=(http://\S+)`)
 
 // startServe starts `archive serve` on a free loopback port and waits until
 // it listens, or exits.
-func startServe(t *testing.T, args ...string) *served {
+func startServe(t *testing.T, args ...string) *served { return startServeAs(t, nil, args...) }
+
+// startServeAs is startServe as another user (nil: this one).
+func startServeAs(t *testing.T, user *syscall.Credential, args ...string) *served {
 	t.Helper()
 	s := &served{logs: &logBuffer{}, exited: make(chan struct{})}
 	s.cmd = exec.Command(archiveBin(t), append([]string{"serve", "-addr", "127.0.0.1:0"}, args...)...)
+	s.cmd.SysProcAttr = &syscall.SysProcAttr{Credential: user}
 	s.cmd.Stderr = s.logs
 	s.cmd.Stdout = s.logs
 	if err := s.cmd.Start(); err != nil {
@@ -116,10 +123,14 @@ func (s *served) exitCode(t *testing.T, within time.Duration) int {
 }
 
 // runCheck runs `archive check` and returns its exit code and output.
-func runCheck(t *testing.T, args ...string) (int, string) {
+func runCheck(t *testing.T, args ...string) (int, string) { return runCheckAs(t, nil, args...) }
+
+// runCheckAs is runCheck as another user (nil: this one).
+func runCheckAs(t *testing.T, user *syscall.Credential, args ...string) (int, string) {
 	t.Helper()
 	var out bytes.Buffer
 	cmd := exec.Command(archiveBin(t), append([]string{"check"}, args...)...)
+	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: user}
 	cmd.Stdout, cmd.Stderr = &out, &out
 	err := cmd.Run()
 	var ee *exec.ExitError
@@ -162,10 +173,13 @@ func TestStartupFaults(t *testing.T) {
 		files map[string]string
 		// content, when set, builds the folder and returns the -content flag.
 		content func(t *testing.T, dir string) string
-		runs    bool   // serve comes up
-		want    string // in check's output and serve's log
-		get     string // when runs: a URL that must answer 200 ...
-		body    string // ... with this body
+		// unprivileged runs the binary as nobody when the test runs as root,
+		// which reads any folder whatever its mode.
+		unprivileged bool
+		runs         bool   // serve comes up
+		want         string // in check's output and serve's log
+		get          string // when runs: a URL that must answer 200 ...
+		body         string // ... with this body
 	}{
 		{
 			name: "missing folder",
@@ -194,11 +208,9 @@ func TestStartupFaults(t *testing.T) {
 			want: "too many levels of symbolic links",
 		},
 		{
-			name: "unreadable section",
+			name:         "unreadable section",
+			unprivileged: true,
 			content: func(t *testing.T, dir string) string {
-				if os.Geteuid() == 0 {
-					t.Skip("running as root, which reads any folder whatever its mode; the symlink loop case covers a folder that cannot be read")
-				}
 				writeTree(t, dir, map[string]string{"content/reports/a/index.md": goodReport, "content/reports/a/report.pdf": "%PDF-1.4\n"})
 				p := filepath.Join(dir, "content", "reports")
 				if err := os.Chmod(p, 0); err != nil {
@@ -261,7 +273,12 @@ func TestStartupFaults(t *testing.T) {
 				writeTree(t, contentDir, tt.files)
 			}
 
-			code, out := runCheck(t, "-content", contentDir)
+			var user *syscall.Credential
+			if tt.unprivileged && os.Geteuid() == 0 {
+				user = &syscall.Credential{Uid: nobody, Gid: nobody}
+				openToAll(t, archiveBin(t), contentDir)
+			}
+			code, out := runCheckAs(t, user, "-content", contentDir)
 			if wantCode := map[bool]int{true: 0, false: 1}[tt.runs]; code != wantCode {
 				t.Errorf("check exit code %d, want %d\n%s", code, wantCode, out)
 			}
@@ -269,7 +286,7 @@ func TestStartupFaults(t *testing.T) {
 				t.Errorf("check output lacks %q:\n%s", tt.want, out)
 			}
 
-			s := startServe(t, "-content", contentDir)
+			s := startServeAs(t, user, "-content", contentDir)
 			if !tt.runs {
 				if code := s.exitCode(t, 30*time.Second); code != 1 {
 					t.Errorf("serve exit code %d, want 1", code)
@@ -301,6 +318,29 @@ func TestStartupFaults(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// nobody is the user a test running as root drops to.
+const nobody = 65534
+
+// openToAll lets any user reach the given files through the folders above
+// them (temporary folders are private to their owner), so that a binary
+// run as nobody can be run and can read what it should.
+func openToAll(t *testing.T, paths ...string) {
+	t.Helper()
+	for _, p := range paths {
+		for dir := filepath.Dir(p); dir != "/" && dir != "."; dir = filepath.Dir(dir) {
+			info, err := os.Stat(dir)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if info.Mode().Perm()&0o005 != 0o005 {
+				if err := os.Chmod(dir, info.Mode().Perm()|0o005); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
 	}
 }
 

