@@ -59,6 +59,10 @@ type Result struct {
 	NewBuildServed bool
 }
 
+// settle is how long a rollout waits between replicas: longer than nginx's
+// fail_timeout for a replica.
+const settle = 4 * time.Second
+
 type replica struct {
 	port int
 	cmd  *exec.Cmd
@@ -164,6 +168,10 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 		// are replaced one at a time, each waiting for the last to be up.
 		for i := range reps {
 			if i > 0 {
+				// nginx takes a replica that failed back only after its
+				// fail_timeout (3 s in deploy/nginx.conf): wait for that
+				// before taking the next one down, as a rollout script must.
+				time.Sleep(settle)
 				reps[i].stop(syscall.SIGTERM)
 			}
 			r, err := startReplica(ctx, cfg, buildB, reps[i].port, i)
@@ -207,7 +215,9 @@ func startReplica(ctx context.Context, cfg Config, build string, port, i int) (*
 		return nil, err
 	}
 	cmd := exec.Command(cfg.Archive, "serve", "-from", build, "-addr", "127.0.0.1:"+strconv.Itoa(port),
-		"-trusted-proxies", "127.0.0.1/32", "-search-rate", "0", "-grace", "5s")
+		// No search limits: the rehearsal counts what a deploy does to
+		// readers, and the limits' 429 and 503 are tested elsewhere.
+		"-trusted-proxies", "127.0.0.1/32", "-search-rate", "0", "-max-searches", "0", "-grace", "5s")
 	pipe, err := cmd.StderrPipe()
 	if err != nil {
 		return nil, err
