@@ -71,7 +71,7 @@ time=T level=INFO msg="pages rendered" pages=1 took=1h
 		t.Fatalf("done %v, err %v", done, err)
 	}
 	want := startResult{Ready: time.Second, Content: 1500 * time.Millisecond, PDF: 62500 * time.Millisecond, Render: 800 * time.Millisecond,
-		Index: 5250 * time.Millisecond, Total: 70 * time.Second, PDFFiles: 2, PDFPages: 120}
+		Index: 5250 * time.Millisecond, Total: 70 * time.Second, PDFFiles: 2, PDFPages: 120, PDFChildTime: 915 * time.Millisecond}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("parseStartLog (-want +got):\n%s", diff)
 	}

@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"runtime/debug"
 	"runtime/pprof"
 	"strings"
 	"time"
@@ -128,6 +129,10 @@ func runProfile(ctx context.Context, o options) error {
 	var ms runtime.MemStats
 	runtime.ReadMemStats(&ms)
 	logf("live heap after GC %s; this process's %s", fmtBytes(int64(ms.HeapAlloc)), memNow())
+	// What a server would hold if it gave the memory of the start's garbage
+	// back to the system once loaded.
+	debug.FreeOSMemory()
+	logf("after debug.FreeOSMemory: %s", memNow())
 	runtime.KeepAlive(rendered)
 	runtime.KeepAlive(cs)
 	if strings.Contains(o.steps, "serve") {

@@ -22,7 +22,8 @@ type startResult struct {
 	Ready time.Duration // from exec to the first /healthz 200
 	// The server's own timings of its steps, from its log.
 	Content, PDF, Render, Index, Total time.Duration
-	PDFFiles, PDFPages                 int // PDFs whose text was extracted (not read from the cache) and their pages
+	PDFFiles, PDFPages                 int           // PDFs whose text was extracted (not read from the cache) and their pages
+	PDFChildTime                       time.Duration // the extracting children's times, added up
 	Mem                                memStatus
 }
 
@@ -39,7 +40,7 @@ type archiveProc struct {
 // 200, then reads the step timings from its log and its memory from /proc.
 // The log goes to a file, not a pipe, so that reading it costs the
 // benchmark nothing while pages are loaded.
-func startArchive(ctx context.Context, bin, corpus, cache, workDir, logPath string, timeout time.Duration) (*archiveProc, startResult, error) {
+func startArchive(ctx context.Context, bin string, extra []string, corpus, cache, workDir, logPath string, timeout time.Duration) (*archiveProc, startResult, error) {
 	var res startResult
 	addr, err := freeAddr()
 	if err != nil {
@@ -54,6 +55,7 @@ func startArchive(ctx context.Context, bin, corpus, cache, workDir, logPath stri
 	if cache != "" {
 		args = append(args, "-cache", cache)
 	}
+	args = append(args, extra...)
 	cmd := exec.Command(bin, args...)
 	// The working folder has no templates/ or static/, so the binary uses
 	// the copies built into it, as it does when deployed.
@@ -108,6 +110,18 @@ func (p *archiveProc) stop() {
 
 func (p *archiveProc) pid() int { return p.cmd.Process.Pid }
 
+// serveFlags are the flags the benchmark adds to `archive serve`: the
+// per-client search rate limit is turned off when the binary has one,
+// since the benchmark is a single client that searches back to back. The
+// cap on concurrent searches stays as deployed.
+func serveFlags(bin string) []string {
+	out, _ := exec.Command(bin, "serve", "-h").CombinedOutput()
+	if strings.Contains(string(out), "-search-rate") {
+		return []string{"-search-rate", "0"}
+	}
+	return nil
+}
+
 // waitHealthy polls url every 10 ms until it answers 200.
 func waitHealthy(ctx context.Context, url string, exited <-chan struct{}, timeout time.Duration) error {
 	client := &http.Client{Timeout: 2 * time.Second}
@@ -158,7 +172,7 @@ func parseStartLog(path string, res startResult) (startResult, bool, error) {
 		return res, false, err
 	}
 	defer f.Close()
-	res.PDFFiles, res.PDFPages = 0, 0
+	res.PDFFiles, res.PDFPages, res.PDFChildTime = 0, 0, 0
 	sc := bufio.NewScanner(f)
 	sc.Buffer(make([]byte, 0, 64<<10), 4<<20)
 	for sc.Scan() {
@@ -174,6 +188,7 @@ func parseStartLog(path string, res startResult) (startResult, bool, error) {
 			res.PDFFiles++
 			n, _ := strconv.Atoi(kv["pages"])
 			res.PDFPages += n
+			res.PDFChildTime += dur("elapsed")
 		case "PDF text ready":
 			res.PDF = dur("took")
 		case "pages rendered":

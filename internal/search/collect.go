@@ -39,18 +39,21 @@ func (d *facetDict) id(v string) int32 {
 	return id
 }
 
-// docTable is what a search reads of every matching document, by bleve's
-// internal document number, in arrays: a search for a common word visits
-// most documents, and chasing a pointer per document to its entry and
-// publication cost more than bleve's own work.
+// docTable is what a search reads of every hit, in arrays indexed by hit
+// number: a search for a common word visits most documents, and chasing a
+// pointer per document to its entry and publication cost more than
+// bleve's own work. A bleve document is one hit, or several when a PDF is
+// attached to several publications: the hits of bleve document n are
+// first[n] to first[n+1]-1.
 type docTable struct {
+	first   []int32
 	entry   []*entry
 	section []int32
 	year    []int32 // -1 when undated
 	lang    []int32
 	pdf     []bool
 	day     []int32 // days since 1970-01-01, for sorting and date filters
-	tagOff  []int32 // the tags of n are tagIDs[tagOff[n]:tagOff[n+1]]
+	tagOff  []int32 // the tags of hit h are tagIDs[tagOff[h]:tagOff[h+1]]
 	tagIDs  []int32
 }
 
@@ -64,26 +67,25 @@ type titleIndex struct {
 func dayOf(t time.Time) int32 { return int32(t.Unix() / 86400) }
 
 // fill lays out the table and the title index for the documents byNum.
-func (x *Index) fill(byNum []*entry) {
+func (x *Index) fill(byNum [][]*entry) {
 	d := &x.docs
-	n := len(byNum)
-	*d = docTable{
-		entry: byNum, section: make([]int32, n), year: make([]int32, n), lang: make([]int32, n),
-		pdf: make([]bool, n), day: make([]int32, n), tagOff: make([]int32, n+1),
+	d.first = make([]int32, len(byNum)+1)
+	for n, es := range byNum {
+		d.first[n+1] = d.first[n] + int32(len(es))
+		d.entry = append(d.entry, es...)
 	}
+	h := len(d.entry)
+	d.section, d.year, d.lang = make([]int32, h), make([]int32, h), make([]int32, h)
+	d.pdf, d.day, d.tagOff = make([]bool, h), make([]int32, h), make([]int32, h+1)
 	x.titles = titleIndex{docs: map[string][]int32{}, terms: map[string][]string{}}
 	x.sources.id(SourcePage) // 0, and PDF 1: the collector counts by these
 	x.sources.id(SourcePDF)
-	for i, e := range byNum {
-		d.tagOff[i+1] = d.tagOff[i]
-		d.year[i] = -1
-		if e == nil {
-			continue
-		}
+	for i, e := range d.entry {
 		p := e.pub
 		d.section[i] = x.sections.id(p.Section)
 		d.lang[i] = x.langs.id(strings.ToLower(p.Lang))
 		d.pdf[i] = e.att != nil
+		d.year[i] = -1
 		if !p.Date.IsZero() {
 			d.year[i] = x.years.id(strconv.Itoa(p.Date.Year()))
 			d.day[i] = dayOf(p.Date)
@@ -109,7 +111,7 @@ func (x *Index) fill(byNum []*entry) {
 
 // scored is a collected hit.
 type scored struct {
-	num   int // bleve's document number: the hit, and the last tie-break
+	num   int // the hit's number in docTable, and the last tie-break
 	score float64
 	e     *entry // set for the hits kept
 }
@@ -296,15 +298,13 @@ const checkEvery = 1024
 
 // collectAll collects every document: a search by filters alone.
 func (x *Index) collectAll(ctx context.Context, c *collector) error {
-	for i, e := range x.docs.entry {
+	for i := range x.docs.entry {
 		if i%checkEvery == 0 {
 			if err := ctx.Err(); err != nil {
 				return err
 			}
 		}
-		if e != nil {
-			c.add(scored{num: i})
-		}
+		c.add(scored{num: i})
 	}
 	return nil
 }
@@ -361,18 +361,21 @@ func (x *Index) collectQuery(ctx context.Context, p *plan, c *collector) (err er
 		num := int(dm.IndexInternalID.Value())
 		score := dm.Score
 		sctx.DocumentMatchPool.Put(dm)
-		if num >= len(x.docs.entry) || x.docs.entry[num] == nil {
+		if num+1 >= len(x.docs.first) {
 			return fmt.Errorf("search index holds document %d, which the content does not", num)
 		}
-		if titles != nil && titles[num] > 0 {
-			// A word in the title says more about what a publication is
-			// about than the same word in its body.
-			score *= 1 + titleBoost*float64(titles[num])/units
+		for h := int(x.docs.first[num]); h < int(x.docs.first[num+1]); h++ {
+			s := score
+			if titles != nil && titles[h] > 0 {
+				// A word in the title says more about what a publication
+				// is about than the same word in its body.
+				s *= 1 + titleBoost*float64(titles[h])/units
+			}
+			if x.docs.pdf[h] {
+				s *= pdfWeight
+			}
+			c.add(scored{num: h, score: s})
 		}
-		if x.docs.pdf[num] {
-			score *= pdfWeight
-		}
-		c.add(scored{num: num, score: score})
 	}
 }
 

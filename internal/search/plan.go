@@ -181,15 +181,21 @@ func tokensQuery(toks [][]string, field string) query.Query {
 		return query.NewDisjunctionQuery(alts)
 	}
 	flat := make([]string, len(toks))
+	gaps := false
 	for i, ts := range toks {
 		if len(ts) > 1 {
 			return query.NewMultiPhraseQuery(toks, field)
 		}
 		if len(ts) == 1 {
 			flat[i] = ts[0]
+		} else {
+			gaps = true
 		}
 	}
-	return query.NewPhraseQuery(flat, field)
+	if gaps {
+		return query.NewPhraseQuery(flat, field)
+	}
+	return &phraseQuery{terms: flat, field: field}
 }
 
 // bleveQuery is the bleve query that finds and scores the documents

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"html/template"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -287,9 +288,11 @@ func (x *Index) locations(ctx context.Context, p *plan, hits []scored) (map[stri
 	if text == nil {
 		return nil, nil
 	}
-	ids := make([]string, len(hits))
-	for i, h := range hits {
-		ids[i] = h.e.id
+	var ids []string
+	for _, h := range hits {
+		if !slices.Contains(ids, h.e.id) {
+			ids = append(ids, h.e.id)
+		}
 	}
 	sr := bleve.NewSearchRequestOptions(query.NewConjunctionQuery([]query.Query{query.NewDocIDQuery(ids), text}), len(ids), 0, false)
 	sr.IncludeLocations = true

@@ -70,7 +70,8 @@ func (x *Index) facetDicts() [4]*facetDict {
 // Stats describe a built index.
 type Stats struct {
 	Publications int
-	PDFPages     int
+	PDFPages     int  // pages indexed: a file attached twice counts once
+	PDFPageHits  int  // pages that can be hits: a file attached twice counts twice
 	Cached       bool // reopened from the cache rather than built
 	Took         time.Duration
 	Dir          string // folder on disk, "" in memory
@@ -92,7 +93,7 @@ func (x *Index) Close() error {
 
 // number maps bleve's internal document numbers to entries. The index is
 // never written after Build, so the numbers stay valid.
-func (x *Index) number(byID map[string]*entry) error {
+func (x *Index) number(byID map[string][]*entry) error {
 	ix, err := x.bi.Advanced()
 	if err != nil {
 		return fmt.Errorf("search index: %w", err)
@@ -107,7 +108,8 @@ func (x *Index) number(byID map[string]*entry) error {
 		return fmt.Errorf("search index: %w", err)
 	}
 	defer all.Close()
-	var byNum []*entry
+	var byNum [][]*entry
+	n := 0
 	for {
 		id, err := all.Next()
 		if err != nil {
@@ -120,21 +122,16 @@ func (x *Index) number(byID map[string]*entry) error {
 		if err != nil {
 			return fmt.Errorf("search index: %w", err)
 		}
-		e := byID[ext]
-		if e == nil {
+		es := byID[ext]
+		if es == nil {
 			return fmt.Errorf("search index holds %q, which the content does not", ext)
 		}
 		num := int(id.Value())
 		for len(byNum) <= num {
 			byNum = append(byNum, nil)
 		}
-		byNum[num] = e
-	}
-	n := 0
-	for _, e := range byNum {
-		if e != nil {
-			n++
-		}
+		byNum[num] = es
+		n++
 	}
 	if n != len(byID) {
 		return fmt.Errorf("search index holds %d documents, the content %d", n, len(byID))
@@ -202,6 +199,9 @@ func Build(ctx context.Context, cs *content.Site, pdfs map[string]*pdftext.Docum
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
 	start := time.Now()
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("search index: %w", err)
+	}
 	m, err := newMapping()
 	if err != nil {
 		return nil, fmt.Errorf("search mapping: %w", err)
@@ -213,15 +213,16 @@ func Build(ctx context.Context, cs *content.Site, pdfs map[string]*pdftext.Docum
 	}
 	x.prefix = m.AnalyzerNamed(prefixAnalyzer)
 	present := map[string]bool{}
-	byID := make(map[string]*entry, len(docs))
+	byID := make(map[string][]*entry, len(docs))
 	for _, d := range docs {
 		e := d.entry
-		byID[d.id] = e
+		byID[d.id] = append([]*entry{e}, d.also...)
 		present[e.group] = true
 		if e.att == nil {
 			x.stats.Publications++
 		} else {
 			x.stats.PDFPages++
+			x.stats.PDFPageHits += 1 + len(d.also)
 		}
 		for _, tok := range x.analyzers[e.group].Analyze([]byte(e.pub.Title)) {
 			if t := string(tok.Term); !contains(e.title, t) {

@@ -26,6 +26,12 @@ var update = flag.Bool("update", false, "rewrite the golden files under testdata
 // entry of files (front matter is added: title = the file's base name).
 func buildSite(t *testing.T, files map[string]string, opts search.Options) (*search.Index, *content.Site) {
 	t.Helper()
+	return buildSitePDF(t, files, nil, opts)
+}
+
+// buildSitePDF is buildSite with the text of the site's PDFs.
+func buildSitePDF(t *testing.T, files map[string]string, pdfs map[string]*pdftext.Document, opts search.Options) (*search.Index, *content.Site) {
+	t.Helper()
 	fsys := fstest.MapFS{}
 	for name, body := range files {
 		fsys[name] = &fstest.MapFile{Data: []byte(body), ModTime: time.Unix(1e9, 0)}
@@ -37,7 +43,7 @@ func buildSite(t *testing.T, files map[string]string, opts search.Options) (*sea
 	if errs := problems.Errors(); len(errs) > 0 {
 		t.Fatalf("test site has errors: %v", errs)
 	}
-	idx, err := search.Build(context.Background(), cs, nil, opts)
+	idx, err := search.Build(context.Background(), cs, pdfs, opts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -131,8 +137,10 @@ func TestQuerySemantics(t *testing.T) {
 		"fruit/b.md": md("B", "2021-01-01", "en", "Apple and cherry."),
 		"fruit/c.md": md("C", "2022-01-01", "en", "Banana cherry."),
 		"fruit/d.md": md("D", "2022-06-01", "en", "The investigation of the investigators."),
+		"fruit/e.md": md("E", "2022-07-01", "en", "To be or not to be, that is the question."),
+		"fruit/f.md": md("F", "2022-08-01", "en", "To be or to be not.\n\nNot to be outdone."),
 	}, search.Options{})
-	a, b, c, d := "/fruit/a/", "/fruit/b/", "/fruit/c/", "/fruit/d/"
+	a, b, c, d, e, f := "/fruit/a/", "/fruit/b/", "/fruit/c/", "/fruit/d/", "/fruit/e/", "/fruit/f/"
 	tests := []struct {
 		query string
 		want  []string
@@ -155,6 +163,15 @@ func TestQuerySemantics(t *testing.T) {
 		{"— …", []string{}}, // punctuation alone asks for nothing
 		{"apple —", []string{a, b}},
 		{"title:apple", []string{}}, // no field syntax: one word that no text holds
+		{`"to be or not to be"`, []string{e}},
+		{`"be or not"`, []string{e}},
+		{`"not to be"`, []string{e, f}},
+		{`"to be not"`, []string{f}},
+		{`"to be" -"not to be"`, []string{}},
+		{`"to be" -"or not"`, []string{f}},
+		{`"question to"`, []string{}},
+		{`"be not not"`, []string{}}, // across two paragraphs: no phrase
+		{`"the question"`, []string{e}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.query, func(t *testing.T) {
@@ -208,6 +225,47 @@ func TestLanguages(t *testing.T) {
 	}
 	if s := string(res.Hits[0].Snippet); !strings.Contains(s, "<mark>國家安全法</mark>") {
 		t.Errorf("snippet %s does not mark 國家安全法 as one", s)
+	}
+}
+
+// TestSharedPDF checks that a file attached to two publications is a hit
+// of each, with each one's link and filters, though it is indexed once.
+func TestSharedPDF(t *testing.T) {
+	doc := &pdftext.Document{Pages: []pdftext.Page{
+		{Number: 1, Text: "A cover page."},
+		{Number: 2, Text: "The shared report\nnames the extradition treaty."},
+		{Number: 3, NoText: true},
+	}}
+	idx, _ := buildSitePDF(t, map[string]string{
+		"reports/a/index.md": md("A", "2021-05-01", "en", "First."),
+		"reports/a/r.pdf":    "%PDF-1.4 same bytes",
+		"letters/b/index.md": md("B", "2022-05-01", "en", "Second."),
+		"letters/b/copy.pdf": "%PDF-1.4 same bytes",
+	}, map[string]*pdftext.Document{"reports/a/r.pdf": doc, "letters/b/copy.pdf": doc}, search.Options{})
+	if st := idx.Stats(); st.PDFPages != 2 || st.PDFPageHits != 4 {
+		t.Errorf("stats %+v: want 2 pages indexed, 4 page hits", st)
+	}
+	res, err := idx.Search(context.Background(), search.Request{Query: `"extradition treaty"`})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, h := range res.Hits {
+		got = append(got, h.URL)
+		if !strings.Contains(string(h.Snippet), "<mark>extradition treaty</mark>") {
+			t.Errorf("%s: snippet %s", h.URL, h.Snippet)
+		}
+	}
+	slices.Sort(got)
+	want := []string{"/letters/b/copy.pdf#page=2", "/reports/a/r.pdf#page=2"}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("hits (-want +got):\n%s", diff)
+	}
+	if got := urls(t, idx, search.Request{Query: "extradition", Section: "letters"}); !slices.Equal(got, []string{"/letters/b/"}) {
+		t.Errorf("filtered to letters: %v", got)
+	}
+	if got := urls(t, idx, search.Request{Query: "extradition", Year: 2021}); !slices.Equal(got, []string{"/reports/a/"}) {
+		t.Errorf("filtered to 2021: %v", got)
 	}
 }
 

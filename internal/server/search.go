@@ -2,24 +2,455 @@ package server
 
 import (
 	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"html"
+	"html/template"
+	"math"
 	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
 
 	"archive/internal/search"
+	"archive/internal/site"
 )
 
-// buildIndex builds the search index of st. (Placeholder until search lands.)
+// buildIndex builds the search index of st, or reopens the one cached for
+// the same content.
 func (s *Server) buildIndex(ctx context.Context, st *state) (*search.Index, error) {
-	return &search.Index{}, nil
+	return search.Build(ctx, st.site.Content, st.pdf, search.Options{CacheDir: s.cfg.CacheDir, Logger: s.log})
 }
 
+// searchBuilding is what a reader sees while the index is being built.
+const searchBuilding = "Search is getting ready: the archive has just started and is still indexing its publications. Please try again in a minute."
+
+// searchPage is the search template's data (site.Data.Search).
+type searchPage struct {
+	Req    search.Request
+	Result *search.Result
+	Error  string // why the search could not run, for the reader
+	// Status is the result count, announced to screen readers, with the
+	// query (escaped by echo).
+	Status template.HTML
+	// QueryAttr is the form field's value attribute (escaped by echo).
+	QueryAttr template.HTMLAttr
+	Sections  []string
+	Year      string // the filters as the form shows them
+	From, To  string
+	Hits      []searchHit
+	Start     int // the number of the first hit
+	Facets    []facetGroup
+	PrevURL   string
+	NextURL   string
+	Sorts     []option
+	Sources   []option
+	count     string // "3 results"
+}
+
+type searchHit struct {
+	search.Hit
+	Section string // its title
+}
+
+type option struct {
+	Value, Label string
+	Selected     bool
+}
+
+type facetGroup struct {
+	Name, Label string
+	Items       []facetItem
+}
+
+type facetItem struct {
+	Label  string
+	Count  int
+	URL    string
+	Active bool // the filter is on: the link removes it
+}
+
+// serveSearch serves the search page: the form and its help, and the hits
+// of the query when there is one.
 func (s *Server) serveSearch(w http.ResponseWriter, r *http.Request) error {
-	return errorf(http.StatusServiceUnavailable, "Search is not available yet.")
+	st, err := s.loaded(w)
+	if err != nil {
+		return err
+	}
+	// What a reader searches for is nobody else's business: no cache
+	// keeps it.
+	w.Header().Set("Cache-Control", "no-store")
+	req, perr := search.ParseRequest(r.URL.Query())
+	// The form shows the query back; bytes that are not text are shown as
+	// replacement characters, while the search itself refuses them.
+	shown := req
+	shown.Query = strings.ToValidUTF8(req.Query, "\uFFFD")
+	page := &searchPage{Req: shown, Sections: st.site.Content.Sections, QueryAttr: template.HTMLAttr(`value="` + echo(shown.Query) + `"`)}
+	d := st.site.Data()
+	// The header's search box stays empty: the page's own form holds the
+	// query.
+	d.Title, d.Search = "Search", page
+	d.Path = "/search"
+	status := http.StatusOK
+
+	var qe *search.QueryError
+	switch {
+	case errors.As(perr, &qe):
+		page.Error, status = qe.Msg, http.StatusBadRequest
+	case perr != nil:
+		return perr
+	case strings.TrimSpace(req.Query) == "" && !req.HasFilters():
+		// Just the form and its help.
+	case st.index == nil:
+		w.Header().Set("Retry-After", "30")
+		page.Error, status = searchBuilding, http.StatusServiceUnavailable
+	default:
+		res, err := st.index.Search(r.Context(), req)
+		switch {
+		case errors.As(err, &qe):
+			page.Error, status = qe.Msg, http.StatusBadRequest
+		case errors.Is(err, context.DeadlineExceeded):
+			s.log.Warn("search timed out", "error", err)
+			w.Header().Set("Retry-After", "5")
+			page.Error, status = "The search took too long. Please try again, or search for fewer or rarer words.", http.StatusServiceUnavailable
+		case err != nil:
+			return err
+		default:
+			page.fill(res)
+		}
+	}
+	if page.Error != "" {
+		d.Title = "Search: " + statusHeadings[status]
+	} else if page.Result != nil {
+		d.Title = "Search: " + page.count
+	}
+	page.options()
+	body, err := st.site.Templates.Render("search", d)
+	if err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Header().Set("Content-Length", strconv.Itoa(len(body)))
+	w.WriteHeader(status)
+	if r.Method != http.MethodHead {
+		w.Write(body)
+	}
+	return nil
 }
 
+// fill lays a result out for the template.
+func (p *searchPage) fill(res *search.Result) {
+	p.Result = res
+	req := p.Req
+	switch {
+	case res.Total == 0:
+		p.count = "No results"
+	case res.Total == 1:
+		p.count = "1 result"
+	default:
+		p.count = fmt.Sprintf("%d results", res.Total)
+	}
+	status := p.count
+	if q := strings.TrimSpace(req.Query); q != "" {
+		status += " for “" + q + "”"
+	}
+	if pages := res.Pages(); pages > 1 {
+		status += fmt.Sprintf(", page %d of %d", res.Page, pages)
+		if res.Page > 1 {
+			prev := req
+			prev.Page = res.Page - 1
+			p.PrevURL = searchURL(prev)
+		}
+		if res.Page < pages {
+			next := req
+			next.Page = res.Page + 1
+			p.NextURL = searchURL(next)
+		}
+	}
+	p.Status = template.HTML(echo(status))
+	p.Start = (res.Page-1)*res.PerPage + 1
+	for _, h := range res.Hits {
+		p.Hits = append(p.Hits, searchHit{Hit: h, Section: site.SectionTitle(h.Section)})
+	}
+	// Each facet value links to the search with that filter added (and the
+	// first page); the value already filtered on links to the search without.
+	group := func(name, label string, counts []search.FacetCount, current string, set func(*search.Request, string), show func(string) string) {
+		g := facetGroup{Name: name, Label: label}
+		for _, c := range counts {
+			r := req
+			r.Page = 0
+			active := c.Value == current
+			if active {
+				set(&r, "")
+			} else {
+				set(&r, c.Value)
+			}
+			g.Items = append(g.Items, facetItem{Label: show(c.Value), Count: c.Count, URL: searchURL(r), Active: active})
+		}
+		if len(g.Items) > 0 {
+			p.Facets = append(p.Facets, g)
+		}
+	}
+	same := func(s string) string { return s }
+	year := ""
+	if req.Year != 0 {
+		year = strconv.Itoa(req.Year)
+	}
+	group("source", "Found in", res.Facets.Source, req.Source, func(r *search.Request, v string) { r.Source = v }, sourceLabel)
+	group("section", "Section", res.Facets.Section, req.Section, func(r *search.Request, v string) { r.Section = v }, site.SectionTitle)
+	group("year", "Year", res.Facets.Year, year, func(r *search.Request, v string) { r.Year, _ = strconv.Atoi(v) }, same)
+	group("tag", "Tag", res.Facets.Tag, req.Tag, func(r *search.Request, v string) { r.Tag = v }, same)
+}
+
+// options fills the form's current values and choices.
+func (p *searchPage) options() {
+	req := p.Req
+	if req.Year != 0 {
+		p.Year = strconv.Itoa(req.Year)
+	}
+	if !req.From.IsZero() {
+		p.From = req.From.Format(time.DateOnly)
+	}
+	if !req.To.IsZero() {
+		p.To = req.To.Format(time.DateOnly)
+	}
+	sort := req.Sort
+	if sort == "" {
+		sort = search.SortRelevance
+	}
+	for _, o := range []option{{Value: search.SortRelevance, Label: "Relevance"}, {Value: search.SortNewest, Label: "Newest first"}, {Value: search.SortOldest, Label: "Oldest first"}} {
+		o.Selected = o.Value == sort
+		p.Sorts = append(p.Sorts, o)
+	}
+	for _, o := range []option{{Value: "", Label: "Pages and PDFs"}, {Value: search.SourcePage, Label: "Publication pages"}, {Value: search.SourcePDF, Label: "PDF attachments"}} {
+		o.Selected = o.Value == req.Source
+		p.Sources = append(p.Sources, o)
+	}
+}
+
+// echo escapes the reader's words for HTML text or a quoted attribute,
+// "=" included: escaped or not, an echoed "onerror=alert(1)" is inert, but
+// a page that never carries such text cannot worry anyone who scans it.
+func echo(s string) string {
+	return strings.ReplaceAll(html.EscapeString(s), "=", "&#61;")
+}
+
+func sourceLabel(v string) string {
+	switch v {
+	case search.SourcePage:
+		return "Publication pages"
+	case search.SourcePDF:
+		return "PDF attachments"
+	}
+	return v
+}
+
+func searchURL(r search.Request) string {
+	return "/search?" + r.Values().Encode()
+}
+
+// apiResult is the JSON of /api/search; API.md in package search
+// documents it.
+type apiResult struct {
+	Query   string    `json:"query"`
+	Total   int       `json:"total"`
+	TookMS  float64   `json:"took_ms"`
+	Page    int       `json:"page"`
+	PerPage int       `json:"per_page"`
+	Pages   int       `json:"pages"`
+	Hits    []apiHit  `json:"hits"`
+	Facets  apiFacets `json:"facets"`
+}
+
+type apiHit struct {
+	Title          string  `json:"title"`
+	URL            string  `json:"url"`
+	PublicationURL string  `json:"publication_url"`
+	Section        string  `json:"section"`
+	Date           string  `json:"date"`
+	Lang           string  `json:"lang"`
+	Source         string  `json:"source"`
+	Page           int     `json:"page,omitempty"`
+	File           string  `json:"file,omitempty"`
+	FileTitle      string  `json:"file_title,omitempty"`
+	Snippet        string  `json:"snippet"`
+	Score          float64 `json:"score"`
+}
+
+type apiFacets struct {
+	Section []apiFacet `json:"section"`
+	Year    []apiFacet `json:"year"`
+	Tag     []apiFacet `json:"tag"`
+	Source  []apiFacet `json:"source"`
+}
+
+type apiFacet struct {
+	Value string `json:"value"`
+	Count int    `json:"count"`
+}
+
+type apiError struct {
+	Error string `json:"error"`
+	Param string `json:"param,omitempty"`
+}
+
+// serveSearchAPI answers /api/search with JSON. Errors are JSON too, with
+// the status: 400 for a query or filter to change, 503 while the index is
+// being built or when a search runs out of time.
 func (s *Server) serveSearchAPI(w http.ResponseWriter, r *http.Request) error {
-	return errorf(http.StatusServiceUnavailable, "Search is not available yet.")
+	st, err := s.loaded(w)
+	if err != nil {
+		return err
+	}
+	w.Header().Set("Cache-Control", "no-store")
+	req, err := search.ParseRequest(r.URL.Query())
+	var qe *search.QueryError
+	if errors.As(err, &qe) {
+		return writeJSON(w, r, http.StatusBadRequest, apiError{Error: qe.Msg, Param: qe.Param})
+	}
+	if err != nil {
+		return err
+	}
+	if st.index == nil {
+		w.Header().Set("Retry-After", "30")
+		return writeJSON(w, r, http.StatusServiceUnavailable, apiError{Error: searchBuilding})
+	}
+	res, err := st.index.Search(r.Context(), req)
+	switch {
+	case errors.As(err, &qe):
+		return writeJSON(w, r, http.StatusBadRequest, apiError{Error: qe.Msg, Param: qe.Param})
+	case errors.Is(err, context.DeadlineExceeded):
+		s.log.Warn("search timed out", "error", err)
+		w.Header().Set("Retry-After", "5")
+		return writeJSON(w, r, http.StatusServiceUnavailable, apiError{Error: "The search took too long."})
+	case err != nil:
+		return err
+	}
+	out := apiResult{
+		Query:   req.Query,
+		Total:   res.Total,
+		TookMS:  math.Round(float64(res.Took.Microseconds())) / 1000,
+		Page:    res.Page,
+		PerPage: res.PerPage,
+		Pages:   res.Pages(),
+		Hits:    []apiHit{},
+		Facets: apiFacets{
+			Section: apiFacets4(res.Facets.Section), Year: apiFacets4(res.Facets.Year),
+			Tag: apiFacets4(res.Facets.Tag), Source: apiFacets4(res.Facets.Source),
+		},
+	}
+	for _, h := range res.Hits {
+		out.Hits = append(out.Hits, apiHit{
+			Title: h.Title, URL: h.URL, PublicationURL: h.PublicationURL, Section: h.Section,
+			Date: dateOnly(h.Date), Lang: h.Lang, Source: h.Source, Page: h.Page,
+			File: h.File, FileTitle: h.FileTitle, Snippet: string(h.Snippet), Score: math.Round(h.Score*1e4) / 1e4,
+		})
+	}
+	return writeJSON(w, r, http.StatusOK, out)
 }
 
+func apiFacets4(fc []search.FacetCount) []apiFacet {
+	out := []apiFacet{}
+	for _, c := range fc {
+		out = append(out, apiFacet{Value: c.Value, Count: c.Count})
+	}
+	return out
+}
+
+func dateOnly(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.Format(time.DateOnly)
+}
+
+// writeJSON encodes v into memory first, so a failure never sends half a
+// document.
+func writeJSON(w http.ResponseWriter, r *http.Request, status int, v any) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return fmt.Errorf("encode search result: %w", err)
+	}
+	b = append(b, '\n')
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.Header().Set("Content-Length", strconv.Itoa(len(b)))
+	w.WriteHeader(status)
+	if r.Method != http.MethodHead {
+		w.Write(b)
+	}
+	return nil
+}
+
+// openSearch is the data of opensearch.xml.
+type openSearch struct {
+	ShortName   string
+	Description string
+	Base        string // scheme and host, no final slash
+	Icon        string
+}
+
+// serveOpenSearch describes the archive's search to browsers, so that a
+// reader can add it as a search engine.
 func (s *Server) serveOpenSearch(w http.ResponseWriter, r *http.Request) error {
-	return errNotFound
+	st, err := s.loaded(w)
+	if err != nil {
+		return err
+	}
+	settings := st.site.Content.Settings
+	base := strings.TrimSuffix(settings.BaseURL, "/")
+	if base == "" {
+		if base, err = requestOrigin(r); err != nil {
+			return err
+		}
+	}
+	if _, err := url.Parse(base); err != nil {
+		return errorf(http.StatusBadRequest, "The request names no valid host.")
+	}
+	d := openSearch{
+		ShortName:   shortName(settings.Title),
+		Description: "Search " + settings.Title + ": publications and their PDF attachments",
+		Base:        base,
+		Icon:        st.site.Assets.URL("icon.svg"),
+	}
+	if settings.Title == "" {
+		d.Description = "Search publications and their PDF attachments"
+	}
+	body, err := st.site.Templates.Render("opensearch.xml", d)
+	if err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/opensearchdescription+xml; charset=utf-8")
+	w.Header().Set("Cache-Control", "public, max-age=3600")
+	w.Header().Set("Content-Length", strconv.Itoa(len(body)))
+	if r.Method != http.MethodHead {
+		w.Write(body)
+	}
+	return nil
+}
+
+// shortName fits the site's title into OpenSearch's ShortName, which
+// browsers show in a menu and the specification caps at 16 characters.
+func shortName(title string) string {
+	if title == "" {
+		return "Archive"
+	}
+	if utf8.RuneCountInString(title) <= 16 {
+		return title
+	}
+	words := strings.Fields(title)
+	out := ""
+	for _, w := range words {
+		next := strings.TrimSpace(out + " " + w)
+		if utf8.RuneCountInString(next) > 16 {
+			break
+		}
+		out = next
+	}
+	if out == "" {
+		out = string([]rune(title)[:16])
+	}
+	return out
 }

@@ -1,0 +1,399 @@
+package server_test
+
+import (
+	"context"
+	"encoding/json"
+	"encoding/xml"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"unicode/utf8"
+
+	"github.com/google/go-cmp/cmp"
+
+	"archive/internal/server"
+)
+
+var (
+	searchOnce sync.Once
+	searchSrv  *server.Server
+	searchErr  error
+)
+
+// searchServer is the real server on the shipped content with its PDF's
+// text extracted, loaded once, without the per-client search limit (the
+// tests search more often than a reader may).
+func searchServer(t *testing.T) *server.Server {
+	t.Helper()
+	searchOnce.Do(func() {
+		searchSrv = server.New(server.Config{
+			Content:    os.DirFS(repo("content")),
+			ContentDir: repo("content"),
+			Templates:  os.DirFS(repo("templates")),
+			Static:     os.DirFS(repo("static")),
+			PDF:        testExtractor(),
+			Logger:     quietLogger(),
+			SearchRate: -1,
+		})
+		searchErr = searchSrv.Load(context.Background())
+	})
+	if searchErr != nil {
+		t.Fatal(searchErr)
+	}
+	return searchSrv
+}
+
+// apiResult is the JSON of /api/search as API.md documents it.
+type apiResult struct {
+	Query   string  `json:"query"`
+	Total   int     `json:"total"`
+	TookMS  float64 `json:"took_ms"`
+	Page    int     `json:"page"`
+	PerPage int     `json:"per_page"`
+	Pages   int     `json:"pages"`
+	Hits    []struct {
+		Title          string  `json:"title"`
+		URL            string  `json:"url"`
+		PublicationURL string  `json:"publication_url"`
+		Section        string  `json:"section"`
+		Date           string  `json:"date"`
+		Lang           string  `json:"lang"`
+		Source         string  `json:"source"`
+		Page           int     `json:"page"`
+		File           string  `json:"file"`
+		FileTitle      string  `json:"file_title"`
+		Snippet        string  `json:"snippet"`
+		Score          float64 `json:"score"`
+	} `json:"hits"`
+	Facets map[string][]struct {
+		Value string `json:"value"`
+		Count int    `json:"count"`
+	} `json:"facets"`
+}
+
+func searchAPI(t *testing.T, h http.Handler, query string) (apiResult, *http.Response) {
+	t.Helper()
+	res := get(t, h, "GET", "/api/search?"+query)
+	var out apiResult
+	if err := json.Unmarshal([]byte(body(t, res)), &out); err != nil {
+		t.Fatalf("/api/search?%s: %v", query, err)
+	}
+	return out, res
+}
+
+const quote = "We are likely the tip of the iceberg, as tens upon tens of thousands have fled Hong Kong"
+
+// TestSearchAPIQuote is the issue's acceptance test through HTTP: the
+// letter first, at its paragraph, and its PDF page as another hit.
+func TestSearchAPIQuote(t *testing.T) {
+	s := searchServer(t)
+	out, res := searchAPI(t, s, "q="+url.QueryEscape(`"`+quote+`"`))
+	if res.StatusCode != 200 || !strings.HasPrefix(res.Header.Get("Content-Type"), "application/json") {
+		t.Fatalf("status %d, content type %q", res.StatusCode, res.Header.Get("Content-Type"))
+	}
+	if cc := res.Header.Get("Cache-Control"); cc != "no-store" {
+		t.Errorf("Cache-Control %q: a search must not be cached", cc)
+	}
+	if out.Query != `"`+quote+`"` || out.Total < 2 || len(out.Hits) != out.Total || out.TookMS < 0 || out.Page != 1 || out.Pages != 1 {
+		t.Fatalf("result %+v", out)
+	}
+	first := out.Hits[0]
+	want := "/letters/open-letter-to-interpol/?hl=%22We+are+likely"
+	if first.PublicationURL != "/letters/open-letter-to-interpol/" || first.Source != "page" ||
+		!strings.HasPrefix(first.URL, want) || !strings.Contains(first.URL, "#p-8:~:text=We%20are%20likely") {
+		t.Errorf("first hit %s (%s), want the letter's paragraph p-8", first.URL, first.Source)
+	}
+	if first.Title != "Open letter to INTERPOL" || first.Section != "letters" || first.Date != "2022-01-13" || first.Lang != "en" {
+		t.Errorf("first hit %+v", first)
+	}
+	if !strings.Contains(first.Snippet, "<mark>"+quote+"</mark>") {
+		t.Errorf("snippet %q does not mark the quote", first.Snippet)
+	}
+	pdf := false
+	for _, h := range out.Hits {
+		if h.Source == "pdf" {
+			pdf = true
+			if h.URL != "/letters/open-letter-to-interpol/open-letter-to-interpol.pdf#page=1" || h.Page != 1 ||
+				h.PublicationURL != first.PublicationURL || h.File != "open-letter-to-interpol.pdf" {
+				t.Errorf("PDF hit %+v", h)
+			}
+		}
+	}
+	if !pdf {
+		t.Error("no PDF hit")
+	}
+	for _, f := range []string{"section", "year", "tag", "source"} {
+		if len(out.Facets[f]) == 0 {
+			t.Errorf("facet %s missing: %v", f, out.Facets)
+		}
+	}
+	if got := out.Facets["year"][0]; got.Value != "2022" || got.Count != out.Total {
+		t.Errorf("year facet %+v", got)
+	}
+}
+
+// TestSearchAPIFilters checks that the filters of the URL reach the search.
+func TestSearchAPIFilters(t *testing.T) {
+	s := searchServer(t)
+	tests := []struct {
+		query string
+		ok    func(source, section, date string) bool
+	}{
+		{"q=interpol&source=pdf", func(src, _, _ string) bool { return src == "pdf" }},
+		{"q=interpol&source=page", func(src, _, _ string) bool { return src == "page" }},
+		{"q=interpol&section=investigations", func(_, sec, _ string) bool { return sec == "investigations" }},
+		{"q=interpol&year=2022&tag=interpol&lang=en", func(_, _, d string) bool { return strings.HasPrefix(d, "2022-") }},
+		{"q=interpol&from=2022-01-13&to=2022-01-13&sort=newest", func(_, _, d string) bool { return d == "2022-01-13" }},
+		{"section=letters", func(_, sec, _ string) bool { return sec == "letters" }},
+	}
+	for _, tt := range tests {
+		t.Run(tt.query, func(t *testing.T) {
+			out, res := searchAPI(t, s, tt.query)
+			if res.StatusCode != 200 || out.Total == 0 {
+				t.Fatalf("status %d, %d hits", res.StatusCode, out.Total)
+			}
+			for _, h := range out.Hits {
+				if !tt.ok(h.Source, h.Section, h.Date) {
+					t.Errorf("hit %s (%s, %s, %s) passes no filter", h.URL, h.Source, h.Section, h.Date)
+				}
+			}
+		})
+	}
+	if out, _ := searchAPI(t, s, "q=interpol&year=1999"); out.Total != 0 || out.Hits == nil {
+		t.Errorf("year 1999: %d hits, hits %v (want 0 and an empty list)", out.Total, out.Hits)
+	}
+}
+
+// TestSearchBadRequests checks that every query a reader must change gets
+// a 400 with a message, from the page and from the API, and never a 5xx.
+func TestSearchBadRequests(t *testing.T) {
+	s := searchServer(t)
+	tests := []struct {
+		name, query, want string
+	}{
+		{"unclosed quote", "q=%22red+notice", "quotation mark is not closed"},
+		{"2,000 characters", "q=" + strings.Repeat("a", 2000), "characters long"},
+		{"200 terms", "q=" + strings.Repeat("word+", 200), "200 words"},
+		{"control character", "q=red%01notice", "control character"},
+		{"NUL", "q=red%00notice", "control character"},
+		{"invalid UTF-8", "q=%ff%fe", "not valid text"},
+		{"only excluded", "q=-china", "at least one word"},
+		{"dangling OR", "q=police+OR", "OR needs a word"},
+		{"leading wildcard", "q=*gate", "may only end a word"},
+		{"short prefix", "q=ab*", "at least 3 letters"},
+		{"bad year", "q=x&year=twenty", "year must be a number"},
+		{"bad date", "q=x&from=2022-13-45", "YYYY-MM-DD"},
+		{"dates reversed", "q=x&from=2022-02-01&to=2022-01-01", "after the to date"},
+		{"bad source", "q=x&source=web", "source must be"},
+		{"bad sort", "q=x&sort=random", "sort must be"},
+		{"page zero", "q=x&page=0", "page must be a number"},
+		{"page too far", "q=x&page=101", "page must be a number"},
+		{"per page too large", "q=x&per_page=1000", "per page must be a number"},
+		{"empty query", "q=", "Type a word or phrase"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			res := get(t, s, "GET", "/api/search?"+tt.query)
+			var e struct{ Error, Param string }
+			b := body(t, res)
+			if err := json.Unmarshal([]byte(b), &e); err != nil {
+				t.Fatalf("API: %v in %q", err, b)
+			}
+			if res.StatusCode != http.StatusBadRequest || !strings.Contains(e.Error, tt.want) {
+				t.Errorf("API: status %d, error %q, want 400 and %q", res.StatusCode, e.Error, tt.want)
+			}
+			if tt.query == "q=" {
+				return // the page shows the form for an empty query
+			}
+			res = get(t, s, "GET", "/search?"+tt.query)
+			page := body(t, res)
+			if res.StatusCode != http.StatusBadRequest || !strings.Contains(page, tt.want) || !strings.Contains(page, `role="alert"`) {
+				t.Errorf("page: status %d, want 400 with %q in an alert", res.StatusCode, tt.want)
+			}
+			if !utf8.ValidString(page) {
+				t.Error("page is not valid UTF-8")
+			}
+		})
+	}
+}
+
+// TestSearchPage checks the HTML page: the form works without script and
+// every field has a label, the count is announced, the hits link where the
+// words stand, facets add filters, and the reader's words come back
+// escaped.
+func TestSearchPage(t *testing.T) {
+	s := searchServer(t)
+	res := get(t, s, "GET", "/search?q="+url.QueryEscape(`"`+quote+`"`))
+	page := body(t, res)
+	if res.StatusCode != 200 || res.Header.Get("Cache-Control") != "no-store" {
+		t.Fatalf("status %d, Cache-Control %q", res.StatusCode, res.Header.Get("Cache-Control"))
+	}
+	for _, want := range []string{
+		`<title>Search: 3 results · `,
+		`<div role="status">`,
+		`<h2 id="results-title">3 results for “&#34;We are likely the tip`,
+		`<ol class="publist" start="1" aria-labelledby="results-title">`,
+		`href="/letters/open-letter-to-interpol/?hl=%22We&#43;are&#43;likely`,
+		`#p-8:~:text=We%20are%20likely`,
+		`<mark>` + quote + `</mark>`,
+		`PDF <a href="/letters/open-letter-to-interpol/open-letter-to-interpol.pdf#page=1">open-letter-to-interpol.pdf</a>, page 1`,
+		`<a href="/letters/open-letter-to-interpol/">publication page</a>`,
+		`<nav aria-label="Refine the results">`,
+		`href="/search?q=%22We&#43;are&#43;likely`,
+		`<form role="search"`,
+		`method="get"`,
+		`<summary id="search-help-summary">How to search</summary>`,
+		`<meta name="robots" content="noindex">`,
+	} {
+		if !strings.Contains(page, want) {
+			t.Errorf("page lacks %s", want)
+		}
+	}
+	if strings.Contains(page, "<script") {
+		t.Error("the search page has a script")
+	}
+	labels := map[string]bool{}
+	for _, m := range regexp.MustCompile(`<label for="([^"]+)"`).FindAllStringSubmatch(page, -1) {
+		labels[m[1]] = true
+	}
+	for _, m := range regexp.MustCompile(`<(?:input|select) id="([^"]+)"`).FindAllStringSubmatch(page, -1) {
+		if !labels[m[1]] {
+			t.Errorf("field %s has no label", m[1])
+		}
+	}
+
+	// A facet link adds its filter.
+	res = get(t, s, "GET", "/search?q=interpol")
+	page = body(t, res)
+	m := regexp.MustCompile(`<a href="(/search\?[^"]*source=pdf[^"]*)"`).FindStringSubmatch(page)
+	if m == nil {
+		t.Fatalf("no facet link to the PDF hits in\n%s", page)
+	}
+	res = get(t, s, "GET", strings.ReplaceAll(m[1], "&amp;", "&"))
+	page = body(t, res)
+	if res.StatusCode != 200 || !strings.Contains(page, `aria-current="true"`) || strings.Contains(page, `#p-`) {
+		t.Errorf("following the PDF facet: status %d, want PDF hits only with the filter marked", res.StatusCode)
+	}
+
+	// The reader's words come back escaped, in the form and the heading.
+	res = get(t, s, "GET", "/search?q="+url.QueryEscape(`"><script>alert(1)</script>`))
+	page = body(t, res)
+	if strings.Contains(page, "<script>alert") {
+		t.Error("query echoed unescaped")
+	}
+}
+
+// TestSearchPageEmpty checks that an empty search shows the form and the
+// help, and no result count.
+func TestSearchPageEmpty(t *testing.T) {
+	s := searchServer(t)
+	for _, target := range []string{"/search", "/search?q=", "/search?q=+++"} {
+		res := get(t, s, "GET", target)
+		page := body(t, res)
+		if res.StatusCode != 200 || !strings.Contains(page, `<details id="search-help" open>`) || strings.Contains(page, `role="status"`) {
+			t.Errorf("%s: status %d, want the form and open help without results", target, res.StatusCode)
+		}
+	}
+}
+
+// TestSearchWhileIndexing checks the answers between the pages being served
+// and the index being ready: 503 with Retry-After, and a message.
+func TestSearchWhileIndexing(t *testing.T) {
+	s := server.New(server.Config{
+		Content:   os.DirFS(repo("content")),
+		Templates: os.DirFS(repo("templates")),
+		Static:    os.DirFS(repo("static")),
+		Logger:    quietLogger(),
+	})
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel() // the pages are published, then building the index stops
+	if err := s.Load(ctx); err == nil {
+		t.Fatal("Load with a cancelled context built the index")
+	}
+	if res := get(t, s, "GET", "/healthz"); res.StatusCode != http.StatusServiceUnavailable {
+		t.Errorf("/healthz: %d, want 503", res.StatusCode)
+	}
+	for _, target := range []string{"/search?q=interpol", "/api/search?q=interpol"} {
+		res := get(t, s, "GET", target)
+		b := body(t, res)
+		if res.StatusCode != http.StatusServiceUnavailable || res.Header.Get("Retry-After") == "" || !strings.Contains(b, "indexing") {
+			t.Errorf("%s: status %d, Retry-After %q, want 503 with a message", target, res.StatusCode, res.Header.Get("Retry-After"))
+		}
+	}
+	if res := get(t, s, "GET", "/search"); res.StatusCode != 200 {
+		t.Errorf("/search without a query while indexing: %d, want the form", res.StatusCode)
+	}
+}
+
+// TestOpenSearch checks the description browsers read to add the search.
+func TestOpenSearch(t *testing.T) {
+	s := searchServer(t)
+	res := get(t, s, "GET", "/opensearch.xml")
+	b := body(t, res)
+	if res.StatusCode != 200 || res.Header.Get("Content-Type") != "application/opensearchdescription+xml; charset=utf-8" {
+		t.Fatalf("status %d, content type %q", res.StatusCode, res.Header.Get("Content-Type"))
+	}
+	var d struct {
+		ShortName string `xml:"ShortName"`
+		URLs      []struct {
+			Type     string `xml:"type,attr"`
+			Template string `xml:"template,attr"`
+		} `xml:"Url"`
+	}
+	if err := xml.Unmarshal([]byte(b), &d); err != nil {
+		t.Fatalf("not XML: %v\n%s", err, b)
+	}
+	if d.ShortName == "" || utf8.RuneCountInString(d.ShortName) > 16 {
+		t.Errorf("ShortName %q: want 1 to 16 characters", d.ShortName)
+	}
+	want := map[string]string{
+		"text/html":                             "http://example.com/search?q={searchTerms}",
+		"application/json":                      "http://example.com/api/search?q={searchTerms}",
+		"application/opensearchdescription+xml": "http://example.com/opensearch.xml",
+	}
+	got := map[string]string{}
+	for _, u := range d.URLs {
+		got[u.Type] = u.Template
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("templates (-want +got):\n%s", diff)
+	}
+	req := httptest.NewRequest("GET", "/opensearch.xml", nil)
+	req.Host = "<evil>"
+	rec := httptest.NewRecorder()
+	s.ServeHTTP(rec, req)
+	if rec.Code != http.StatusBadRequest || strings.Contains(rec.Body.String(), "<evil>") {
+		t.Errorf("bad Host: status %d, want 400 without the host", rec.Code)
+	}
+	// Every page links it, with a search box.
+	page := body(t, get(t, s, "GET", "/letters/open-letter-to-interpol/"))
+	if !strings.Contains(page, `<link rel="search" type="application/opensearchdescription+xml" href="/opensearch.xml"`) || !strings.Contains(page, `action="/search"`) {
+		t.Error("publication page lacks the OpenSearch link or the search box")
+	}
+}
+
+// TestSearchGolden compares the search page of a query with
+// testdata/search.html (refresh with -update).
+func TestSearchGolden(t *testing.T) {
+	s := searchServer(t)
+	page := body(t, get(t, s, "GET", "/search?q=interpol+notices&per_page=3&page=2"))
+	golden := filepath.Join("testdata", "search.html")
+	if *update {
+		if err := os.WriteFile(golden, []byte(page), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(golden)
+	if err != nil {
+		t.Fatalf("%v (run go test -update to create it)", err)
+	}
+	if diff := cmp.Diff(string(want), page); diff != "" {
+		t.Errorf("search page differs from %s (-want +got):\n%s", golden, diff)
+	}
+}
