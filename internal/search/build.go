@@ -34,7 +34,7 @@ import (
 // indexVersion changes whenever what Build puts in the index changes in a
 // way the mapping does not show (the fields' text, the document IDs), so
 // that an index cached by an older program is rebuilt.
-const indexVersion = 3
+const indexVersion = 4
 
 // Batches are cut at batchDocs documents or batchBytes of text, whichever
 // comes first. Each batch becomes a segment: larger batches mean fewer
@@ -76,6 +76,7 @@ func collect(cs *content.Site, pdfs map[string]*pdftext.Document) []doc {
 		add(segTitle, 0, p.Title)
 		add(segSummary, 0, p.Summary)
 		add(segAuthors, 0, authorsText(p))
+		add(segTags, 0, strings.Join(p.Tags, ", "))
 		if p.Doc != nil {
 			for i, b := range p.Doc.Blocks {
 				add(segBlock, i, b.Text)
@@ -117,9 +118,9 @@ func collect(cs *content.Site, pdfs map[string]*pdftext.Document) []doc {
 func authorsText(p *content.Publication) string { return strings.Join(p.Authors, ", ") }
 
 // documentMaker makes bleve documents. Making them rather than letting
-// bleve's mapping do it from a map of fields skips the mapping's
-// reflection and the composite "_all" field, and fixes each field's
-// options in one place.
+// bleve's mapping do it from a map of fields lets the text be analysed
+// segment by segment (see segmentedText), without the joined text ever
+// being built, and skips the mapping's reflection.
 type documentMaker struct {
 	analyzers map[string]analysis.Analyzer
 }

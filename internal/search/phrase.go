@@ -13,11 +13,11 @@ import (
 
 // phraseQuery matches words that follow each other, as bleve's PhraseQuery
 // does and with the same score (the sum of its terms' scores), but with a
-// searcher of its own. Bleve's phrase searcher gathers every location of
-// every term into maps and searches paths through them, which made a
-// phrase of common words take hundreds of milliseconds over 10,000
-// publications; here positions are read into reused buffers and matched
-// by walking sorted lists.
+// searcher of its own. Bleve's phrase searcher reads every location of
+// every term of every document holding them all into maps and searches
+// paths through them, which made a phrase of common words take hundreds of
+// milliseconds over 10,000 publications; here positions are read into
+// reused buffers, only where needed, and matched by walking sorted lists.
 type phraseQuery struct {
 	terms []string // the phrase's index terms in order, no gaps
 	field string
@@ -34,7 +34,7 @@ func (q *phraseQuery) Searcher(ctx context.Context, r index.IndexReader, _ mappi
 	for off, t := range q.terms {
 		i, ok := byTerm[t]
 		if !ok {
-			tfr, err := r.TermFieldReader(ctx, []byte(t), q.field, true, true, true)
+			tfr, err := r.TermFieldReader(ctx, []byte(t), q.field, true, true, false)
 			if err != nil {
 				s.Close()
 				return nil, fmt.Errorf("phrase %q: %w", q.terms, err)
@@ -43,6 +43,13 @@ func (q *phraseQuery) Searcher(ctx context.Context, r index.IndexReader, _ mappi
 			byTerm[t] = i
 			s.readers = append(s.readers, tfr)
 			s.docs = append(s.docs, &index.TermFieldDoc{})
+			vr, err := r.TermFieldReader(ctx, []byte(t), q.field, false, false, true)
+			if err != nil {
+				s.Close()
+				return nil, fmt.Errorf("phrase %q: %w", q.terms, err)
+			}
+			s.vecReaders = append(s.vecReaders, vr)
+			s.vecs = append(s.vecs, &index.TermFieldDoc{})
 			// Scores need no locations: the searcher reads them itself.
 			s.scorers = append(s.scorers, scorer.NewTermQueryScorer([]byte(t), q.field, 1, total, tfr.Count(), 0,
 				search.SearcherOptions{Score: opts.Score}))
@@ -58,22 +65,31 @@ func (q *phraseQuery) Searcher(ctx context.Context, r index.IndexReader, _ mappi
 	sort.Slice(s.order, func(a, b int) bool { return s.readers[s.order[a]].Count() < s.readers[s.order[b]].Count() })
 	s.count = s.readers[s.order[0]].Count()
 	s.ptr = make([]int, s.n)
+	s.vecAt = make([]index.IndexInternalID, len(s.readers))
 	return s, nil
 }
 
 // phraseSearcher walks the documents that hold every term of the phrase,
 // the rarest term leading, and keeps those where the terms stand in a row.
+// Positions are the costly part: they are read only for the documents that
+// hold every term, rarest term first, and the common words' only where the
+// rare ones stand right.
 type phraseSearcher struct {
 	n       int                     // words in the phrase
-	readers []index.TermFieldReader // one per distinct term
+	readers []index.TermFieldReader // one per distinct term, without positions
 	docs    []*index.TermFieldDoc   // each reader's current document, nil once it is done
-	scorers []*scorer.TermQueryScorer
-	offsets [][]int // where each distinct term stands in the phrase
-	termAt  []int   // the distinct term at each offset
-	order   []int   // distinct terms, fewest documents first
-	count   uint64
-	started bool
-	ptr     []int // scratch for match
+	// Readers of the same terms with positions, moved to a document only
+	// when its positions are needed.
+	vecReaders []index.TermFieldReader
+	vecs       []*index.TermFieldDoc
+	vecAt      []index.IndexInternalID // the document each holds, nil if none
+	scorers    []*scorer.TermQueryScorer
+	offsets    [][]int // where each distinct term stands in the phrase
+	termAt     []int   // the distinct term at each offset
+	order      []int   // distinct terms, fewest documents first
+	count      uint64
+	started    bool
+	ptr        []int // scratch for match
 }
 
 func (s *phraseSearcher) Next(ctx *search.SearchContext) (*search.DocumentMatch, error) {
@@ -148,30 +164,101 @@ func (s *phraseSearcher) find(ctx *search.SearchContext) (*search.DocumentMatch,
 		if !aligned {
 			continue
 		}
-		if s.match() {
+		ok, err := s.match()
+		if err != nil {
+			return nil, err
+		}
+		if ok {
 			return s.hit(ctx), nil
 		}
-		var err error
 		if s.docs[lead], err = s.readers[lead].Next(cand); err != nil {
 			return nil, err
 		}
 	}
 }
 
-// match reports whether the current documents' positions hold the terms in
-// a row: for some position p of the first word, the word at offset k
-// stands at p+k. The positions of each term come sorted, so one pointer
-// per offset walks forward.
-func (s *phraseSearcher) match() bool {
+// match reports whether the current document holds the terms in a row.
+// The two rarest terms are checked against each other first, so that the
+// positions of common words ("the") are read only where the rare words
+// stand at the right distance.
+func (s *phraseSearcher) match() (bool, error) {
+	id := s.docs[s.order[0]].ID
+	if len(s.order) > 2 {
+		if err := s.positions(s.order[0], id); err != nil {
+			return false, err
+		}
+		if err := s.positions(s.order[1], id); err != nil {
+			return false, err
+		}
+		if !s.pairFits(s.order[0], s.order[1]) {
+			return false, nil
+		}
+	}
+	for _, i := range s.order {
+		if err := s.positions(i, id); err != nil {
+			return false, err
+		}
+	}
+	return s.inRow(), nil
+}
+
+// positions moves the position reader of term i to document id.
+func (s *phraseSearcher) positions(i int, id index.IndexInternalID) error {
+	if s.vecAt[i] != nil && s.vecAt[i].Equals(id) {
+		return nil
+	}
+	d, err := s.vecReaders[i].Advance(id, s.vecs[i])
+	if err != nil {
+		return err
+	}
+	if d == nil || !d.ID.Equals(id) {
+		// Cannot be: the term's plain reader stands on this document.
+		return fmt.Errorf("phrase: positions of document %v not found", id)
+	}
+	s.vecs[i] = d
+	s.vecAt[i] = append(s.vecAt[i][:0], id...)
+	return nil
+}
+
+// pairFits reports whether terms a and b stand anywhere at the distance
+// the phrase puts them (at any of their offsets).
+func (s *phraseSearcher) pairFits(a, b int) bool {
+	va, vb := s.vecs[a].Vectors, s.vecs[b].Vectors
+	for _, oa := range s.offsets[a] {
+		for _, ob := range s.offsets[b] {
+			// b stands at pos(a) + ob - oa.
+			d := int64(ob) - int64(oa)
+			j := 0
+			for _, v := range va {
+				want := int64(v.Pos) + d
+				for j < len(vb) && int64(vb[j].Pos) < want {
+					j++
+				}
+				if j == len(vb) {
+					break
+				}
+				if int64(vb[j].Pos) == want {
+					return true
+				}
+			}
+		}
+	}
+	return false
+}
+
+// inRow reports whether, for some position p of the first word, the word
+// at offset k stands at p+k. The positions of each term come sorted, so
+// one pointer per offset walks forward.
+func (s *phraseSearcher) inRow() bool {
 	for k := range s.ptr {
 		s.ptr[k] = 0
 	}
-	first := s.docs[s.termAt[0]].Vectors
+	first := s.vecs[s.termAt[0]].Vectors
 next:
 	for _, v := range first {
 		p := v.Pos
 		for k := 1; k < s.n; k++ {
-			vs := s.docs[s.termAt[k]].Vectors
+			vs := s.vecs[s.termAt[k]].Vectors
 			j := s.ptr[k]
 			for j < len(vs) && vs[j].Pos < p+uint64(k) {
 				j++
@@ -205,7 +292,7 @@ func (s *phraseSearcher) hit(ctx *search.SearchContext) *search.DocumentMatch {
 
 func (s *phraseSearcher) Close() error {
 	var first error
-	for _, r := range s.readers {
+	for _, r := range append(append([]index.TermFieldReader{}, s.readers...), s.vecReaders...) {
 		if err := r.Close(); err != nil && first == nil {
 			first = err
 		}
@@ -229,5 +316,5 @@ func (s *phraseSearcher) SetQueryNorm(qnorm float64) {
 
 func (s *phraseSearcher) Count() uint64              { return s.count }
 func (s *phraseSearcher) Min() int                   { return 0 }
-func (s *phraseSearcher) Size() int                  { return 64 * (len(s.readers) + 1) }
+func (s *phraseSearcher) Size() int                  { return 128 * (len(s.readers) + 1) }
 func (s *phraseSearcher) DocumentMatchPoolSize() int { return len(s.scorers) + 1 }

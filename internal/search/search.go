@@ -5,12 +5,16 @@
 // # Index
 //
 // Build makes one bleve (scorch) document per publication (title, summary,
-// authors and body text) and one per PDF page with text. Text is analysed
-// per language group: English is stemmed, Chinese, Japanese and Korean get
-// bigrams plus single characters, other languages are split into words.
-// Every group folds case and accents. The text itself is not stored in the
-// index: hits are turned into snippets from the content in memory, using the
-// byte offsets bleve records for each match.
+// authors and body text) and one per PDF page with text; a PDF attached to
+// several publications is indexed once and is a hit of each. Text is
+// analysed per language group: English is stemmed, Chinese, Japanese and
+// Korean get bigrams plus single characters, other languages are split into
+// words. Every group folds case and accents. The index holds text only: the
+// text shown, and what hits are filtered, faceted and sorted by, stay in
+// memory with the content. Bleve finds and scores matches; this package
+// collects them (collect.go), matches phrases with a searcher of its own
+// (phrase.go), and cuts snippets from the byte offsets bleve records
+// (snippet.go).
 //
 // With Options.CacheDir set, the index is kept on disk in a folder named by
 // a hash of the content, the PDF text and the index layout, and reopened on
@@ -21,7 +25,7 @@
 // Readers' queries are never handed to bleve's query-string syntax. Parse
 // reads them into a Query (words, prefixes, phrases, OR and exclusions) and
 // the index builds bleve queries from it, analysing each term with the
-// analyser of the field it is compared with. See API.md for the language and
+// analyser of the field it is compared with. See the README (section Search) for the language and
 // the JSON the server makes of a Result.
 //
 // It does not serve HTTP (package server) or read PDFs (package pdftext).
@@ -31,6 +35,8 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"runtime"
+	"strings"
 	"sync"
 	"time"
 
@@ -60,7 +66,20 @@ type Index struct {
 	// Facet and filter values, numbered.
 	sections, years, tags, sources, langs facetDict
 	stats                                 Stats
-	closeOnce                             sync.Once
+	closer                                *closer
+}
+
+// closer closes a bleve index once, whether Close or the cleanup that Build
+// registers gets there first.
+type closer struct {
+	once sync.Once
+	bi   bleve.Index
+	err  error
+}
+
+func (c *closer) close() error {
+	c.once.Do(func() { c.err = c.bi.Close() })
+	return c.err
 }
 
 func (x *Index) facetDicts() [4]*facetDict {
@@ -83,9 +102,7 @@ func (x *Index) Stats() Stats { return x.stats }
 // Close releases the index. Searches after Close fail; closing twice is
 // harmless.
 func (x *Index) Close() error {
-	var err error
-	x.closeOnce.Do(func() { err = x.bi.Close() })
-	if err != nil {
+	if err := x.closer.close(); err != nil {
 		return fmt.Errorf("close search index: %w", err)
 	}
 	return nil
@@ -155,8 +172,8 @@ type entry struct {
 }
 
 // A segment is a piece of the indexed text: for a publication the title,
-// summary, authors and then each quotable block, joined by segSep; for a
-// PDF page its whole text.
+// summary, authors, tags and then each quotable block, joined by segSep;
+// for a PDF page its whole text.
 type segment struct {
 	start int
 	kind  segKind
@@ -169,6 +186,7 @@ const (
 	segTitle segKind = iota
 	segSummary
 	segAuthors
+	segTags
 	segBlock
 	segPDF
 )
@@ -185,6 +203,8 @@ func (e *entry) segText(s segment) string {
 		return e.pub.Summary
 	case segAuthors:
 		return authorsText(e.pub)
+	case segTags:
+		return strings.Join(e.pub.Tags, ", ")
 	case segBlock:
 		return e.pub.Doc.Blocks[s.block].Text
 	}
@@ -260,9 +280,15 @@ func Build(ctx context.Context, cs *content.Site, pdfs map[string]*pdftext.Docum
 		x.bi.Close()
 		return nil, err
 	}
+	// A server that reloads its content drops the old index without
+	// closing it (a search may still be using it). Bleve's goroutines hold
+	// the index, so it would never be freed: close it once nothing holds
+	// the Index any more.
+	x.closer = &closer{bi: x.bi}
+	runtime.AddCleanup(x, func(c *closer) { c.close() }, x.closer)
 	x.stats.Took = time.Since(start)
 	opts.Logger.Info("search index ready",
-		"publications", x.stats.Publications, "pdf_pages", x.stats.PDFPages,
+		"publications", x.stats.Publications, "pdf_pages", x.stats.PDFPages, "pdf_page_hits", x.stats.PDFPageHits,
 		"cached", x.stats.Cached, "took", x.stats.Took.Round(time.Millisecond))
 	return x, nil
 }

@@ -5,8 +5,10 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strings"
 	"testing"
@@ -139,8 +141,9 @@ func TestQuerySemantics(t *testing.T) {
 		"fruit/d.md": md("D", "2022-06-01", "en", "The investigation of the investigators."),
 		"fruit/e.md": md("E", "2022-07-01", "en", "To be or not to be, that is the question."),
 		"fruit/f.md": md("F", "2022-08-01", "en", "To be or to be not.\n\nNot to be outdone."),
+		"fruit/g.md": "---\ntitle: G\ndate: 2022-09-01\ntags: [orchard-report]\nauthors: [Jane Quince]\n---\nPlums.\n",
 	}, search.Options{})
-	a, b, c, d, e, f := "/fruit/a/", "/fruit/b/", "/fruit/c/", "/fruit/d/", "/fruit/e/", "/fruit/f/"
+	a, b, c, d, e, f, g := "/fruit/a/", "/fruit/b/", "/fruit/c/", "/fruit/d/", "/fruit/e/", "/fruit/f/", "/fruit/g/"
 	tests := []struct {
 		query string
 		want  []string
@@ -162,7 +165,9 @@ func TestQuerySemantics(t *testing.T) {
 		{"durian", []string{}},
 		{"— …", []string{}}, // punctuation alone asks for nothing
 		{"apple —", []string{a, b}},
-		{"title:apple", []string{}}, // no field syntax: one word that no text holds
+		{"title:apple", []string{}},   // no field syntax: one word that no text holds
+		{"orchard", []string{g}},      // a tag's words
+		{"quince plums", []string{g}}, // an author and the body
 		{`"to be or not to be"`, []string{e}},
 		{`"be or not"`, []string{e}},
 		{`"not to be"`, []string{e, f}},
@@ -180,6 +185,47 @@ func TestQuerySemantics(t *testing.T) {
 				t.Errorf("Search(%q) (-want +got):\n%s", tt.query, diff)
 			}
 		})
+	}
+}
+
+// TestPhrasesAgainstBruteForce compares phrase searches with a plain scan
+// of the words, over random texts of few distinct words, where every
+// phrase has near misses.
+func TestPhrasesAgainstBruteForce(t *testing.T) {
+	vocab := []string{"ka", "lo", "mi", "nu", "po"}
+	rnd := rand.New(rand.NewPCG(1, 2))
+	files := map[string]string{}
+	texts := map[string][]string{}
+	for i := range 80 {
+		words := make([]string, 5+rnd.IntN(40))
+		for j := range words {
+			words[j] = vocab[rnd.IntN(len(vocab))]
+		}
+		name := fmt.Sprintf("r/d%d.md", i)
+		files[name] = md(fmt.Sprintf("D%d", i), "2022-01-13", "en", strings.Join(words, " "))
+		texts[fmt.Sprintf("/r/d%d/", i)] = words
+	}
+	idx, _ := buildSite(t, files, search.Options{})
+	for range 300 {
+		phrase := make([]string, 2+rnd.IntN(4))
+		for j := range phrase {
+			phrase[j] = vocab[rnd.IntN(len(vocab))]
+		}
+		want := []string{}
+		for url, words := range texts {
+			if strings.Contains(" "+strings.Join(words, " ")+" ", " "+strings.Join(phrase, " ")+" ") {
+				want = append(want, url)
+			}
+		}
+		slices.Sort(want)
+		q := `"` + strings.Join(phrase, " ") + `"`
+		if diff := cmp.Diff(want, urls(t, idx, search.Request{Query: q, PerPage: search.MaxPerPage, Page: 1})); diff != "" && len(want) <= search.MaxPerPage {
+			t.Errorf("Search(%s) (-want +got):\n%s", q, diff)
+		}
+		res, err := idx.Search(context.Background(), search.Request{Query: q})
+		if err != nil || res.Total != len(want) {
+			t.Errorf("Search(%s): total %d, want %d (%v)", q, res.Total, len(want), err)
+		}
 	}
 }
 
@@ -468,6 +514,36 @@ func TestCache(t *testing.T) {
 	}
 	if _, err := os.Stat(first.Stats().Dir); !errors.Is(err, os.ErrNotExist) {
 		t.Errorf("old index %s not removed: %v", first.Stats().Dir, err)
+	}
+}
+
+// TestIndexFreed checks that an index nobody holds any more is closed,
+// as a server that reloads its content drops the old one: bleve's
+// goroutines would otherwise keep it in memory for ever.
+func TestIndexFreed(t *testing.T) {
+	files := map[string]string{"r/a.md": md("A", "2022-01-13", "en", "Apple.")}
+	fsys := fstest.MapFS{}
+	for name, body := range files {
+		fsys[name] = &fstest.MapFile{Data: []byte(body)}
+	}
+	cs, _, err := content.Load(fsys, content.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	runtime.GC()
+	before := runtime.NumGoroutine()
+	for range 3 {
+		if _, err := search.Build(context.Background(), cs, nil, search.Options{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for runtime.NumGoroutine() > before && time.Now().Before(deadline) {
+		runtime.GC()
+		time.Sleep(10 * time.Millisecond)
+	}
+	if n := runtime.NumGoroutine(); n > before {
+		t.Errorf("%d goroutines after dropping three indexes, %d before", n, before)
 	}
 }
 

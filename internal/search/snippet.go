@@ -61,7 +61,7 @@ func (e *entry) hit(score float64, locs search.TermLocationMap, units []analysed
 	}
 
 	seg, ms := e.bestSegment(occurrences(units, locs))
-	if seg < 0 || e.text[seg].kind == segTitle || e.text[seg].kind == segAuthors {
+	if seg < 0 || e.text[seg].kind == segTitle || e.text[seg].kind == segAuthors || e.text[seg].kind == segTags {
 		// Only metadata matched (or nothing, for a search by filters alone):
 		// show the opening text, unmarked.
 		h.Snippet = e.opening()

@@ -252,7 +252,7 @@ func searchURL(r search.Request) string {
 	return "/search?" + r.Values().Encode()
 }
 
-// apiResult is the JSON of /api/search; API.md in package search
+// apiResult is the JSON of /api/search; the README (section Search)
 // documents it.
 type apiResult struct {
 	Query   string    `json:"query"`

@@ -49,7 +49,7 @@ func searchServer(t *testing.T) *server.Server {
 	return searchSrv
 }
 
-// apiResult is the JSON of /api/search as API.md documents it.
+// apiResult is the JSON of /api/search as the README documents it.
 type apiResult struct {
 	Query   string  `json:"query"`
 	Total   int     `json:"total"`
