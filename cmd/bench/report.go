@@ -208,7 +208,7 @@ func (r *report) markdown() string {
 	if r.InProcessNote != "" {
 		row("search in process, p50 / p99", "≤ 1 ms / ≤ 10 ms", r.InProcessNote, "not measured")
 	} else {
-		row(fmt.Sprintf("search in process, p50 / p99 (%d searches)", ip.All.N), "≤ 1 ms / ≤ 10 ms",
+		row(fmt.Sprintf("search in process, p50 / p99 (%s searches)", thousands(int64(ip.All.N))), "≤ 1 ms / ≤ 10 ms",
 			fmt.Sprintf("%s / %s", fmtDur(ip.All.P50), fmtDur(ip.All.P99)),
 			metBoth(ip.All.P50, targetSearchP50, ip.All.P99, targetSearchP99))
 	}
@@ -216,8 +216,8 @@ func (r *report) markdown() string {
 		row("search over HTTP, idle, p50 / p99", "", r.SearchHTTPNote, "")
 		row(fmt.Sprintf("search over HTTP while pages load at %d connections, p99", r.Conns), "≤ 25 ms", r.SearchHTTPNote, "not measured")
 	} else {
-		row(fmt.Sprintf("search over HTTP, idle, p50 / p99 (%d searches)", r.SearchIdle.N), "", fmt.Sprintf("%s / %s", fmtDur(r.SearchIdle.P50), fmtDur(r.SearchIdle.P99)), "")
-		row(fmt.Sprintf("search over HTTP while pages load at %d connections, p50 / p99 (%d searches)", r.Conns, r.SearchBusy.N), "p99 ≤ 25 ms",
+		row(fmt.Sprintf("search over HTTP, idle, p50 / p99 (%s searches)", thousands(int64(r.SearchIdle.N))), "", fmt.Sprintf("%s / %s", fmtDur(r.SearchIdle.P50), fmtDur(r.SearchIdle.P99)), "")
+		row(fmt.Sprintf("search over HTTP while pages load at %d connections, p50 / p99 (%s searches)", r.Conns, thousands(int64(r.SearchBusy.N))), "p99 ≤ 25 ms",
 			fmt.Sprintf("%s / %s (pages meanwhile: %s req/s)", fmtDur(r.SearchBusy.P50), fmtDur(r.SearchBusy.P99), thousands(int64(r.BusyLoad.rate()))),
 			metDur(r.SearchBusy.P99, targetBusyP99))
 	}

@@ -82,9 +82,13 @@ func paragraphs(src []byte) []string {
 	}
 	flush()
 	for i, para := range out {
-		para = mdLink.ReplaceAllString(para, "$1")
-		para = mdRefLink.ReplaceAllString(para, "$1")
-		para = htmlTag.ReplaceAllString(para, "")
+		if strings.Contains(para, "[") {
+			para = mdLink.ReplaceAllString(para, "$1")
+			para = mdRefLink.ReplaceAllString(para, "$1")
+		}
+		if strings.Contains(para, "<") {
+			para = htmlTag.ReplaceAllString(para, "")
+		}
 		out[i] = strings.Join(strings.Fields(para), " ")
 	}
 	return out
