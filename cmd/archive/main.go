@@ -133,7 +133,11 @@ func serve(args []string) int {
 	if err := fl.Parse(args); err != nil {
 		return 2
 	}
-	log := newLogger()
+	// The server's log is buffered (flushed every 200 ms and at exit) so
+	// that the access log costs no system call per request.
+	lw := newLogWriter(os.Stderr, 200*time.Millisecond)
+	defer lw.Close()
+	log := slog.New(slog.NewTextHandler(lw, &slog.HandlerOptions{Level: slog.LevelInfo}))
 	slog.SetDefault(log)
 	if *from != "" {
 		if *contentDir != "" || *cacheDir != "" || *watch {
