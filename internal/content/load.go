@@ -15,7 +15,6 @@ import (
 	"sort"
 	"strings"
 	"sync"
-	"time"
 	"unicode/utf8"
 
 	"github.com/BurntSushi/toml"
@@ -137,18 +136,11 @@ func Load(fsys fs.FS, opts Options) (*Site, Problems, error) {
 	l.index(site, pubs, redirects)
 	l.resolve(site, files)
 
-	hashNames := append(keys(files), sources...)
-	for _, s := range sources {
-		if _, ok := sums[s]; !ok {
-			sums[s] = "" // Markdown files are hashed by parseAll into srcSums
-		}
-	}
-	l.mu.Lock()
+	// Markdown sources were hashed as they were parsed.
 	for k, v := range srcSums(pubs, redirects) {
 		sums[k] = v
 	}
-	l.mu.Unlock()
-	site.Hash = hashFiles(hashNames, sums)
+	site.Hash = hashFiles(append(keys(files), sources...), sums)
 
 	sort.SliceStable(l.problems, func(i, j int) bool {
 		a, b := l.problems[i], l.problems[j]
@@ -669,7 +661,7 @@ func (l *loader) index(site *Site, pubs []*Publication, redirects []*Redirect) {
 	}
 	for _, p := range site.Publications {
 		for _, a := range p.Aliases {
-			addRedirect(a, p.URL, p.Source, l.aliasLine(p))
+			addRedirect(a, p.URL, p.Source, 0)
 		}
 		for _, t := range p.Tags {
 			site.Tags[t] = append(site.Tags[t], p)
@@ -680,8 +672,6 @@ func (l *loader) index(site *Site, pubs []*Publication, redirects []*Redirect) {
 		addRedirect(r.From, r.To, r.Source, 0)
 	}
 }
-
-func (l *loader) aliasLine(p *Publication) int { return 0 }
 
 // cleanURLPath turns "a/b", "/a/b" and "/a/b/" into "/a/b/", keeping file
 // names ("/a/b.html") as they are.
@@ -753,7 +743,6 @@ func (l *loader) resolve(site *Site, files map[string]int64) {
 			}
 		}
 	}
-	_ = time.Now
 }
 
 // SettingsFile is the name of the optional settings file in the content folder.

@@ -2,13 +2,11 @@ package server
 
 import (
 	"io"
-	"io/fs"
 	"mime"
-	"net"
 	"net/http"
 	"path"
+	"strconv"
 	"strings"
-	"time"
 
 	"archive/internal/site"
 )
@@ -117,11 +115,7 @@ func (s *Server) serveFile(w http.ResponseWriter, r *http.Request, st *state) er
 	}
 	w.Header().Set("Content-Type", ctype)
 	w.Header().Set("Cache-Control", "public, max-age=3600")
-	modTime := info.ModTime()
-	if modTime.IsZero() {
-		modTime = time.Time{}
-	}
-	http.ServeContent(w, r, path.Base(name), modTime, rs)
+	http.ServeContent(w, r, path.Base(name), info.ModTime(), rs)
 	return nil
 }
 
@@ -141,7 +135,7 @@ func writePage(w http.ResponseWriter, r *http.Request, p *site.Page) {
 		h.Set("Content-Encoding", "gzip")
 		body = p.Gzip
 	}
-	h.Set("Content-Length", itoa(len(body)))
+	h.Set("Content-Length", strconv.Itoa(len(body)))
 	w.WriteHeader(p.Status)
 	if r.Method != http.MethodHead {
 		w.Write(body)
@@ -168,23 +162,7 @@ func acceptsGzip(r *http.Request) bool {
 	return false
 }
 
-func itoa(n int) string {
-	var b [20]byte
-	i := len(b)
-	for {
-		i--
-		b[i] = byte('0' + n%10)
-		n /= 10
-		if n == 0 {
-			return string(b[i:])
-		}
-	}
-}
-
 func methodNotAllowed(w http.ResponseWriter, r *http.Request) error {
 	w.Header().Set("Allow", "GET, HEAD")
 	return errorf(http.StatusMethodNotAllowed, "This site only answers GET and HEAD requests.")
 }
-
-var _ fs.FS = nil
-var _ = net.ParseIP

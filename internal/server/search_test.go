@@ -31,18 +31,7 @@ var (
 // tests search more often than a reader may).
 func searchServer(t *testing.T) *server.Server {
 	t.Helper()
-	searchOnce.Do(func() {
-		searchSrv = server.New(server.Config{
-			Content:    os.DirFS(repo("content")),
-			ContentDir: repo("content"),
-			Templates:  os.DirFS(repo("templates")),
-			Static:     os.DirFS(repo("static")),
-			PDF:        testExtractor(),
-			Logger:     quietLogger(),
-			SearchRate: -1,
-		})
-		searchErr = searchSrv.Load(context.Background())
-	})
+	searchOnce.Do(func() { searchSrv, searchErr = loadShipped(-1) })
 	if searchErr != nil {
 		t.Fatal(searchErr)
 	}

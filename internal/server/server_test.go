@@ -35,20 +35,25 @@ func repo(parts ...string) string {
 
 func quietLogger() *slog.Logger { return slog.New(slog.DiscardHandler) }
 
+// loadShipped loads the real server on the real content, with the PDF's
+// text extracted and the given search rate (0: the default limit).
+func loadShipped(searchRate float64) (*server.Server, error) {
+	s := server.New(server.Config{
+		Content:    os.DirFS(repo("content")),
+		ContentDir: repo("content"),
+		Templates:  os.DirFS(repo("templates")),
+		Static:     os.DirFS(repo("static")),
+		PDF:        testExtractor(),
+		Logger:     quietLogger(),
+		SearchRate: searchRate,
+	})
+	return s, s.Load(context.Background())
+}
+
 // shippedServer is the real server on the real content, loaded once.
 func shippedServer(t *testing.T) *server.Server {
 	t.Helper()
-	shippedOnce.Do(func() {
-		shipped = server.New(server.Config{
-			Content:    os.DirFS(repo("content")),
-			ContentDir: repo("content"),
-			Templates:  os.DirFS(repo("templates")),
-			Static:     os.DirFS(repo("static")),
-			PDF:        testExtractor(),
-			Logger:     quietLogger(),
-		})
-		shippedErr = shipped.Load(context.Background())
-	})
+	shippedOnce.Do(func() { shipped, shippedErr = loadShipped(0) })
 	if shippedErr != nil {
 		t.Fatal(shippedErr)
 	}
