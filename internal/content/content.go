@@ -73,7 +73,7 @@ type Publication struct {
 	BodyLine int    // line of the source file where the body starts
 	Doc      *markdown.Document
 
-	sum string // SHA-256 of the source file
+	SourceSHA256 string // of the Markdown file, which names its parsed form in caches
 }
 
 // Attachment is a file of a bundle that readers can download.

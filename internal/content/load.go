@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"maps"
 	"net/url"
 	"path"
 	"runtime"
@@ -25,6 +26,10 @@ import (
 // Options change how content is loaded.
 type Options struct {
 	Markdown markdown.Options
+	// Previous is the site as last loaded with the same options, if any:
+	// a file whose bytes have not changed since keeps its parsed Markdown
+	// rather than being rendered again (watch mode reloads on every save).
+	Previous *Site
 }
 
 // ServedTypes are the file extensions, besides Markdown, that the site serves
@@ -45,6 +50,7 @@ var knownFields = map[string]bool{
 type loader struct {
 	fsys     fs.FS
 	md       *markdown.Renderer
+	prevDocs map[string]*Publication // by source, from Options.Previous
 	mu       sync.Mutex
 	problems Problems
 }
@@ -75,6 +81,14 @@ func Load(fsys fs.FS, opts Options) (*Site, Problems, error) {
 	mdOpts := opts.Markdown
 	mdOpts.AllowHTML = mdOpts.AllowHTML || settings.AllowHTML
 	l.md = markdown.New(mdOpts)
+	if prev := opts.Previous; prev != nil && prev.Settings.AllowHTML == settings.AllowHTML {
+		l.prevDocs = map[string]*Publication{}
+		for _, list := range [][]*Publication{prev.Publications, prev.Pages, slices.Collect(maps.Values(prev.SectionPages))} {
+			for _, p := range list {
+				l.prevDocs[p.Source] = p
+			}
+		}
+	}
 	var sources []string           // Markdown files
 	files := map[string]int64{}    // other served files and their sizes
 	bundles := map[string]string{} // bundle folder -> its index.md
@@ -239,7 +253,7 @@ func (l *loader) parseAll(sources []string) ([]*Publication, []*Redirect) {
 	var redirects []*Redirect
 	for _, r := range results {
 		if r.pub != nil {
-			r.pub.sum = r.sum
+			r.pub.SourceSHA256 = r.sum
 			pubs = append(pubs, r.pub)
 		}
 		if r.redirect != nil {
@@ -253,7 +267,7 @@ func (l *loader) parseAll(sources []string) ([]*Publication, []*Redirect) {
 func srcSums(pubs []*Publication, redirects []*Redirect) map[string]string {
 	m := map[string]string{}
 	for _, p := range pubs {
-		m[p.Source] = p.sum
+		m[p.Source] = p.SourceSHA256
 	}
 	for _, r := range redirects {
 		m[r.Source] = r.sum
@@ -314,6 +328,11 @@ func (l *loader) parse(file string) parsed {
 		p.Dir = path.Dir(file)
 	}
 	l.fields(p, fm)
+	if old := l.prevDocs[file]; old != nil && old.SourceSHA256 == out.sum && old.Doc != nil {
+		p.Doc = old.Doc
+		out.pub = p
+		return out
+	}
 	doc, err := l.md.Render(p.Body)
 	if err != nil {
 		l.errorf(file, p.BodyLine, "%v", err)

@@ -258,3 +258,37 @@ func TestGoBlogCorpus(t *testing.T) {
 		t.Errorf("loaded %d articles, want at least 270", n)
 	}
 }
+
+// TestLoadReusesUnchangedMarkdown checks that a reload parses again only the
+// files whose bytes changed.
+func TestLoadReusesUnchangedMarkdown(t *testing.T) {
+	fsys := fstest.MapFS{
+		"reports/a.md": file(goodYAML),
+		"reports/b.md": file(strings.Replace(goodYAML, "A report", "B", 1)),
+	}
+	first, _, err := content.Load(fsys, content.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	fsys["reports/b.md"] = file(strings.Replace(goodYAML, "Body text.", "New text.", 1))
+	second, _, err := content.Load(fsys, content.Options{Previous: first})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a1, a2 := first.ByURL["/reports/a/"], second.ByURL["/reports/a/"]
+	if a1 == a2 || a1.Doc != a2.Doc {
+		t.Errorf("unchanged file: Doc %p then %p, want the same parsed Markdown in a new publication", a1.Doc, a2.Doc)
+	}
+	if b := second.ByURL["/reports/b/"]; b.Doc == first.ByURL["/reports/b/"].Doc || !strings.Contains(b.Doc.HTML, "New text.") {
+		t.Errorf("changed file not parsed again: %q", b.Doc.HTML)
+	}
+	// A site setting that changes how Markdown renders parses everything again.
+	fsys["site.toml"] = file("allow_html = true\n")
+	third, _, err := content.Load(fsys, content.Options{Previous: second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if third.ByURL["/reports/a/"].Doc == a2.Doc {
+		t.Error("allow_html changed but the Markdown was not parsed again")
+	}
+}
