@@ -26,10 +26,17 @@ import (
 // computed ahead, so that servers start fast and any number can serve it:
 //
 //	manifest.json  what was built, from what, by which program
-//	content/       the publications as they were built
+//	content/       the publications as they were built, served as attachments
 //	cache/         extracted PDF text and the search index
-//	site/          every rendered page, feed and file (also a static mirror)
-const manifestFile = "manifest.json"
+//	state/         the rendered pages, the content's metadata and the search
+//	               index's tables (see server.Server.Save)
+//
+// A server of a build parses, renders, extracts and indexes nothing: it
+// maps the pages file into memory and opens the index read-only.
+const (
+	manifestFile = "manifest.json"
+	stateDir     = "state"
+)
 
 // manifest describes a build.
 type manifest struct {
@@ -118,12 +125,11 @@ func build(args []string, stderr io.Writer) int {
 		return fail(err)
 	}
 	cache := filepath.Join(tmp, "cache")
-	srv, err := loadSite(ctx, filepath.Join(tmp, "content"), cache, false, false, log)
+	srv, err := loadSite(ctx, filepath.Join(tmp, "content"), cache, log)
 	if err != nil {
 		return fail(err)
 	}
-	st, err := export.Write(srv.Site(), filepath.Join(tmp, "site"), export.Options{})
-	if err != nil {
+	if err := srv.Save(filepath.Join(tmp, stateDir)); err != nil {
 		return fail(err)
 	}
 	site := srv.Site()
@@ -132,8 +138,8 @@ func build(args []string, stderr io.Writer) int {
 		Version:      programVersion(),
 		Built:        time.Now().UTC().Truncate(time.Second),
 		Publications: len(site.Content.Publications),
-		Pages:        st.Pages,
-		Files:        st.Files,
+		Pages:        len(site.Pages),
+		Files:        len(site.Content.Files),
 	}
 	b, _ := json.MarshalIndent(m, "", "  ")
 	if err := os.WriteFile(filepath.Join(tmp, manifestFile), append(b, '\n'), 0o644); err != nil {
@@ -208,15 +214,14 @@ func exportSite(args []string, stderr io.Writer) int {
 }
 
 // loadSite loads the site in dir with its cache, as serve does.
-func loadSite(ctx context.Context, dir, cache string, readOnly, skipIndex bool, log *slog.Logger) (*server.Server, error) {
+func loadSite(ctx context.Context, dir, cache string, log *slog.Logger) (*server.Server, error) {
 	dirs, err := openFolders(dir)
 	if err != nil {
 		return nil, err
 	}
 	srv := server.New(server.Config{
 		Content: dirs.content, Templates: dirs.templates, Static: dirs.static, ContentDir: dirs.contentDir,
-		CacheDir: cache, ReadOnly: readOnly, SkipIndex: skipIndex,
-		PDF: newExtractor(cache, log), Logger: log,
+		CacheDir: cache, PDF: newExtractor(cache, log), Logger: log,
 	})
 	return srv, srv.Load(ctx)
 }
@@ -261,4 +266,12 @@ func copyContent(src, dst string) error {
 		}
 		return os.WriteFile(target, b, 0o644)
 	})
+}
+
+// buildState is the state folder of the build in dir, "" for no build.
+func buildState(dir string) string {
+	if dir == "" {
+		return ""
+	}
+	return filepath.Join(dir, stateDir)
 }

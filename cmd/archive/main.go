@@ -150,7 +150,7 @@ func serve(args []string) int {
 			return 1
 		}
 		log.Info("serving build", "dir", *from, "built", m.Built, "content_hash", m.ContentHash)
-		*contentDir, *cacheDir = filepath.Join(*from, "content"), filepath.Join(*from, "cache")
+		*contentDir = filepath.Join(*from, "content")
 	}
 	dirs, err := openFolders(*contentDir)
 	if err != nil {
@@ -173,7 +173,7 @@ func serve(args []string) int {
 		*cacheDir = tmp
 	}
 	srv := server.New(server.Config{
-		ReadOnly:   *from != "",
+		Build:      buildState(*from),
 		Watch:      *watch,
 		Content:    dirs.content,
 		Templates:  dirs.templates,
@@ -211,10 +211,13 @@ func serve(args []string) int {
 	case err := <-loaded:
 		if err != nil {
 			var ce *server.ContentError
-			if errors.As(err, &ce) {
-				for _, p := range ce.Problems.Errors() {
-					fmt.Fprintln(os.Stderr, p.String())
-				}
+			if !errors.As(err, &ce) {
+				log.Error("cannot start", "error", err)
+				hs.Close()
+				return 1
+			}
+			for _, p := range ce.Problems.Errors() {
+				fmt.Fprintln(os.Stderr, p.String())
 			}
 			log.Error("cannot start: the content has errors", "error", firstLine(err))
 			hs.Close()

@@ -198,14 +198,15 @@ func fetch(t *testing.T, url string) (int, string) {
 	return res.StatusCode, string(b)
 }
 
-// TestBuildServedByReplicas builds once and serves the build from two
-// processes at the same time.
+// TestBuildServedByReplicas builds once, serves the build from two processes
+// at the same time, and checks that they answer as a server that loaded the
+// content itself does, byte for byte.
 func TestBuildServedByReplicas(t *testing.T) {
 	out := filepath.Join(t.TempDir(), "build")
 	if _, errOut, code := run(t, "build", "-content", "../../content", "-o", out); code != 0 {
 		t.Fatalf("build exit %d\n%s", code, errOut)
 	}
-	for _, f := range []string{"manifest.json", "site/index.html", "site/checksums.txt", "site/letters/open-letter-to-interpol/index.html", "site/letters/open-letter-to-interpol/open-letter-to-interpol.pdf"} {
+	for _, f := range []string{"manifest.json", "state/content.gob", "content/letters/open-letter-to-interpol/open-letter-to-interpol.pdf"} {
 		if _, err := os.Stat(filepath.Join(out, f)); err != nil {
 			t.Errorf("build lacks %s", f)
 		}
@@ -213,12 +214,51 @@ func TestBuildServedByReplicas(t *testing.T) {
 	if _, _, code := run(t, "build", "-content", "../../content", "-o", out); code != 1 {
 		t.Errorf("a second build into the same folder: exit %d, want 1", code)
 	}
+	direct := startServe(t, "-content", "../../content")
 	a := startServe(t, "-from", out)
 	b := startServe(t, "-from", out)
-	for _, base := range []string{a, b} {
-		if code, body := fetch(t, base+"/letters/open-letter-to-interpol/"); code != 200 || !strings.Contains(body, "Preventive Notice") {
-			t.Errorf("%s: status %d", base, code)
+	paths := []string{
+		"/", "/letters/", "/letters/open-letter-to-interpol/", "/investigations/pursued-for-life/",
+		"/letters/open-letter-to-interpol/?hl=preventive+notice", "/tags/", "/archive/", "/feed.atom", "/feed.json",
+		"/letters/open-letter-to-interpol/cite.bib", "/checksums.txt", "/sitemap.xml", "/no/such/page/",
+		"/letters/open-letter-to-interpol/open-letter-to-interpol.pdf",
+		"/search?q=%22Preventive+Notice%22", "/api/search?q=interpol+red+notice&source=pdf",
+	}
+	took := regexp.MustCompile(`"took_ms":[0-9.e-]+`)
+	for _, p := range paths {
+		wantCode, want := fetch(t, direct+p)
+		want = took.ReplaceAllString(want, "")
+		for _, base := range []string{a, b} {
+			code, got := fetch(t, base+p)
+			got = took.ReplaceAllString(strings.ReplaceAll(got, base, direct), "")
+			if code != wantCode || got != want {
+				t.Errorf("%s%s: status %d, %d bytes; the server of the content says %d, %d bytes", base, p, code, len(got), wantCode, len(want))
+			}
 		}
+	}
+	if code, body := fetch(t, a+"/letters/open-letter-to-interpol/"); code != 200 || !strings.Contains(body, "Preventive Notice") {
+		t.Errorf("build serves the letter with status %d", code)
+	}
+}
+
+// TestBrokenBuildRefused checks that a server does not start from a build
+// whose files were damaged, and says which file.
+func TestBrokenBuildRefused(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "build")
+	if _, errOut, code := run(t, "build", "-content", "../../content", "-o", out); code != 0 {
+		t.Fatalf("build exit %d\n%s", code, errOut)
+	}
+	pages := filepath.Join(out, "state", "pages", "pages.bin")
+	info, err := os.Stat(pages)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Truncate(pages, info.Size()/2); err != nil {
+		t.Fatal(err)
+	}
+	_, errOut, code := run(t, "serve", "-from", out, "-addr", "127.0.0.1:0")
+	if code != 1 || !strings.Contains(errOut, "pages.bin") {
+		t.Errorf("serve -from a damaged build: exit %d, want 1 and the file named\n%s", code, errOut)
 	}
 }
 

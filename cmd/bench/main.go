@@ -214,7 +214,7 @@ func run(ctx context.Context, o options) (err error) {
 			os.RemoveAll(cache) // caches of 10,000 publications take room
 		}
 		cache = filepath.Join(s.tmp, fmt.Sprintf("cache-%d", i))
-		p, res, err := startArchive(ctx, s.bin, extra, s.corpus, cache, s.tmp, filepath.Join(s.tmp, fmt.Sprintf("cold-%d.log", i)), o.startTimeout)
+		p, res, err := startArchive(ctx, s.bin, extra, []string{"-content", s.corpus, "-cache", cache}, s.tmp, filepath.Join(s.tmp, fmt.Sprintf("cold-%d.log", i)), o.startTimeout)
 		if err != nil {
 			return fmt.Errorf("cold start %d: %w", i, err)
 		}
@@ -230,7 +230,7 @@ func run(ctx context.Context, o options) (err error) {
 		logf("cold start %d: ready in %v (content %v, PDF %v for %d files / %d pages, render %v, index %v), RSS %s",
 			i, res.Ready, res.Content, res.PDF, res.PDFFiles, res.PDFPages, res.Render, res.Index, fmtBytes(res.Mem.RSS))
 
-		p, res, err = startArchive(ctx, s.bin, extra, s.corpus, cache, s.tmp, filepath.Join(s.tmp, fmt.Sprintf("warm-%d.log", i)), o.startTimeout)
+		p, res, err = startArchive(ctx, s.bin, extra, []string{"-content", s.corpus, "-cache", cache}, s.tmp, filepath.Join(s.tmp, fmt.Sprintf("warm-%d.log", i)), o.startTimeout)
 		if err != nil {
 			return fmt.Errorf("warm start %d: %w", i, err)
 		}
@@ -263,6 +263,10 @@ func run(ctx context.Context, o options) (err error) {
 	}
 	r.InProcess = ip
 	logf("search in process: p50 %v, p99 %v over %d searches (index %v, cached %v)", ip.All.P50, ip.All.P99, ip.All.N, ip.Build, ip.Cached)
+
+	if err := measureBuild(ctx, o, s, extra, r); err != nil {
+		return err
+	}
 
 	r.LoadEnd = loadAverage()
 	if o.out == "" {
@@ -352,6 +356,53 @@ func measureLoad(ctx context.Context, o options, s *setup, self string, live *ar
 	}
 	logf("search over HTTP: idle p50 %v p99 %v; under load p50 %v p99 %v", r.SearchIdle.P50, r.SearchIdle.P99, r.SearchBusy.P50, r.SearchBusy.P99)
 	return nil
+}
+
+// measureBuild makes a build of the corpus with `archive build` and starts
+// servers of it, as a deploy does, then loads the last one with pages.
+func measureBuild(ctx context.Context, o options, s *setup, extra []string, r *report) error {
+	out := filepath.Join(s.tmp, "build")
+	os.RemoveAll(out)
+	logf("archive build")
+	cmd := exec.CommandContext(ctx, s.bin, "build", "-content", s.corpus, "-o", out)
+	cmd.Dir = s.tmp
+	start := time.Now()
+	if b, err := cmd.CombinedOutput(); err != nil {
+		return fmt.Errorf("archive build: %w\n%s", err, tailText(string(b), 20))
+	}
+	r.BuildTook = time.Since(start)
+	logf("archive build: %v", r.BuildTook)
+	defer os.RemoveAll(out)
+	var last *archiveProc
+	for i := 1; i <= o.runs; i++ {
+		// The build's files are in the system's page cache, as they are
+		// after a deploy has just copied them.
+		p, res, err := startArchive(ctx, s.bin, extra, []string{"-from", out}, s.tmp, filepath.Join(s.tmp, fmt.Sprintf("from-%d.log", i)), o.startTimeout)
+		if err != nil {
+			return fmt.Errorf("start from the build %d: %w", i, err)
+		}
+		r.FromBuild = append(r.FromBuild, res)
+		logf("start from the build %d: ready in %v (opened pages %v), RSS %s", i, res.Ready, res.Render, fmtBytes(res.Mem.RSS))
+		if last != nil {
+			last.stop()
+		}
+		last = p
+	}
+	defer last.stop()
+	lc := loadConfig{Paths: s.sum.URLs, Conns: o.conns, Duration: o.duration, Header: "Accept-Encoding: gzip\r\n", Addr: last.addr}
+	res, err := runLoad(ctx, lc)
+	if err != nil {
+		return fmt.Errorf("load on the build's server: %w", err)
+	}
+	r.FromBuildLoad = res
+	r.FromBuildMem, _ = readMem(last.pid())
+	logf("load on the build's server: %s", loadOne(res))
+	return nil
+}
+
+func tailText(s string, n int) string {
+	lines := strings.Split(strings.TrimRight(s, "\n"), "\n")
+	return strings.Join(lines[max(0, len(lines)-n):], "\n")
 }
 
 func firstLine(s string) string {

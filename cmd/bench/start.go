@@ -40,7 +40,8 @@ type archiveProc struct {
 // 200, then reads the step timings from its log and its memory from /proc.
 // The log goes to a file, not a pipe, so that reading it costs the
 // benchmark nothing while pages are loaded.
-func startArchive(ctx context.Context, bin string, extra []string, corpus, cache, workDir, logPath string, timeout time.Duration) (*archiveProc, startResult, error) {
+// source names what it serves: -content and -cache, or -from.
+func startArchive(ctx context.Context, bin string, extra, source []string, workDir, logPath string, timeout time.Duration) (*archiveProc, startResult, error) {
 	var res startResult
 	addr, err := freeAddr()
 	if err != nil {
@@ -51,10 +52,7 @@ func startArchive(ctx context.Context, bin string, extra []string, corpus, cache
 		return nil, res, err
 	}
 	defer logf.Close()
-	args := []string{"serve", "-content", corpus, "-addr", addr}
-	if cache != "" {
-		args = append(args, "-cache", cache)
-	}
+	args := append([]string{"serve", "-addr", addr}, source...)
 	args = append(args, extra...)
 	cmd := exec.Command(bin, args...)
 	// The working folder has no templates/ or static/, so the binary uses
@@ -191,7 +189,7 @@ func parseStartLog(path string, res startResult) (startResult, bool, error) {
 			res.PDFChildTime += dur("elapsed")
 		case "PDF text ready":
 			res.PDF = dur("took")
-		case "pages rendered":
+		case "pages rendered", "pages opened":
 			res.Render = dur("took")
 		case "ready":
 			res.Index, res.Total = dur("index_took"), dur("total")

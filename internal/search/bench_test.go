@@ -2,6 +2,7 @@ package search_test
 
 import (
 	"context"
+	"path/filepath"
 	"slices"
 	"syscall"
 	"testing"
@@ -88,4 +89,28 @@ func cpuTime() time.Duration {
 	var ru syscall.Rusage
 	syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// BenchmarkOpen measures opening a saved corpus index from content
+// metadata alone, as archive serve -from does.
+func BenchmarkOpen(b *testing.B) {
+	_, cs := corpusIndex(b)
+	dir := b.TempDir()
+	idx, err := search.Build(context.Background(), cs, corpus.pdfs, search.Options{CacheDir: filepath.Join(dir, "cache")})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer idx.Close()
+	saved := filepath.Join(dir, "saved")
+	if err := idx.Save(saved); err != nil {
+		b.Fatal(err)
+	}
+	meta := metadataOnly(cs)
+	for b.Loop() {
+		x, err := search.Open(saved, meta, search.Options{})
+		if err != nil {
+			b.Fatal(err)
+		}
+		x.Close()
+	}
 }

@@ -66,20 +66,22 @@ func collect(cs *content.Site, pdfs map[string]*pdftext.Document) []doc {
 	for _, p := range cs.Publications {
 		e := &entry{pub: p, group: groupOf(p.Lang)}
 		off := 0
-		add := func(kind segKind, block int, text string) {
+		add := func(s segment, text string) {
 			if text == "" {
 				return
 			}
-			e.text = append(e.text, segment{start: off, kind: kind, block: block})
-			off += len(text) + len(segSep)
+			s.start = off
+			e.text = append(e.text, s)
+			e.size = off + len(text)
+			off = e.size + len(segSep)
 		}
-		add(segTitle, 0, p.Title)
-		add(segSummary, 0, p.Summary)
-		add(segAuthors, 0, authorsText(p))
-		add(segTags, 0, strings.Join(p.Tags, ", "))
+		add(segment{kind: segTitle}, p.Title)
+		add(segment{kind: segSummary}, p.Summary)
+		add(segment{kind: segAuthors}, authorsText(p))
+		add(segment{kind: segTags}, strings.Join(p.Tags, ", "))
 		if p.Doc != nil {
 			for i, b := range p.Doc.Blocks {
-				add(segBlock, i, b.Text)
+				add(segment{kind: segBlock, block: i, anchor: b.ID}, b.Text)
 			}
 		}
 		e.id = "page:" + p.URL
@@ -98,7 +100,7 @@ func collect(cs *content.Site, pdfs map[string]*pdftext.Document) []doc {
 					continue
 				}
 				id := "pdf:" + file + ":" + e.group + "#" + strconv.Itoa(pg.Number)
-				pe := &entry{id: id, pub: p, att: a, page: pg.Number, group: e.group, text: []segment{{kind: segPDF}}, pdf: pg.Text}
+				pe := &entry{id: id, pub: p, att: a, page: pg.Number, group: e.group, text: []segment{{kind: segPDF}}, size: len(pg.Text), pdf: pg.Text}
 				if i, ok := shared[id]; ok && docs[i].entry.pdf == pg.Text {
 					docs[i].also = append(docs[i].also, pe)
 					continue

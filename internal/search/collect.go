@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/blevesearch/bleve/v2/search"
+
+	"archive/internal/content"
 )
 
 // The hits of a query are collected here rather than by bleve's collector:
@@ -80,19 +82,30 @@ func (x *Index) fill(byNum [][]*entry) {
 	x.titles = titleIndex{docs: map[string][]int32{}, terms: map[string][]string{}}
 	x.sources.id(SourcePage) // 0, and PDF 1: the collector counts by these
 	x.sources.id(SourcePDF)
+	// A publication's hits (its page and each page of its PDFs, often
+	// dozens) share its values: looking them up by name for every hit was
+	// most of the time Open takes.
+	type values struct {
+		section, lang, year, day int32
+		tags                     []int32
+	}
+	byPub := map[*content.Publication]*values{}
 	for i, e := range d.entry {
 		p := e.pub
-		d.section[i] = x.sections.id(p.Section)
-		d.lang[i] = x.langs.id(strings.ToLower(p.Lang))
+		v := byPub[p]
+		if v == nil {
+			v = &values{section: x.sections.id(p.Section), lang: x.langs.id(strings.ToLower(p.Lang)), year: -1}
+			if !p.Date.IsZero() {
+				v.year, v.day = x.years.id(strconv.Itoa(p.Date.Year())), dayOf(p.Date)
+			}
+			for _, t := range p.Tags {
+				v.tags = append(v.tags, x.tags.id(t))
+			}
+			byPub[p] = v
+		}
+		d.section[i], d.lang[i], d.year[i], d.day[i] = v.section, v.lang, v.year, v.day
 		d.pdf[i] = e.att != nil
-		d.year[i] = -1
-		if !p.Date.IsZero() {
-			d.year[i] = x.years.id(strconv.Itoa(p.Date.Year()))
-			d.day[i] = dayOf(p.Date)
-		}
-		for _, t := range p.Tags {
-			d.tagIDs = append(d.tagIDs, x.tags.id(t))
-		}
+		d.tagIDs = append(d.tagIDs, v.tags...)
 		d.tagOff[i+1] = int32(len(d.tagIDs))
 		if e.att == nil {
 			for _, t := range e.title {

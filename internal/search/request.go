@@ -247,6 +247,11 @@ func (x *Index) Search(ctx context.Context, req Request) (*Result, error) {
 	if q.Empty() && (req.Sort == "" || req.Sort == SortRelevance) {
 		req.Sort = SortNewest // without words there is no relevance
 	}
+	x, done, err := x.current()
+	if err != nil {
+		return nil, fmt.Errorf("search %q: %w", req.Query, err)
+	}
+	defer done()
 	ctx, cancel := context.WithTimeout(ctx, Timeout)
 	defer cancel()
 	p := x.plan(q)
@@ -270,7 +275,11 @@ func (x *Index) Search(ctx context.Context, req Request) (*Result, error) {
 	out := &Result{Query: q, Total: c.total, Page: req.Page, PerPage: req.PerPage, Facets: c.facets()}
 	hl := highlightParam(q)
 	for _, h := range hits {
-		out.Hits = append(out.Hits, h.e.hit(h.score, locs[h.e.id][textField(h.e.group)], p.positive[h.e.group], hl))
+		hit, err := h.e.hit(h.score, locs[h.e.id][textField(h.e.group)], p.positive[h.e.group], hl)
+		if err != nil {
+			return nil, fmt.Errorf("search %q: %w", req.Query, err)
+		}
+		out.Hits = append(out.Hits, hit)
 	}
 	out.Took = time.Since(start)
 	return out, nil

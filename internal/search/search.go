@@ -20,6 +20,12 @@
 // a hash of the content, the PDF text and the index layout, and reopened on
 // the next start when nothing changed; otherwise it lives in memory.
 //
+// An index on disk can be saved with the text it was built from (Save) and
+// opened again from content metadata alone (Open), without the Markdown
+// bodies or the PDF text: see save.go. An index in memory can be updated
+// for changed content (Update), re-indexing only the documents whose text
+// changed: see update.go.
+//
 // # Queries
 //
 // Readers' queries are never handed to bleve's query-string syntax. Parse
@@ -33,9 +39,12 @@ package search
 
 import (
 	"context"
+	"crypto/sha256"
 	"fmt"
 	"log/slog"
+	"os"
 	"runtime"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -43,6 +52,7 @@ import (
 	"github.com/blevesearch/bleve/v2"
 	"github.com/blevesearch/bleve/v2/analysis"
 	"github.com/blevesearch/bleve/v2/index/scorch"
+	"github.com/blevesearch/bleve/v2/mapping"
 
 	"archive/internal/content"
 	"archive/internal/pdftext"
@@ -66,20 +76,45 @@ type Index struct {
 	// Facet and filter values, numbered.
 	sections, years, tags, sources, langs facetDict
 	stats                                 Stats
-	closer                                *closer
+	// sums fingerprint each document's indexed text, by document ID, so
+	// that Update can tell what changed. Nil unless built in memory.
+	sums map[string]fingerprint
+	// gen is shared by x and the indexes Update made from it; the newest
+	// owns the bleve index (closer and cleanup).
+	gen     *generations
+	closer  *closer
+	cleanup runtime.Cleanup
 }
 
-// closer closes a bleve index once, whether Close or the cleanup that Build
-// registers gets there first.
+// closer closes a bleve index, and the texts file of an index made by
+// Open, once, whether Close or the cleanup registered by own gets there
+// first.
 type closer struct {
-	once sync.Once
-	bi   bleve.Index
-	err  error
+	once  sync.Once
+	bi    bleve.Index
+	texts *os.File
+	err   error
 }
 
 func (c *closer) close() error {
-	c.once.Do(func() { c.err = c.bi.Close() })
+	c.once.Do(func() {
+		c.err = c.bi.Close()
+		if c.texts != nil {
+			if err := c.texts.Close(); c.err == nil {
+				c.err = err
+			}
+		}
+	})
 	return c.err
+}
+
+// own makes x the owner of its bleve index. A server that reloads its
+// content drops the old index without closing it (a search may still be
+// using it). Bleve's goroutines hold the index, so it would never be
+// freed: close it once nothing holds the Index any more.
+func (x *Index) own(c *closer) {
+	x.closer = c
+	x.cleanup = runtime.AddCleanup(x, func(c *closer) { c.close() }, c)
 }
 
 func (x *Index) facetDicts() [4]*facetDict {
@@ -91,25 +126,35 @@ type Stats struct {
 	Publications int
 	PDFPages     int  // pages indexed: a file attached twice counts once
 	PDFPageHits  int  // pages that can be hits: a file attached twice counts twice
-	Cached       bool // reopened from the cache rather than built
+	Cached       bool // reopened from the cache (or by Open) rather than built
 	Took         time.Duration
 	Dir          string // folder on disk, "" in memory
+	// Documents the Update that made the index sent to bleve again (new
+	// or changed) and removed; zero for Build and Open.
+	Reindexed, Removed int
 }
 
-// Stats returns what Build did.
+// Stats returns what Build, Open or Update did.
 func (x *Index) Stats() Stats { return x.stats }
 
 // Close releases the index. Searches after Close fail; closing twice is
-// harmless.
+// harmless. Closing an index that Update has superseded does nothing: the
+// newest one owns the bleve index they share.
 func (x *Index) Close() error {
+	x.gen.mu.RLock()
+	superseded := x.gen.newest != x
+	x.gen.mu.RUnlock()
+	if superseded {
+		return nil
+	}
 	if err := x.closer.close(); err != nil {
 		return fmt.Errorf("close search index: %w", err)
 	}
 	return nil
 }
 
-// number maps bleve's internal document numbers to entries. The index is
-// never written after Build, so the numbers stay valid.
+// number maps bleve's internal document numbers to entries. Only Update
+// writes the index after Build, and it numbers again.
 func (x *Index) number(byID map[string][]*entry) error {
 	ix, err := x.bi.Advanced()
 	if err != nil {
@@ -166,18 +211,24 @@ type entry struct {
 	page  int                 // PDF page number
 	group string
 	text  []segment
+	size  int    // bytes of the indexed text: the segments joined by segSep
 	pdf   string // the page's text, for PDF hits
+	// texts holds the indexed text, from off, for an index made by Open:
+	// its content has neither Markdown bodies nor PDF text.
+	texts *os.File
+	off   int64
 
-	title []string // the title's index terms, to weigh hits (see titleFactor)
+	title []string // the title's index terms, to weigh hits (see titleCounts)
 }
 
 // A segment is a piece of the indexed text: for a publication the title,
 // summary, authors, tags and then each quotable block, joined by segSep;
 // for a PDF page its whole text.
 type segment struct {
-	start int
-	kind  segKind
-	block int // index into Doc.Blocks for segBlock
+	start  int
+	kind   segKind
+	block  int    // index into Doc.Blocks for segBlock
+	anchor string // the block's id for segBlock
 }
 
 type segKind uint8
@@ -195,6 +246,8 @@ const (
 // from running into the next when tokenised.
 const segSep = "\n\n"
 
+// segText is the text of segment s in the content. Only an index built
+// from the content may call it; snippets call readSeg.
 func (e *entry) segText(s segment) string {
 	switch s.kind {
 	case segTitle:
@@ -209,6 +262,28 @@ func (e *entry) segText(s segment) string {
 		return e.pub.Doc.Blocks[s.block].Text
 	}
 	return e.pdf
+}
+
+// segEnd is the byte offset where segment i of the text ends.
+func (e *entry) segEnd(i int) int {
+	if i+1 < len(e.text) {
+		return e.text[i+1].start - len(segSep)
+	}
+	return e.size
+}
+
+// readSeg returns the text of segment i, from the saved texts for an
+// index made by Open.
+func (e *entry) readSeg(i int) (string, error) {
+	s := e.text[i]
+	if e.texts == nil {
+		return e.segText(s), nil
+	}
+	buf := make([]byte, e.segEnd(i)-s.start)
+	if n, err := e.texts.ReadAt(buf, e.off+int64(s.start)); n < len(buf) {
+		return "", fmt.Errorf("read the text of %s from %s: %w", e.id, e.texts.Name(), err)
+	}
+	return string(buf), nil
 }
 
 // Build indexes the publications of cs and the text of their PDF
@@ -227,11 +302,57 @@ func Build(ctx context.Context, cs *content.Site, pdfs map[string]*pdftext.Docum
 		return nil, fmt.Errorf("search mapping: %w", err)
 	}
 	docs := collect(cs, pdfs)
+	x := newIndex(m)
+	byID := x.prepare(docs)
+	dm := &documentMaker{analyzers: x.analyzers}
+
+	if opts.CacheDir == "" {
+		x.bi, err = bleve.NewUsing("", m, scorch.Name, scorch.Name, nil)
+		if err != nil {
+			return nil, fmt.Errorf("create search index: %w", err)
+		}
+		if err := addDocs(ctx, x.bi, dm, docs, x.stats, opts.Logger); err != nil {
+			x.bi.Close()
+			return nil, err
+		}
+		x.sums = fingerprints(docs)
+	} else {
+		key, err := cacheKey(m, cs, pdfs)
+		if err != nil {
+			return nil, err
+		}
+		x.bi, x.stats.Dir, x.stats.Cached, err = openCached(ctx, opts.CacheDir, key, m, dm, docs, x.stats, opts.Logger)
+		if err != nil {
+			return nil, err
+		}
+	}
+	if err := x.number(byID); err != nil {
+		x.bi.Close()
+		return nil, err
+	}
+	x.gen = &generations{newest: x}
+	x.own(&closer{bi: x.bi})
+	x.stats.Took = time.Since(start)
+	opts.Logger.Info("search index ready",
+		"publications", x.stats.Publications, "pdf_pages", x.stats.PDFPages, "pdf_page_hits", x.stats.PDFPageHits,
+		"cached", x.stats.Cached, "took", x.stats.Took.Round(time.Millisecond))
+	return x, nil
+}
+
+// newIndex returns an empty Index with the analysers of m.
+func newIndex(m *mapping.IndexMappingImpl) *Index {
 	x := &Index{analyzers: map[string]analysis.Analyzer{}}
 	for _, g := range groups {
 		x.analyzers[g] = m.AnalyzerNamed(analyzerFor(g))
 	}
 	x.prefix = m.AnalyzerNamed(prefixAnalyzer)
+	return x
+}
+
+// prepare counts docs into x's stats, notes their language groups and the
+// index terms of their titles, and returns their entries by document ID,
+// ready for number.
+func (x *Index) prepare(docs []doc) map[string][]*entry {
 	present := map[string]bool{}
 	byID := make(map[string][]*entry, len(docs))
 	for _, d := range docs {
@@ -255,40 +376,37 @@ func Build(ctx context.Context, cs *content.Site, pdfs map[string]*pdftext.Docum
 			x.groups = append(x.groups, g)
 		}
 	}
-	dm := &documentMaker{analyzers: x.analyzers}
+	return byID
+}
 
-	if opts.CacheDir == "" {
-		x.bi, err = bleve.NewUsing("", m, scorch.Name, scorch.Name, nil)
-		if err != nil {
-			return nil, fmt.Errorf("create search index: %w", err)
-		}
-		if err := addDocs(ctx, x.bi, dm, docs, x.stats, opts.Logger); err != nil {
-			x.bi.Close()
-			return nil, err
-		}
-	} else {
-		key, err := cacheKey(m, cs, pdfs)
-		if err != nil {
-			return nil, err
-		}
-		x.bi, x.stats.Dir, x.stats.Cached, err = openCached(ctx, opts.CacheDir, key, m, dm, docs, x.stats, opts.Logger)
-		if err != nil {
-			return nil, err
+// fingerprint identifies what the index holds of a document.
+type fingerprint [sha256.Size]byte
+
+// fingerprints identify docs by their language group and their text,
+// segment by segment: what the bleve document is made of.
+func fingerprints(docs []doc) map[string]fingerprint {
+	out := make(map[string]fingerprint, len(docs))
+	h := sha256.New()
+	// The digest takes bytes only: converting each text would copy it
+	// into a new slice, which was half the time Update took.
+	buf := make([]byte, 32<<10)
+	write := func(s string) {
+		for len(s) > 0 {
+			n := copy(buf, s)
+			h.Write(buf[:n])
+			s = s[n:]
 		}
 	}
-	if err := x.number(byID); err != nil {
-		x.bi.Close()
-		return nil, err
+	for _, d := range docs {
+		e := d.entry
+		h.Reset()
+		write(e.group)
+		for _, s := range e.text {
+			t := e.segText(s)
+			write("\x00" + strconv.Itoa(len(t)) + "\x00")
+			write(t)
+		}
+		out[d.id] = fingerprint(h.Sum(nil))
 	}
-	// A server that reloads its content drops the old index without
-	// closing it (a search may still be using it). Bleve's goroutines hold
-	// the index, so it would never be freed: close it once nothing holds
-	// the Index any more.
-	x.closer = &closer{bi: x.bi}
-	runtime.AddCleanup(x, func(c *closer) { c.close() }, x.closer)
-	x.stats.Took = time.Since(start)
-	opts.Logger.Info("search index ready",
-		"publications", x.stats.Publications, "pdf_pages", x.stats.PDFPages, "pdf_page_hits", x.stats.PDFPageHits,
-		"cached", x.stats.Cached, "took", x.stats.Took.Round(time.Millisecond))
-	return x, nil
+	return out
 }

@@ -41,7 +41,7 @@ func highlightParam(q *Query) string {
 }
 
 // hit turns a bleve hit into what a reader sees.
-func (e *entry) hit(score float64, locs search.TermLocationMap, units []analysed, hl string) Hit {
+func (e *entry) hit(score float64, locs search.TermLocationMap, units []analysed, hl string) (Hit, error) {
 	p := e.pub
 	h := Hit{
 		Title:          p.Title,
@@ -64,14 +64,20 @@ func (e *entry) hit(score float64, locs search.TermLocationMap, units []analysed
 	if seg < 0 || e.text[seg].kind == segTitle || e.text[seg].kind == segAuthors || e.text[seg].kind == segTags {
 		// Only metadata matched (or nothing, for a search by filters alone):
 		// show the opening text, unmarked.
-		h.Snippet = e.opening()
+		var err error
+		if h.Snippet, err = e.opening(); err != nil {
+			return Hit{}, err
+		}
 		if h.URL == "" {
 			h.URL = withHighlight(p.URL, hl)
 		}
-		return h
+		return h, nil
 	}
 	s := e.text[seg]
-	text := e.segText(s)
+	text, err := e.readSeg(seg)
+	if err != nil {
+		return Hit{}, err
+	}
 	for i := range ms {
 		ms[i].start -= s.start
 		ms[i].end -= s.start
@@ -79,17 +85,17 @@ func (e *entry) hit(score float64, locs search.TermLocationMap, units []analysed
 	from, to, first, last := window(text, ms)
 	h.Snippet = render(text, from, to, ms[first:last])
 	if h.URL != "" {
-		return h
+		return h, nil
 	}
 	h.URL = withHighlight(p.URL, hl)
 	if s.kind == segBlock {
-		h.Anchor = p.Doc.Blocks[s.block].ID
+		h.Anchor = s.anchor
 		h.URL += "#" + h.Anchor
 		if frag := textFragment(text, ms[first:last]); frag != "" {
 			h.URL += ":~:text=" + frag
 		}
 	}
-	return h
+	return h, nil
 }
 
 func withHighlight(u, hl string) string {
@@ -176,7 +182,7 @@ func (e *entry) bestSegment(all []match) (int, []match) {
 		// A phrase across two paragraphs, or offsets that do not fit the
 		// text (they cannot when the index and the content agree, but a
 		// panic is worse than a plain snippet), are left out.
-		if m.end > e.text[i].start+len(e.segText(e.text[i])) {
+		if m.end > e.segEnd(i) {
 			continue
 		}
 		bySeg[i] = append(bySeg[i], m)
@@ -356,19 +362,29 @@ func collapseSpace(s string) string {
 	return strings.Join(strings.Fields(s), " ")
 }
 
-// opening is the snippet of a hit matched by its metadata alone.
-func (e *entry) opening() template.HTML {
+// opening is the snippet of a hit matched by its metadata alone: the
+// opening of a PDF page, or of a publication's summary or else its first
+// paragraph.
+func (e *entry) opening() (template.HTML, error) {
+	seg := -1
+	for i, s := range e.text {
+		if s.kind == segPDF || s.kind == segSummary {
+			seg = i
+			break
+		}
+		if s.kind == segBlock && s.block == 0 {
+			seg = i
+		}
+	}
 	var text string
-	switch {
-	case e.att != nil:
-		text = e.pdf
-	case e.pub.Summary != "":
-		text = e.pub.Summary
-	case e.pub.Doc != nil && len(e.pub.Doc.Blocks) > 0:
-		text = e.pub.Doc.Blocks[0].Text
+	if seg >= 0 {
+		var err error
+		if text, err = e.readSeg(seg); err != nil {
+			return "", err
+		}
 	}
 	from, to, _, _ := window(text, nil)
-	return render(text, from, to, nil)
+	return render(text, from, to, nil), nil
 }
 
 // textFragment is the text directive (the part after ":~:text=") that

@@ -20,9 +20,14 @@ import (
 )
 
 // buildIndex builds the search index of st, or reopens the one cached for
-// the same content.
+// the same content. In watch mode the index is built in memory, where
+// reloads can update it.
 func (s *Server) buildIndex(ctx context.Context, st *state) (*search.Index, error) {
-	return search.Build(ctx, st.site.Content, st.pdf, search.Options{CacheDir: s.cfg.CacheDir, Logger: s.log})
+	cache := s.cfg.CacheDir
+	if s.watch != nil {
+		cache = ""
+	}
+	return search.Build(ctx, st.site.Content, st.pdf, search.Options{CacheDir: cache, Logger: s.log})
 }
 
 // searchBuilding is what a reader sees while the index is being built.

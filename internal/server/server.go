@@ -61,10 +61,13 @@ type Config struct {
 	// stay fast while search is flooded; 0 means
 	// DefaultMaxConcurrentSearches, negative no cap.
 	MaxConcurrentSearches int
-	// ReadOnly serves a build made by archive build: the cache (PDF text
-	// and search index) is only read, never written, so that several
-	// servers can share one build.
-	ReadOnly bool
+	// Build is the state folder of a build (written by Save): Load then
+	// reads the rendered pages, the content's metadata and the search
+	// index from it, and parses, renders, extracts and indexes nothing.
+	// The folder is only read, so several servers can share one build.
+	// Content must still be the build's content folder, which attachments
+	// are served from.
+	Build string
 	// SkipIndex loads and renders the site without a search index, for
 	// exports that have no use for one.
 	SkipIndex bool
@@ -123,12 +126,28 @@ func (e *ContentError) Error() string {
 // Load reads the content, extracts PDF text, renders the pages and publishes
 // them, then builds the search index. It returns once pages are served; the
 // index is built before Load returns too, unless ctx is cancelled.
+//
+// In watch mode a reload starts from the state being served: only files
+// whose bytes changed are parsed again, only pages whose inputs changed are
+// rendered again, and only documents whose text changed are indexed again
+// (the index is kept in memory so that it can be updated).
 func (s *Server) Load(ctx context.Context) error {
+	if s.cfg.Build != "" {
+		return s.loadBuild()
+	}
 	start := time.Now()
 	if s.watch != nil {
 		s.watch.setLoaded(s.fingerprint())
 	}
-	cs, problems, err := content.Load(s.cfg.Content, content.Options{})
+	prev := s.state.Load()
+	if s.watch == nil || prev == nil || prev.index == nil {
+		prev = nil // start afresh
+	}
+	var opts content.Options
+	if prev != nil {
+		opts.Previous = prev.site.Content
+	}
+	cs, problems, err := content.Load(s.cfg.Content, opts)
 	if err != nil {
 		return err
 	}
@@ -148,29 +167,43 @@ func (s *Server) Load(ctx context.Context) error {
 	s.log.Info("PDF text ready", "files", len(pdfs.infos), "took", time.Since(t0).Round(time.Millisecond))
 
 	t0 = time.Now()
-	tmpl, err := site.ParseTemplates(s.cfg.Templates)
+	tmpl, assets, err := s.layout()
 	if err != nil {
 		return err
 	}
-	assets, err := site.LoadAssets(s.cfg.Static)
-	if err != nil {
-		return err
+	var prevSite *site.Site
+	if prev != nil {
+		prevSite = prev.site
 	}
-	rendered, err := site.Build(cs, tmpl, assets, pdfs.infos)
+	rendered, err := site.Rebuild(prevSite, cs, tmpl, assets, pdfs.infos)
 	if err != nil {
 		return err
 	}
 	st := &state{site: rendered, pdf: pdfs.docs}
+	if prev != nil {
+		// Keep searching the previous index until the new one is ready,
+		// rather than telling the reader that search is getting ready.
+		st.index = prev.index
+	}
 	s.state.Store(st)
-	s.log.Info("pages rendered", "pages", len(rendered.Pages), "took", time.Since(t0).Round(time.Millisecond))
+	s.log.Info("pages rendered", "pages", len(rendered.Pages), "rendered", rendered.Rendered, "reused", rendered.Reused, "took", time.Since(t0).Round(time.Millisecond))
 
 	if s.cfg.SkipIndex {
 		return nil
 	}
 	t0 = time.Now()
-	idx, err := s.buildIndex(ctx, st)
+	var idx *search.Index
+	if prev != nil {
+		idx, err = prev.index.Update(ctx, cs, st.pdf)
+	} else {
+		idx, err = s.buildIndex(ctx, st)
+	}
 	if err != nil {
 		return fmt.Errorf("search index: %w", err)
+	}
+	if prev != nil {
+		stats := idx.Stats()
+		s.log.Info("search index updated", "reindexed", stats.Reindexed, "removed", stats.Removed, "took", time.Since(t0).Round(time.Millisecond))
 	}
 	// The PDF text lives on in the index; dropping it here frees memory.
 	s.state.Store(&state{site: rendered, index: idx})
@@ -180,6 +213,19 @@ func (s *Server) Load(ctx context.Context) error {
 	// than hold it until the collector's next cycles.
 	debug.FreeOSMemory()
 	return nil
+}
+
+// layout parses the templates and reads the static files.
+func (s *Server) layout() (*site.Templates, *site.Assets, error) {
+	tmpl, err := site.ParseTemplates(s.cfg.Templates)
+	if err != nil {
+		return nil, nil, err
+	}
+	assets, err := site.LoadAssets(s.cfg.Static)
+	if err != nil {
+		return nil, nil, err
+	}
+	return tmpl, assets, nil
 }
 
 // Site returns the site being served, or nil before the first Load.

@@ -2,6 +2,7 @@ package server_test
 
 import (
 	"context"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
@@ -93,6 +94,68 @@ func TestWatchReloads(t *testing.T) {
 			t.Fatal("the error banner stayed after the fix")
 		}
 		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// TestWatchReloadsOnlyWhatChanged edits one publication of three: the reload
+// renders again only the pages that show it and indexes only its text.
+func TestWatchReloadsOnlyWhatChanged(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name, title, text string) {
+		t.Helper()
+		file := filepath.Join(dir, "reports", name+".md")
+		os.MkdirAll(filepath.Dir(file), 0o755)
+		src := "---\ntitle: " + title + "\ndate: 2022-01-1" + name[len(name)-1:] + "\ntags: [" + name + "]\n---\n" + text + "\n"
+		if err := os.WriteFile(file, []byte(src), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write("r1", "First", "Quartz walls.")
+	write("r2", "Second", "Granite floors.")
+	write("r3", "Third", "Basalt roofs.")
+	var log logBuffer
+	s := server.New(server.Config{
+		Content:   os.DirFS(dir),
+		Templates: os.DirFS(repo("templates")),
+		Static:    os.DirFS(repo("static")),
+		Watch:     true,
+		Logger:    slog.New(slog.NewTextHandler(&log, nil)),
+	})
+	ctx := context.Background()
+	if err := s.Load(ctx); err != nil {
+		t.Fatal(err)
+	}
+	before := s.Site()
+	write("r2", "Second", "Marble floors.")
+	if err := s.Load(ctx); err != nil {
+		t.Fatal(err)
+	}
+	after := s.Site()
+	if after == before {
+		t.Fatal("no reload")
+	}
+	for _, p := range []string{"/reports/r1/", "/reports/r3/", "/tags/r1/", "/reports/r1/cite.bib"} {
+		if after.Pages[p] != before.Pages[p] {
+			t.Errorf("%s was rendered again though nothing it shows changed", p)
+		}
+	}
+	if after.Pages["/reports/r2/"] == before.Pages["/reports/r2/"] {
+		t.Error("the edited publication's page was not rendered again")
+	}
+	if after.Rendered == 0 || after.Rendered >= len(after.Pages)/2 || after.Reused == 0 {
+		t.Errorf("rendered %d and reused %d of %d pages", after.Rendered, after.Reused, len(after.Pages))
+	}
+	if !strings.Contains(log.String(), "reindexed=1 removed=0") {
+		t.Errorf("the log does not say that one document was indexed again:\n%s", log.String())
+	}
+	for q, want := range map[string]string{"marble": "/reports/r2/", "granite": "", "basalt": "/reports/r3/"} {
+		b := body(t, get(t, s, "GET", "/api/search?q="+q))
+		if got := strings.Contains(b, `"url":"`+want); want != "" && !got {
+			t.Errorf("search %q: %s lacks %s", q, b, want)
+		}
+		if want == "" && strings.Contains(b, "/reports/r2/") {
+			t.Errorf("search %q still finds the old text: %s", q, b)
+		}
 	}
 }
 

@@ -16,18 +16,30 @@ var citeFormats = []struct{ label, ext, contentType string }{
 	{"CSL-JSON", "json", "application/vnd.citationstyles.csl+json; charset=utf-8"},
 }
 
-// citation renders p's citation files beside it and returns what its page
-// shows. The files are named cite.bib and so on, unless the bundle holds a
-// file of that name: the publication's own file keeps its URL and the
-// citation moves to cite-2.bib.
-func (s *Site) citation(p *content.Publication) *CiteBlock {
+// citeURLs are the URLs of p's citation files, in the order of
+// citeFormats, or nil for an undated page, which is not cited. The files are
+// named cite.bib and so on, unless the bundle holds a file of that name: the
+// publication's own file keeps its URL and the citation moves to cite-2.bib.
+func (s *Site) citeURLs(p *content.Publication) []string {
+	if p.Undated {
+		return nil
+	}
+	urls := make([]string, len(citeFormats))
+	for i, f := range citeFormats {
+		urls[i] = s.freeURL(p.URL, "cite", f.ext)
+	}
+	return urls
+}
+
+// citation renders p's citation files at urls (from citeURLs) and returns
+// what its page shows.
+func (s *Site) citation(p *content.Publication, urls []string) *CiteBlock {
 	// The page shows the link a reader can follow (a path without base_url);
 	// the files, read outside the site, always get an absolute URL.
 	onPage := cite.New(p, s.Content.Settings, s.linkURL(p.URL))
 	inFile := cite.New(p, s.Content.Settings, feed.Abs(s.originBase(), p.URL))
 	b := &CiteBlock{Text: onPage.Plain()}
-	for _, f := range citeFormats {
-		url := s.freeURL(p.URL, "cite", f.ext)
+	for i, f := range citeFormats {
 		var body []byte
 		switch f.ext {
 		case "bib":
@@ -41,9 +53,9 @@ func (s *Site) citation(p *content.Publication) *CiteBlock {
 			}
 			body = js
 		}
-		s.addPage(url, f.contentType, body)
+		s.addPage(urls[i], f.contentType, body)
 		mediaType, _, _ := strings.Cut(f.contentType, ";")
-		b.Files = append(b.Files, CiteFile{Label: f.label, URL: url, Type: mediaType})
+		b.Files = append(b.Files, CiteFile{Label: f.label, URL: urls[i], Type: mediaType})
 	}
 	return b
 }

@@ -60,9 +60,7 @@ func (s *Site) originBase() string {
 // addPage adds a rendered page that is not HTML, flagged when it holds the
 // origin marker.
 func (s *Site) addPage(url, contentType string, body []byte) {
-	p := NewPage(http.StatusOK, contentType, body)
-	p.Origin = bytes.Contains(body, []byte(OriginMarker))
-	s.Pages[url] = p
+	s.Pages[url] = s.newPage(url, http.StatusOK, contentType, body, bytes.Contains(body, []byte(OriginMarker)))
 }
 
 const (

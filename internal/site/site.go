@@ -21,6 +21,23 @@
 // server completes them per request with WithOrigin. So the same binary gives
 // right links on a clearnet domain, an onion address and localhost, while
 // the HTML pages stay rendered once and never vary with the Host header.
+//
+// # Rendering again
+//
+// Watch mode reloads the site on every save, and rendering 10,000
+// publications takes seconds, mostly in templates and gzip. Rebuild keeps
+// from the previous site every page whose inputs are the same: each page
+// made from a template remembers a hash of what it shows, and the pages made
+// otherwise are kept when their bytes are. Templates and static files carry
+// a hash of their files, so that parsing them anew changes nothing but an
+// edit re-renders every page.
+//
+// # Saved pages
+//
+// A build saves its pages with SavePages, and a server starts from them with
+// OpenPages in a fraction of a second, without the Markdown, rendering
+// nothing: the bodies stay in a file mapped into memory, shared by every
+// server on the machine that serves it.
 package site
 
 import (
@@ -105,9 +122,19 @@ type Site struct {
 	PDFs      map[string]PDFInfo // by attachment path
 	Pages     map[string]*Page   // by URL path
 	NotFound  *Page
+	// Rendered and Reused count the Pages that Rebuild made anew and those
+	// it took over from the previous site: Build renders all, OpenPages none.
+	Rendered, Reused int
 
 	base         string                   // base_url without its final slash; "" when unknown
 	translations map[string][]Translation // by translation key
+	// keys are what each page rendered from a template was rendered from
+	// (see publicationKey and dataKey), by URL, for the next Rebuild to
+	// compare. A Site from OpenPages has none.
+	keys map[string][sha256.Size]byte
+	// prev is the site Rebuild takes pages over from, set only while it
+	// runs so that a chain of rebuilds does not keep every older site alive.
+	prev *Site
 }
 
 // Data is what every template receives.
@@ -194,7 +221,22 @@ type TagCount struct {
 // Build renders every page. It fails only if a template fails, which is a
 // bug of the templates, not of the content.
 func Build(cs *content.Site, t *Templates, a *Assets, pdfs map[string]PDFInfo) (*Site, error) {
-	s := &Site{Content: cs, Templates: t, Assets: a, PDFs: pdfs, Pages: map[string]*Page{}}
+	return Rebuild(nil, cs, t, a, pdfs)
+}
+
+// Rebuild renders every page as Build does, but takes over from prev (nil
+// for none) each page whose inputs have not changed, so that saving one file
+// in watch mode costs a few pages rather than the whole site. A page made
+// from a template is not rendered again when its key (publicationKey for a
+// publication, with its citation files; dataKey for the lists) is the one
+// prev rendered it from. The other pages (feeds, sitemap, checksums) are
+// made again, and, like a page whose key changed, replaced by prev's when
+// the bytes are the same, which spares compressing them again and keeps
+// the ETag that browsers and caches hold.
+//
+// prev is only read, so it may go on being served meanwhile.
+func Rebuild(prev *Site, cs *content.Site, t *Templates, a *Assets, pdfs map[string]PDFInfo) (*Site, error) {
+	s := &Site{Content: cs, Templates: t, Assets: a, PDFs: pdfs, Pages: map[string]*Page{}, keys: map[string][sha256.Size]byte{}, prev: prev}
 	s.base = strings.TrimSuffix(cs.Settings.BaseURL, "/")
 	s.translations = translations(cs)
 	type job struct {
@@ -203,7 +245,16 @@ func Build(cs *content.Site, t *Templates, a *Assets, pdfs map[string]PDFInfo) (
 		data *Data
 	}
 	var jobs []job
-	add := func(url, tmpl string, d *Data) { jobs = append(jobs, job{url, tmpl, d}) }
+	shared := s.sharedKey()
+	add := func(url, tmpl string, d *Data) {
+		if key, ok := s.dataKey(shared, tmpl, d); ok {
+			s.keys[url] = key
+			if s.takeOver(url, nil) {
+				return
+			}
+		}
+		jobs = append(jobs, job{url, tmpl, d})
+	}
 
 	home := s.Data()
 	home.OGType = "website"
@@ -258,7 +309,11 @@ func Build(cs *content.Site, t *Templates, a *Assets, pdfs map[string]PDFInfo) (
 	add("/archive/", "archive", d)
 
 	for _, p := range append(append([]*content.Publication{}, cs.Publications...), cs.Pages...) {
-		add(p.URL, "publication", s.publicationData(p))
+		cites := s.citeURLs(p)
+		s.keys[p.URL] = s.publicationKey(shared, p, cites)
+		if !s.takeOver(p.URL, cites) {
+			add(p.URL, "publication", s.publicationData(p, cites))
+		}
 	}
 
 	pages := make([]*Page, len(jobs))
@@ -275,7 +330,7 @@ func Build(cs *content.Site, t *Templates, a *Assets, pdfs map[string]PDFInfo) (
 					errs[i] = fmt.Errorf("%s: %w", jobs[i].url, err)
 					continue
 				}
-				pages[i] = NewPage(http.StatusOK, "text/html; charset=utf-8", body)
+				pages[i] = s.newPage(jobs[i].url, http.StatusOK, "text/html; charset=utf-8", body, false)
 			}
 		}()
 	}
@@ -291,11 +346,15 @@ func Build(cs *content.Site, t *Templates, a *Assets, pdfs map[string]PDFInfo) (
 		s.Pages[j.url] = pages[i]
 	}
 
-	nf, err := s.ErrorPage(http.StatusNotFound, "Page not found", "There is no page at this address. It may have moved, or the link may be mistyped.")
+	body, err := s.errorBody("Page not found", "There is no page at this address. It may have moved, or the link may be mistyped.")
 	if err != nil {
 		return nil, err
 	}
-	s.NotFound = nf
+	var oldNotFound *Page
+	if prev != nil {
+		oldNotFound = prev.NotFound
+	}
+	s.NotFound = reuse(oldNotFound, http.StatusNotFound, "text/html; charset=utf-8", body, false)
 	if err := s.extras(); err != nil {
 		return nil, err
 	}
@@ -305,6 +364,14 @@ func Build(cs *content.Site, t *Templates, a *Assets, pdfs map[string]PDFInfo) (
 	if err := s.checksums(); err != nil {
 		return nil, err
 	}
+	for url, p := range s.Pages {
+		if prev != nil && prev.Pages[url] == p {
+			s.Reused++
+		} else {
+			s.Rendered++
+		}
+	}
+	s.prev = nil
 	return s, nil
 }
 
@@ -326,13 +393,17 @@ const UILang = "en"
 
 // ErrorPage renders the error page for a status.
 func (s *Site) ErrorPage(status int, heading, message string) (*Page, error) {
-	d := s.Data()
-	d.Title, d.Heading, d.Message = heading, heading, message
-	body, err := s.Templates.Render("error", d)
+	body, err := s.errorBody(heading, message)
 	if err != nil {
 		return nil, err
 	}
 	return NewPage(status, "text/html; charset=utf-8", body), nil
+}
+
+func (s *Site) errorBody(heading, message string) ([]byte, error) {
+	d := s.Data()
+	d.Title, d.Heading, d.Message = heading, heading, message
+	return s.Templates.Render("error", d)
 }
 
 // lists adds the paginated list pages of pubs under base.
@@ -375,7 +446,7 @@ func pageURL(base string, i int) string {
 // TOCMinHeadings is how many headings a text needs before it gets a table of contents.
 const TOCMinHeadings = 3
 
-func (s *Site) publicationData(p *content.Publication) *Data {
+func (s *Site) publicationData(p *content.Publication, cites []string) *Data {
 	d := s.Data()
 	d.Title, d.Description, d.Lang, d.Pub = p.Title, p.Summary, p.Lang, p
 	if p.Doc != nil {
@@ -411,7 +482,7 @@ func (s *Site) publicationData(p *content.Publication) *Data {
 	}
 	if !p.Undated {
 		d.Feeds = s.feedLinks("/" + p.Section + "/")
-		d.Cite = s.citation(p)
+		d.Cite = s.citation(p, cites)
 		d.JSONLD = s.publicationJSONLD(p)
 	}
 	if ts := s.translations[p.TranslationKey]; p.TranslationKey != "" && len(ts) > 1 {
@@ -456,8 +527,8 @@ func (s *Site) extras() error {
 	if err != nil {
 		return err
 	}
-	s.Pages["/sitemap.xml"] = NewPage(http.StatusOK, "application/xml; charset=utf-8", body)
+	s.addPage("/sitemap.xml", "application/xml; charset=utf-8", body)
 	robots := "User-agent: *\nAllow: /\nDisallow: /api/\nDisallow: /search\n\nSitemap: " + base + "/sitemap.xml\n"
-	s.Pages["/robots.txt"] = NewPage(http.StatusOK, "text/plain; charset=utf-8", []byte(robots))
+	s.addPage("/robots.txt", "text/plain; charset=utf-8", []byte(robots))
 	return nil
 }

@@ -2,6 +2,8 @@ package site
 
 import (
 	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"html/template"
 	"io/fs"
@@ -16,6 +18,7 @@ import (
 // Templates are the site's page templates, parsed once at start.
 type Templates struct {
 	pages map[string]*template.Template
+	hash  string
 }
 
 // pageTemplates are rendered inside base.html; the rest are standalone.
@@ -25,6 +28,7 @@ var pageTemplates = []string{"list", "publication", "archive", "tags", "error", 
 // parse stops the server from starting, with the file named.
 func ParseTemplates(fsys fs.FS) (*Templates, error) {
 	t := &Templates{pages: map[string]*template.Template{}}
+	files := []string{"base.html", "partials.html"}
 	base, err := template.New("base.html").Funcs(funcs).ParseFS(fsys, "base.html", "partials.html")
 	if err != nil {
 		return nil, fmt.Errorf("templates: %w", err)
@@ -39,6 +43,7 @@ func ParseTemplates(fsys fs.FS) (*Templates, error) {
 			return nil, fmt.Errorf("templates: %w", err)
 		}
 		t.pages[name] = clone
+		files = append(files, file)
 	}
 	matches, _ := fs.Glob(fsys, "*.xml")
 	for _, file := range matches {
@@ -47,13 +52,37 @@ func ParseTemplates(fsys fs.FS) (*Templates, error) {
 			return nil, fmt.Errorf("templates: %w", err)
 		}
 		t.pages[file] = x
+		files = append(files, file)
 	}
 	for _, required := range []string{"list", "publication", "error"} {
 		if t.pages[required] == nil {
 			return nil, fmt.Errorf("templates: %s.html is missing", required)
 		}
 	}
+	t.hash, err = hashFiles(fsys, files)
+	if err != nil {
+		return nil, fmt.Errorf("templates: %w", err)
+	}
 	return t, nil
+}
+
+// Hash identifies the templates by the files they were parsed from: two
+// parses of the same files have the same hash, so that Rebuild can tell an
+// edited template from a reload.
+func (t *Templates) Hash() string { return t.hash }
+
+// hashFiles is the SHA-256 of the names and bytes of files.
+func hashFiles(fsys fs.FS, files []string) (string, error) {
+	h := sha256.New()
+	for _, name := range files {
+		b, err := fs.ReadFile(fsys, name)
+		if err != nil {
+			return "", err
+		}
+		fmt.Fprintf(h, "%q %d\n", name, len(b))
+		h.Write(b)
+	}
+	return hex.EncodeToString(h.Sum(nil)), nil
 }
 
 // Render executes the named template into memory, so a failure never sends

@@ -1,0 +1,116 @@
+package server
+
+import (
+	"bufio"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"time"
+
+	"archive/internal/content"
+	"archive/internal/search"
+	"archive/internal/site"
+)
+
+// A state folder holds what a loaded server computed, so that another
+// server can serve it without computing it again (see Config.Build):
+//
+//	content.gob  the content's metadata (content.Site.Encode)
+//	pages/       every rendered page (site.Site.SavePages)
+//	search/      the search index's tables and text (search.Index.Save),
+//	             which point to the index folder itself
+const (
+	stateContent = "content.gob"
+	statePages   = "pages"
+	stateSearch  = "search"
+)
+
+// Save writes the state being served into dir, which must not exist yet.
+// The search index must be on disk (Config.CacheDir set), since the state
+// folder points to it rather than copying it.
+func (s *Server) Save(dir string) error {
+	st := s.state.Load()
+	if st == nil || st.index == nil {
+		return errors.New("save: nothing loaded yet")
+	}
+	if err := os.Mkdir(dir, 0o755); err != nil {
+		return fmt.Errorf("save: %w", err)
+	}
+	f, err := os.Create(filepath.Join(dir, stateContent))
+	if err != nil {
+		return fmt.Errorf("save: %w", err)
+	}
+	w := bufio.NewWriter(f)
+	err = st.site.Content.Encode(w)
+	if err == nil {
+		err = w.Flush()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return fmt.Errorf("save %s: %w", f.Name(), err)
+	}
+	for _, sub := range []string{statePages, stateSearch} {
+		if err := os.Mkdir(filepath.Join(dir, sub), 0o755); err != nil {
+			return fmt.Errorf("save: %w", err)
+		}
+	}
+	if err := st.site.SavePages(filepath.Join(dir, statePages)); err != nil {
+		return fmt.Errorf("save: %w", err)
+	}
+	if err := st.index.Save(filepath.Join(dir, stateSearch)); err != nil {
+		return fmt.Errorf("save: %w", err)
+	}
+	return nil
+}
+
+// loadBuild serves the state folder Config.Build.
+func (s *Server) loadBuild() error {
+	start := time.Now()
+	dir := s.cfg.Build
+	f, err := os.Open(filepath.Join(dir, stateContent))
+	if err != nil {
+		return fmt.Errorf("load build: %w", err)
+	}
+	cs, err := content.Decode(bufio.NewReaderSize(f, 1<<20), s.cfg.Content)
+	f.Close()
+	if err != nil {
+		return fmt.Errorf("load build %s: %w", f.Name(), err)
+	}
+	tmpl, assets, err := s.layout()
+	if err != nil {
+		return err
+	}
+	// The pages and the index are read side by side: each is a table to
+	// decode, and the pages come first to readers.
+	var idx *search.Index
+	var idxErr error
+	idxDone := make(chan struct{})
+	go func() {
+		defer close(idxDone)
+		if !s.cfg.SkipIndex {
+			idx, idxErr = search.Open(filepath.Join(dir, stateSearch), cs, search.Options{Logger: s.log})
+		}
+	}()
+	pages, err := site.OpenPages(filepath.Join(dir, statePages), cs, tmpl, assets)
+	if err != nil {
+		<-idxDone
+		if idx != nil {
+			idx.Close()
+		}
+		return fmt.Errorf("load build: %w", err)
+	}
+	s.state.Store(&state{site: pages})
+	s.log.Info("pages opened", "publications", len(cs.Publications), "pages", len(pages.Pages), "took", time.Since(start).Round(time.Millisecond))
+	<-idxDone
+	if idxErr != nil {
+		return fmt.Errorf("load build: %w", idxErr)
+	}
+	if idx != nil {
+		s.state.Store(&state{site: pages, index: idx})
+	}
+	s.log.Info("ready", "total", time.Since(start).Round(time.Millisecond))
+	return nil
+}
