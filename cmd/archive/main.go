@@ -174,6 +174,8 @@ func serve(args []string) int {
 	}
 	srv := server.New(server.Config{
 		Build:      buildState(*from),
+		KeepState:  *from == "",
+		Version:    programVersion(),
 		Watch:      *watch,
 		Content:    dirs.content,
 		Templates:  dirs.templates,

@@ -73,8 +73,13 @@ type Config struct {
 	SkipIndex bool
 	// Watch turns on watch mode (see Watch): pages reload themselves
 	// when a new version is served.
-	Watch  bool
-	Logger *slog.Logger
+	Watch bool
+	// KeepState saves the loaded state (as a build's) in CacheDir, and
+	// starts from it while the content, templates and static files and the
+	// program (Version) are those it was made from: see statecache.go.
+	KeepState bool
+	Version   string
+	Logger    *slog.Logger
 }
 
 // state is one consistent version of the site.
@@ -133,7 +138,11 @@ func (e *ContentError) Error() string {
 // (the index is kept in memory so that it can be updated).
 func (s *Server) Load(ctx context.Context) error {
 	if s.cfg.Build != "" {
-		return s.loadBuild()
+		return s.loadState(s.cfg.Build)
+	}
+	cached := s.stateCache()
+	if cached.load() {
+		return nil
 	}
 	start := time.Now()
 	if s.watch != nil {
@@ -208,6 +217,7 @@ func (s *Server) Load(ctx context.Context) error {
 	// The PDF text lives on in the index; dropping it here frees memory.
 	s.state.Store(&state{site: rendered, index: idx})
 	s.log.Info("ready", "index_took", time.Since(t0).Round(time.Millisecond), "total", time.Since(start).Round(time.Millisecond))
+	cached.save()
 	// Loading allocates several times what stays live (Markdown sources,
 	// PDF text, index segments); give it back to the system now rather
 	// than hold it until the collector's next cycles.

@@ -66,18 +66,17 @@ func (s *Server) Save(dir string) error {
 	return nil
 }
 
-// loadBuild serves the state folder Config.Build.
-func (s *Server) loadBuild() error {
+// loadState serves the state folder dir.
+func (s *Server) loadState(dir string) error {
 	start := time.Now()
-	dir := s.cfg.Build
 	f, err := os.Open(filepath.Join(dir, stateContent))
 	if err != nil {
-		return fmt.Errorf("load build: %w", err)
+		return fmt.Errorf("load state: %w", err)
 	}
 	cs, err := content.Decode(bufio.NewReaderSize(f, 1<<20), s.cfg.Content)
 	f.Close()
 	if err != nil {
-		return fmt.Errorf("load build %s: %w", f.Name(), err)
+		return fmt.Errorf("load state %s: %w", f.Name(), err)
 	}
 	tmpl, assets, err := s.layout()
 	if err != nil {
@@ -100,13 +99,17 @@ func (s *Server) loadBuild() error {
 		if idx != nil {
 			idx.Close()
 		}
-		return fmt.Errorf("load build: %w", err)
+		return fmt.Errorf("load state: %w", err)
 	}
-	s.state.Store(&state{site: pages})
+	// A server already serving (see stateCache.save) keeps doing so until
+	// the new state is whole; a starting one serves pages at once.
+	if cur := s.state.Load(); cur == nil || cur.index == nil {
+		s.state.Store(&state{site: pages})
+	}
 	s.log.Info("pages opened", "publications", len(cs.Publications), "pages", len(pages.Pages), "took", time.Since(start).Round(time.Millisecond))
 	<-idxDone
 	if idxErr != nil {
-		return fmt.Errorf("load build: %w", idxErr)
+		return fmt.Errorf("load state: %w", idxErr)
 	}
 	if idx != nil {
 		s.state.Store(&state{site: pages, index: idx})
