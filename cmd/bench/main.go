@@ -218,6 +218,9 @@ func run(ctx context.Context, o options) (err error) {
 		if err != nil {
 			return fmt.Errorf("cold start %d: %w", i, err)
 		}
+		if err := p.waitStateCached(ctx, &res, o.startTimeout); err != nil {
+			logf("cold start %d: %v", i, err)
+		}
 		p.stop()
 		r.Cold = append(r.Cold, res)
 		if res.PDF > 0 && res.PDFPages > 0 {
@@ -227,8 +230,8 @@ func run(ctx context.Context, o options) (err error) {
 		if res.PDFChildTime > 0 {
 			r.PDFChildPagesPerSecond = append(r.PDFChildPagesPerSecond, float64(res.PDFPages)/res.PDFChildTime.Seconds())
 		}
-		logf("cold start %d: ready in %v (content %v, PDF %v for %d files / %d pages, render %v, index %v), RSS %s",
-			i, res.Ready, res.Content, res.PDF, res.PDFFiles, res.PDFPages, res.Render, res.Index, fmtBytes(res.Mem.RSS))
+		logf("cold start %d: ready in %v (content %v, PDF %v for %d files / %d pages, render %v, index %v), RSS %s; state cached %v later, RSS then %s",
+			i, res.Ready, res.Content, res.PDF, res.PDFFiles, res.PDFPages, res.Render, res.Index, fmtBytes(res.Mem.RSS), res.Cached, fmtBytes(res.Settled.RSS))
 
 		p, res, err = startArchive(ctx, s.bin, extra, []string{"-content", s.corpus, "-cache", cache}, s.tmp, filepath.Join(s.tmp, fmt.Sprintf("warm-%d.log", i)), o.startTimeout)
 		if err != nil {

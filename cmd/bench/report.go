@@ -207,6 +207,9 @@ func (r *report) markdown() string {
 	coldRSS := ints(r.Cold, func(s startResult) int64 { return s.Mem.RSS })
 	warmRSS := ints(r.Warm, func(s startResult) int64 { return s.Mem.RSS })
 	row("resident memory after a cold start", "≤ "+fmtBytes(targetRSS), memRange(coldRSS), metBytes(medianInt(coldRSS), targetRSS))
+	if settled := ints(r.Cold, func(s startResult) int64 { return s.Settled.RSS }); medianInt(settled) > 0 {
+		row("… once it has cached its state and serves it", "≤ "+fmtBytes(targetRSS), fmt.Sprintf("%s, %s after ready", memRange(settled), medRange(durs(r.Cold, func(s startResult) time.Duration { return s.Cached }))), metBytes(medianInt(settled), targetRSS))
+	}
 	row("resident memory after a warm start", "≤ "+fmtBytes(targetRSS), memRange(warmRSS), metBytes(medianInt(warmRSS), targetRSS))
 	row("… peak during a cold start (VmHWM)", "", memRange(ints(r.Cold, func(s startResult) int64 { return s.Mem.Peak })), "")
 	row("resident memory after the page and search load (warm start)", "", fmt.Sprintf("%s (heap and stacks %s, mapped files %s)", fmtBytes(r.AfterLoad.RSS), fmtBytes(r.AfterLoad.Anon), fmtBytes(r.AfterLoad.File)), metBytes(r.AfterLoad.RSS, targetRSS))

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -25,6 +26,10 @@ type startResult struct {
 	PDFFiles, PDFPages                 int           // PDFs whose text was extracted (not read from the cache) and their pages
 	PDFChildTime                       time.Duration // the extracting children's times, added up
 	Mem                                memStatus
+	// Cached is the time from ready until the server had saved its state
+	// in the cache and switched to it, and Settled its memory then.
+	Cached  time.Duration
+	Settled memStatus
 }
 
 // archiveProc is a running `archive serve`.
@@ -92,6 +97,38 @@ func startArchive(ctx context.Context, bin string, extra, source []string, workD
 		return nil, res, err
 	}
 	return p, res, nil
+}
+
+// waitStateCached waits until the server has saved its state in the cache
+// (servers that do, after a start that loaded the content), so that the
+// next start can use it and the memory measured is the server's steady one.
+func (p *archiveProc) waitStateCached(ctx context.Context, res *startResult, timeout time.Duration) error {
+	start := time.Now()
+	deadline := start.Add(timeout)
+	for {
+		b, err := os.ReadFile(p.logPath)
+		if err != nil {
+			return err
+		}
+		if bytes.Contains(b, []byte(`msg="state cached"`)) {
+			res.Cached = time.Since(start)
+			res.Settled, err = readMem(p.pid())
+			return err
+		}
+		if bytes.Contains(b, []byte(`msg="cannot cache the state"`)) {
+			return fmt.Errorf("the server could not cache its state:\n%s", tail(p.logPath, 5))
+		}
+		if time.Now().After(deadline) {
+			return errors.New("the server did not cache its state in time")
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-p.exited:
+			return errors.New("the server exited")
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
 }
 
 // stop sends SIGTERM and waits for the process, killing it if it takes
