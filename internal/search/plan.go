@@ -9,7 +9,7 @@ import (
 )
 
 // titleBoost is how much more a hit counts when its title holds all the
-// query's terms (see titleFactor).
+// query's terms (see collectQuery).
 const titleBoost = 2.0
 
 // analysed is a term of the query as the analyser of one language group
