@@ -194,7 +194,7 @@ func (s *Server) Load(ctx context.Context) error {
 		// rather than telling the reader that search is getting ready.
 		st.index = prev.index
 	}
-	s.state.Store(st)
+	s.publish(st)
 	s.log.Info("pages rendered", "pages", len(rendered.Pages), "rendered", rendered.Rendered, "reused", rendered.Reused, "took", time.Since(t0).Round(time.Millisecond))
 
 	if s.cfg.SkipIndex {
@@ -215,14 +215,19 @@ func (s *Server) Load(ctx context.Context) error {
 		s.log.Info("search index updated", "reindexed", stats.Reindexed, "removed", stats.Removed, "took", time.Since(t0).Round(time.Millisecond))
 	}
 	// The PDF text lives on in the index; dropping it here frees memory.
-	s.state.Store(&state{site: rendered, index: idx})
+	s.publish(&state{site: rendered, index: idx})
 	s.log.Info("ready", "index_took", time.Since(t0).Round(time.Millisecond), "total", time.Since(start).Round(time.Millisecond))
-	cached.save()
-	// Loading allocates several times what stays live (Markdown sources,
-	// PDF text, index segments); give it back to the system now rather
-	// than hold it until the collector's next cycles.
-	debug.FreeOSMemory()
+	if !cached.save() {
+		freeMemory()
+	}
 	return nil
+}
+
+// publish serves st from now on. The refusal pages rendered for the state
+// before are dropped with it, so that they do not keep it in memory.
+func (s *Server) publish(st *state) {
+	s.state.Store(st)
+	s.refusals.Store(nil)
 }
 
 // layout parses the templates and reads the static files.
@@ -237,6 +242,11 @@ func (s *Server) layout() (*site.Templates, *site.Assets, error) {
 	}
 	return tmpl, assets, nil
 }
+
+// freeMemory gives the system back what loading allocated beyond what stays
+// live (Markdown sources, PDF text, index segments; several times as much)
+// now, rather than when the collector gets round to it.
+func freeMemory() { debug.FreeOSMemory() }
 
 // Site returns the site being served, or nil before the first Load.
 func (s *Server) Site() *site.Site {

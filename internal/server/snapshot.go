@@ -104,7 +104,7 @@ func (s *Server) loadState(dir string) error {
 	// A server already serving (see stateCache.save) keeps doing so until
 	// the new state is whole; a starting one serves pages at once.
 	if cur := s.state.Load(); cur == nil || cur.index == nil {
-		s.state.Store(&state{site: pages})
+		s.publish(&state{site: pages})
 	}
 	s.log.Info("pages opened", "publications", len(cs.Publications), "pages", len(pages.Pages), "took", time.Since(start).Round(time.Millisecond))
 	<-idxDone
@@ -112,7 +112,7 @@ func (s *Server) loadState(dir string) error {
 		return fmt.Errorf("load state: %w", idxErr)
 	}
 	if idx != nil {
-		s.state.Store(&state{site: pages, index: idx})
+		s.publish(&state{site: pages, index: idx})
 	}
 	s.log.Info("ready", "total", time.Since(start).Round(time.Millisecond))
 	return nil

@@ -60,11 +60,12 @@ func (c stateCache) load() bool {
 }
 
 // save writes the state being served into the cache, removes the states of
-// other files, and serves the saved state. Failing to is not a failure of
-// the start: the next start loads the content again.
-func (c stateCache) save() {
+// other files, and serves the saved state, freeing the memory of the one
+// loaded. It reports whether it did. Failing to is not a failure of the
+// start: the next start loads the content again.
+func (c stateCache) save() bool {
 	if c.dir == "" {
-		return
+		return false
 	}
 	start := time.Now()
 	// Servers sharing a cache may save the same state at once: each
@@ -85,7 +86,7 @@ func (c stateCache) save() {
 	os.RemoveAll(tmp)
 	if err != nil {
 		c.s.log.Warn("cannot cache the state", "dir", c.dir, "error", err)
-		return
+		return false
 	}
 	root := filepath.Dir(c.dir)
 	if entries, err := os.ReadDir(root); err == nil {
@@ -97,7 +98,9 @@ func (c stateCache) save() {
 	}
 	if err := c.s.loadState(c.dir); err != nil {
 		c.s.log.Warn("cannot serve the cached state; serving what was loaded", "dir", c.dir, "error", err)
-		return
+		return false
 	}
+	freeMemory()
 	c.s.log.Info("state cached", "dir", c.dir, "took", time.Since(start).Round(time.Millisecond))
+	return true
 }
