@@ -292,3 +292,37 @@ func TestLoadReusesUnchangedMarkdown(t *testing.T) {
 		t.Error("allow_html changed but the Markdown was not parsed again")
 	}
 }
+
+// TestLoadReusesUnchangedFileSums checks that a reload reads again only the
+// attachments whose size or modification time changed.
+func TestLoadReusesUnchangedFileSums(t *testing.T) {
+	fsys := fstest.MapFS{
+		"reports/a/index.md": file(goodYAML),
+		"reports/a/r.pdf":    file("%PDF-1.4 first"),
+	}
+	first, _, err := content.Load(fsys, content.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sum := first.ByURL["/reports/a/"].Attachments[0].SHA256
+	// Same size and time: taken as unchanged, as rsync and make take it.
+	fsys["reports/a/r.pdf"] = file("%PDF-1.4 other")
+	second, _, err := content.Load(fsys, content.Options{Previous: first})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := second.ByURL["/reports/a/"].Attachments[0].SHA256; got != sum {
+		t.Errorf("unchanged size and time: SHA-256 %s, want the previous %s", got, sum)
+	}
+	fsys["reports/a/r.pdf"] = &fstest.MapFile{Data: []byte("%PDF-1.4 other"), ModTime: time.Unix(2e9, 0)}
+	third, _, err := content.Load(fsys, content.Options{Previous: second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := third.ByURL["/reports/a/"].Attachments[0].SHA256; got == sum {
+		t.Error("a file with a new modification time was not read again")
+	}
+	if third.Hash == first.Hash {
+		t.Error("the site hash did not change with the file")
+	}
+}

@@ -23,6 +23,7 @@ import (
 	"bytes"
 	"fmt"
 	"html"
+	"strconv"
 	"strings"
 
 	"github.com/yuin/goldmark"
@@ -248,8 +249,14 @@ func collect(root ast.Node, src []byte, doc *Document) {
 			doc.Links = append(doc.Links, Link{Dest: string(n.Destination), Line: lines.of(blockStart(n))})
 		case *ast.Image:
 			doc.Links = append(doc.Links, Link{Dest: string(n.Destination), Line: lines.of(blockStart(n))})
-		case *extast.FootnoteList:
-			return ast.WalkSkipChildren, nil
+		case *extast.Footnote:
+			// Footnotes often hold a report's sources, which readers quote
+			// and search for; goldmark gives each the id fn:N.
+			doc.Blocks = append(doc.Blocks, Block{
+				ID:   "fn:" + strconv.Itoa(n.Index),
+				Text: plainText(n, src),
+				Line: lines.of(blockStart(n)),
+			})
 		}
 		return ast.WalkContinue, nil
 	})

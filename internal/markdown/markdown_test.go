@@ -62,6 +62,7 @@ func TestDocumentParts(t *testing.T) {
 		{ID: "findings-p2", Text: "second item with a footnote", Line: 12},
 		{ID: "findings-p3", Text: "A quoted paragraph.", Line: 14},
 		{ID: "detail-p1", Text: "Raw <script>alert(1)</script> HTML is shown as text.", Line: 18},
+		{ID: "fn:1", Text: "The footnote text.", Line: 22},
 	}
 	if diff := cmp.Diff(wantBlocks, doc.Blocks); diff != "" {
 		t.Errorf("blocks (-want +got):\n%s", diff)

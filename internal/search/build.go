@@ -34,7 +34,7 @@ import (
 // indexVersion changes whenever what Build puts in the index changes in a
 // way the mapping does not show (the fields' text, the document IDs), so
 // that an index cached by an older program is rebuilt.
-const indexVersion = 4
+const indexVersion = 5
 
 // Batches are cut at batchDocs documents or batchBytes of text, whichever
 // comes first. Each batch becomes a segment: larger batches mean fewer

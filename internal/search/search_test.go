@@ -331,6 +331,21 @@ func TestSnippetEscaping(t *testing.T) {
 	}
 }
 
+// TestFootnotes checks that the words of a footnote (where reports give
+// their sources) are found, with a link to the footnote.
+func TestFootnotes(t *testing.T) {
+	idx, _ := buildSite(t, map[string]string{
+		"r/x.md": md("X", "2022-01-13", "en", "The claim stands.[^1]\n\n[^1]: Court ruling of the Lisbon tribunal, case 41/2019."),
+	}, search.Options{})
+	res, err := idx.Search(context.Background(), search.Request{Query: `"Lisbon tribunal"`})
+	if err != nil || len(res.Hits) != 1 {
+		t.Fatalf("Search: %v, %+v", err, res)
+	}
+	if h := res.Hits[0]; !strings.Contains(h.URL, "#fn:1") || !strings.Contains(string(h.Snippet), "<mark>Lisbon tribunal</mark>") {
+		t.Errorf("hit %s with snippet %s, want a link to #fn:1 and the words marked", h.URL, h.Snippet)
+	}
+}
+
 // TestFilters checks every filter, the sort orders and paging on the corpus.
 func TestFilters(t *testing.T) {
 	idx, cs := corpusIndex(t)
