@@ -97,6 +97,7 @@ func build(args []string, stderr io.Writer) int {
 	fl.SetOutput(stderr)
 	contentDir := fl.String("content", "content", "content folder")
 	out := fl.String("o", "", "folder to write the build into (must not exist)")
+	shared := fl.String("cache", "", "folder that keeps extracted PDF text from one build to the next (default: none, every build reads every PDF)")
 	if err := fl.Parse(args); err != nil {
 		return 2
 	}
@@ -124,8 +125,14 @@ func build(args []string, stderr io.Writer) int {
 	if err := copyContent(*contentDir, filepath.Join(tmp, "content")); err != nil {
 		return fail(err)
 	}
+	// The search index goes into the build, which points to it; PDF text
+	// is not needed to serve and may come from a cache shared by builds.
 	cache := filepath.Join(tmp, "cache")
-	srv, err := loadSite(ctx, filepath.Join(tmp, "content"), cache, log)
+	pdfCache := cache
+	if *shared != "" {
+		pdfCache = *shared
+	}
+	srv, err := loadSite(ctx, filepath.Join(tmp, "content"), cache, pdfCache, log)
 	if err != nil {
 		return fail(err)
 	}
@@ -213,15 +220,16 @@ func exportSite(args []string, stderr io.Writer) int {
 	return 0
 }
 
-// loadSite loads the site in dir with its cache, as serve does.
-func loadSite(ctx context.Context, dir, cache string, log *slog.Logger) (*server.Server, error) {
+// loadSite loads the site in dir with its cache, as serve does, keeping PDF
+// text in pdfCache.
+func loadSite(ctx context.Context, dir, cache, pdfCache string, log *slog.Logger) (*server.Server, error) {
 	dirs, err := openFolders(dir)
 	if err != nil {
 		return nil, err
 	}
 	srv := server.New(server.Config{
 		Content: dirs.content, Templates: dirs.templates, Static: dirs.static, ContentDir: dirs.contentDir,
-		CacheDir: cache, PDF: newExtractor(cache, log), Logger: log,
+		CacheDir: cache, PDF: newExtractor(pdfCache, log), Logger: log,
 	})
 	return srv, srv.Load(ctx)
 }

@@ -241,6 +241,24 @@ func TestBuildServedByReplicas(t *testing.T) {
 	}
 }
 
+// TestBuildReusesPDFText builds twice with one -cache: the second build
+// reads no PDF again.
+func TestBuildReusesPDFText(t *testing.T) {
+	dir, cache := t.TempDir(), t.TempDir()
+	_, first, code := run(t, "build", "-content", "../../content", "-cache", cache, "-o", filepath.Join(dir, "1"))
+	if code != 0 || !strings.Contains(first, "pdf text extracted") {
+		t.Fatalf("first build: exit %d\n%s", code, first)
+	}
+	_, second, code := run(t, "build", "-content", "../../content", "-cache", cache, "-o", filepath.Join(dir, "2"))
+	if code != 0 || strings.Contains(second, "pdf text extracted") {
+		t.Fatalf("second build with the same cache: exit %d\n%s", code, second)
+	}
+	base := startServe(t, "-from", filepath.Join(dir, "2"))
+	if code, body := fetch(t, base+"/api/search?q=%22preventive+notice%22&source=pdf"); code != 200 || !strings.Contains(body, "open-letter-to-interpol.pdf#page=") {
+		t.Errorf("the second build does not find the PDF's text: %d %s", code, body)
+	}
+}
+
 // TestBrokenBuildRefused checks that a server does not start from a build
 // whose files were damaged, and says which file.
 func TestBrokenBuildRefused(t *testing.T) {
