@@ -14,6 +14,11 @@ import (
 // with the stack, so one bad request cannot take the process down.
 func (s *Server) recoverPanics(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		// A build's pages are a mapped file. Were it cut short under the
+		// server, reading a page could fault (SIGBUS, on file systems that
+		// do not hand back zeros); this makes the fault a panic of this
+		// request rather than the end of the process.
+		debug.SetPanicOnFault(true)
 		defer func() {
 			if v := recover(); v != nil {
 				if v == http.ErrAbortHandler {
