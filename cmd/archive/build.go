@@ -15,6 +15,7 @@ import (
 	"path/filepath"
 	"runtime/debug"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
@@ -49,8 +50,9 @@ type manifest struct {
 }
 
 // programVersion names the program that made a build: a build is only served
-// by the same program, since caches and templates are its own.
-func programVersion() string {
+// by the same program, since caches and templates are its own. Without a
+// version control stamp it hashes the binary, so it is worked out once.
+var programVersion = sync.OnceValue(func() string {
 	info, ok := debug.ReadBuildInfo()
 	if !ok {
 		return "unknown"
@@ -73,7 +75,7 @@ func programVersion() string {
 		rev += "+dirty"
 	}
 	return rev
-}
+})
 
 func executableHash() string {
 	exe, err := os.Executable()

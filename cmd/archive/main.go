@@ -174,8 +174,8 @@ func serve(args []string) int {
 	}
 	srv := server.New(server.Config{
 		Build:      buildState(*from),
-		KeepState:  *from == "",
-		Version:    programVersion(),
+		KeepState:  *from == "" && *cacheDir != "",
+		Version:    versionIf(*from == "" && *cacheDir != ""),
 		Watch:      *watch,
 		Content:    dirs.content,
 		Templates:  dirs.templates,
@@ -252,6 +252,15 @@ func serve(args []string) int {
 	}
 	log.Info("stopped")
 	return 0
+}
+
+// versionIf is the program's version when a cached state may be kept,
+// which is the only use serve has for it, and "" otherwise.
+func versionIf(keepState bool) string {
+	if !keepState {
+		return ""
+	}
+	return programVersion()
 }
 
 // offIfZero maps a flag's "0: off" to the config's "negative: off".

@@ -20,6 +20,8 @@ import (
 	"sync"
 	"syscall"
 	"time"
+
+	"archive/internal/atomicfile"
 )
 
 // cacheVersion is part of every cache file name: bump it when extraction
@@ -363,20 +365,10 @@ func (e *Extractor) store(sum string, doc *Document, reason string) {
 		err = os.MkdirAll(filepath.Dir(path), 0o755)
 	}
 	if err == nil {
-		var f *os.File
-		f, err = os.CreateTemp(filepath.Dir(path), ".tmp-*")
-		if err == nil {
-			_, err = f.Write(data)
-			if cerr := f.Close(); err == nil {
-				err = cerr
-			}
-			if err == nil {
-				err = os.Rename(f.Name(), path)
-			}
-			if err != nil {
-				os.Remove(f.Name())
-			}
-		}
+		err = atomicfile.Write(path, func(w *bufio.Writer) error {
+			_, err := w.Write(data)
+			return err
+		})
 	}
 	if err != nil {
 		e.logger().Warn("pdf text cache not written", "path", path, "err", err)

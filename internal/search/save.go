@@ -5,7 +5,6 @@ import (
 	"encoding/gob"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -15,6 +14,7 @@ import (
 	"github.com/blevesearch/bleve/v2"
 	index "github.com/blevesearch/bleve_index_api"
 
+	"archive/internal/atomicfile"
 	"archive/internal/content"
 )
 
@@ -106,7 +106,7 @@ func (x *Index) Save(dir string) error {
 	t := &savedTable{Index: filepath.ToSlash(rel), Hits: x.docs.first}
 	// The table goes last, so that a save cut short leaves no table naming
 	// texts that are not there.
-	err = writeAtomic(filepath.Join(dir, textsFile), func(w io.Writer) (err error) {
+	err = atomicfile.Write(filepath.Join(dir, textsFile), func(w *bufio.Writer) (err error) {
 		t.TextsSize, err = x.saveDocs(t, w)
 		return err
 	})
@@ -121,8 +121,7 @@ func (x *Index) Save(dir string) error {
 
 // saveDocs lays x's documents out in t and writes their text to w. It
 // returns the bytes written.
-func (x *Index) saveDocs(t *savedTable, w io.Writer) (int64, error) {
-	bw := bufio.NewWriterSize(w, 1<<20)
+func (x *Index) saveDocs(t *savedTable, bw *bufio.Writer) (int64, error) {
 	urls, files := map[string]int32{}, map[string]int32{}
 	intern := func(ids map[string]int32, list *[]string, v string) int32 {
 		i, ok := ids[v]
@@ -184,42 +183,17 @@ func (x *Index) saveDocs(t *savedTable, w io.Writer) (int64, error) {
 		}
 		t.Titles = append(t.Titles, int32(len(t.TitleTerms)))
 	}
-	return off, bw.Flush()
+	return off, nil
 }
 
 func writeTable(name string, t *savedTable) error {
-	return writeAtomic(name, func(w io.Writer) error {
+	return atomicfile.Write(name, func(w *bufio.Writer) error {
 		enc := gob.NewEncoder(w)
 		if err := enc.Encode(savedHeader{Version: savedVersion}); err != nil {
 			return err
 		}
 		return enc.Encode(t)
 	})
-}
-
-// writeAtomic writes a file through a temporary one, so that a crash
-// mid-write never leaves half a file under the final name.
-func writeAtomic(name string, write func(io.Writer) error) (err error) {
-	f, err := os.CreateTemp(filepath.Dir(name), filepath.Base(name)+".tmp-*")
-	if err != nil {
-		return err
-	}
-	defer func() {
-		if err != nil {
-			f.Close()
-			os.Remove(f.Name())
-		}
-	}()
-	if err := write(f); err != nil {
-		return err
-	}
-	if err := f.Chmod(0o644); err != nil {
-		return err
-	}
-	if err := f.Close(); err != nil {
-		return err
-	}
-	return os.Rename(f.Name(), name)
 }
 
 // Open opens an index that Save wrote into dir, for the content cs, which

@@ -9,7 +9,6 @@ import (
 	"slices"
 	"strings"
 	"testing"
-	"testing/fstest"
 	"time"
 
 	"github.com/google/go-cmp/cmp"
@@ -36,22 +35,12 @@ func metadataOnly(cs *content.Site) *content.Site {
 // sharedPDFSite is two publications with the same PDF attached.
 func sharedPDFSite(t *testing.T) (*content.Site, map[string]*pdftext.Document) {
 	t.Helper()
-	fsys := fstest.MapFS{}
-	for name, body := range map[string]string{
+	cs := loadFiles(t, map[string]string{
 		"reports/shared-a/index.md": md("Shared A", "2021-05-01", "en", "First of two with the treaty report."),
 		"reports/shared-a/r.pdf":    "%PDF-1.4 same bytes",
 		"letters/shared-b/index.md": md("Shared B", "2022-05-01", "en", "Second of two."),
 		"letters/shared-b/copy.pdf": "%PDF-1.4 same bytes",
-	} {
-		fsys[name] = &fstest.MapFile{Data: []byte(body), ModTime: time.Unix(1e9, 0)}
-	}
-	cs, problems, err := content.Load(fsys, content.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if errs := problems.Errors(); len(errs) > 0 {
-		t.Fatalf("test site has errors: %v", errs)
-	}
+	})
 	doc := &pdftext.Document{Pages: []pdftext.Page{
 		{Number: 1, Text: "A cover page."},
 		{Number: 2, Text: "The shared report\nnames the extradition treaty\nand the Interpol notices."},

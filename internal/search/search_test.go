@@ -34,6 +34,18 @@ func buildSite(t *testing.T, files map[string]string, opts search.Options) (*sea
 // buildSitePDF is buildSite with the text of the site's PDFs.
 func buildSitePDF(t *testing.T, files map[string]string, pdfs map[string]*pdftext.Document, opts search.Options) (*search.Index, *content.Site) {
 	t.Helper()
+	cs := loadFiles(t, files)
+	idx, err := search.Build(context.Background(), cs, pdfs, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { idx.Close() })
+	return idx, cs
+}
+
+// loadFiles loads a site written inline, a file per entry of files.
+func loadFiles(t *testing.T, files map[string]string) *content.Site {
+	t.Helper()
 	fsys := fstest.MapFS{}
 	for name, body := range files {
 		fsys[name] = &fstest.MapFile{Data: []byte(body), ModTime: time.Unix(1e9, 0)}
@@ -45,12 +57,7 @@ func buildSitePDF(t *testing.T, files map[string]string, pdfs map[string]*pdftex
 	if errs := problems.Errors(); len(errs) > 0 {
 		t.Fatalf("test site has errors: %v", errs)
 	}
-	idx, err := search.Build(context.Background(), cs, pdfs, opts)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { idx.Close() })
-	return idx, cs
+	return cs
 }
 
 func md(title, date, lang, body string) string {

@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"archive/internal/atomicfile"
 	"archive/internal/content"
 	"archive/internal/search"
 	"archive/internal/site"
@@ -37,20 +38,9 @@ func (s *Server) Save(dir string) error {
 	if err := os.Mkdir(dir, 0o755); err != nil {
 		return fmt.Errorf("save: %w", err)
 	}
-	f, err := os.Create(filepath.Join(dir, stateContent))
-	if err != nil {
-		return fmt.Errorf("save: %w", err)
-	}
-	w := bufio.NewWriter(f)
-	err = st.site.Content.Encode(w)
-	if err == nil {
-		err = w.Flush()
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
-		return fmt.Errorf("save %s: %w", f.Name(), err)
+	name := filepath.Join(dir, stateContent)
+	if err := atomicfile.Write(name, func(w *bufio.Writer) error { return st.site.Content.Encode(w) }); err != nil {
+		return fmt.Errorf("save %s: %w", name, err)
 	}
 	for _, sub := range []string{statePages, stateSearch} {
 		if err := os.Mkdir(filepath.Join(dir, sub), 0o755); err != nil {

@@ -12,6 +12,7 @@ import (
 	"slices"
 	"strings"
 
+	"archive/internal/atomicfile"
 	"archive/internal/content"
 )
 
@@ -85,7 +86,7 @@ func (s *Site) SavePages(dir string) error {
 	slices.Sort(urls)
 	types := map[string]int{}
 
-	err := writeFile(filepath.Join(dir, pagesBin), func(w *bufio.Writer) error {
+	err := atomicfile.Write(filepath.Join(dir, pagesBin), func(w *bufio.Writer) error {
 		w.Write(id)
 		off := int64(len(id))
 		put := func(url string, p *Page) savedPage {
@@ -110,39 +111,17 @@ func (s *Site) SavePages(dir string) error {
 		return nil
 	})
 	if err != nil {
-		return err
+		return fmt.Errorf("save pages %s: %w", filepath.Join(dir, pagesBin), err)
 	}
-	return writeFile(filepath.Join(dir, pagesGob), func(w *bufio.Writer) error {
+	err = atomicfile.Write(filepath.Join(dir, pagesGob), func(w *bufio.Writer) error {
 		enc := gob.NewEncoder(w)
 		if err := enc.Encode(savedHeader{pagesFormat}); err != nil {
 			return err
 		}
 		return enc.Encode(&idx)
 	})
-}
-
-// writeFile writes name through a temporary file renamed into place. The
-// file gets the permissions os.Create gives, not CreateTemp's 0600, since
-// the server reading it may run as another user than the build.
-func writeFile(name string, write func(*bufio.Writer) error) error {
-	f, err := os.Create(name + ".tmp")
 	if err != nil {
-		return fmt.Errorf("save pages: %w", err)
-	}
-	w := bufio.NewWriterSize(f, 1<<20)
-	err = write(w)
-	if err == nil {
-		err = w.Flush() // reports the first write error too
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(f.Name(), name)
-	}
-	if err != nil {
-		os.Remove(f.Name())
-		return fmt.Errorf("save pages %s: %w", name, err)
+		return fmt.Errorf("save pages %s: %w", filepath.Join(dir, pagesGob), err)
 	}
 	return nil
 }

@@ -55,13 +55,7 @@ Second paragraph.
 
 func build(t *testing.T, fsys fstest.MapFS, change ...func(*content.Site)) *site.Site {
 	t.Helper()
-	cs, problems, err := content.Load(fsys, content.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if errs := problems.Errors(); len(errs) > 0 {
-		t.Fatalf("content errors: %v", errs)
-	}
+	cs := loadContent(t, fsys)
 	for _, c := range change {
 		c(cs)
 	}
