@@ -19,6 +19,7 @@ import (
 	"syscall"
 	"time"
 
+	"archive/internal/content"
 	"archive/internal/export"
 	"archive/internal/server"
 )
@@ -47,6 +48,10 @@ type manifest struct {
 	Publications int       `json:"publications"`
 	Pages        int       `json:"pages"`
 	Files        int       `json:"files"`
+	// NextChange is when a publishDate or expiryDate next changes what the
+	// content publishes: a build keeps serving what it was built with, so
+	// it must be built again then.
+	NextChange time.Time `json:"next_change,omitzero"`
 }
 
 // programVersion names the program that made a build: a build is only served
@@ -124,9 +129,6 @@ func build(args []string, stderr io.Writer) int {
 		printLoadError(stderr, err)
 		return 1
 	}
-	if err := copyContent(*contentDir, filepath.Join(tmp, "content")); err != nil {
-		return fail(err)
-	}
 	// The search index goes into the build, which points to it; PDF text
 	// is not needed to serve and may come from a cache shared by builds.
 	cache := filepath.Join(tmp, "cache")
@@ -134,8 +136,13 @@ func build(args []string, stderr io.Writer) int {
 	if *shared != "" {
 		pdfCache = *shared
 	}
-	srv, err := loadSite(ctx, filepath.Join(tmp, "content"), cache, pdfCache, log)
+	srv, err := loadSite(ctx, *contentDir, cache, pdfCache, log)
 	if err != nil {
+		return fail(err)
+	}
+	// Only what the site publishes goes into the build: a draft's files,
+	// notes for staff and the Markdown itself stay behind.
+	if err := copyPublic(srv.Site().Content, filepath.Join(tmp, "content")); err != nil {
 		return fail(err)
 	}
 	if err := srv.Save(filepath.Join(tmp, stateDir)); err != nil {
@@ -149,6 +156,7 @@ func build(args []string, stderr io.Writer) int {
 		Publications: len(site.Content.Publications),
 		Pages:        len(site.Pages),
 		Files:        len(site.Content.Files),
+		NextChange:   site.Content.NextChange,
 	}
 	b, _ := json.MarshalIndent(m, "", "  ")
 	if err := os.WriteFile(filepath.Join(tmp, manifestFile), append(b, '\n'), 0o644); err != nil {
@@ -246,36 +254,49 @@ func printLoadError(w io.Writer, err error) {
 	fmt.Fprintln(w, "error:", err)
 }
 
-// copyContent copies the files the site reads from src into dst, leaving out
-// hidden files and the Go file that embeds the folder.
-func copyContent(src, dst string) error {
-	fsys := os.DirFS(src)
-	if _, err := fs.Stat(fsys, "."); err != nil {
-		return fmt.Errorf("content folder: %w", err)
+// copyPublic copies the files the site serves into dst, checking that each
+// is still the file that was loaded.
+func copyPublic(cs *content.Site, dst string) error {
+	if err := os.MkdirAll(dst, 0o755); err != nil {
+		return err
 	}
-	return fs.WalkDir(fsys, ".", func(p string, d fs.DirEntry, err error) error {
-		if err != nil {
+	sums := map[string]string{}
+	for _, a := range cs.Attachments() {
+		sums[a.Path] = a.SHA256
+	}
+	for name, size := range cs.Files {
+		if err := copyChecked(cs.FS, name, filepath.Join(dst, filepath.FromSlash(name)), size, sums[name]); err != nil {
 			return err
 		}
-		if p != "." && strings.HasPrefix(d.Name(), ".") {
-			if d.IsDir() {
-				return fs.SkipDir
-			}
-			return nil
-		}
-		target := filepath.Join(dst, filepath.FromSlash(p))
-		if d.IsDir() {
-			return os.MkdirAll(target, 0o755)
-		}
-		if strings.HasSuffix(p, ".go") {
-			return nil
-		}
-		b, err := fs.ReadFile(fsys, p)
-		if err != nil {
-			return err
-		}
-		return os.WriteFile(target, b, 0o644)
-	})
+	}
+	return nil
+}
+
+func copyChecked(fsys fs.FS, name, dst string, size int64, sum string) error {
+	src, err := fsys.Open(name)
+	if err != nil {
+		return err
+	}
+	defer src.Close()
+	if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
+		return err
+	}
+	out, err := os.Create(dst)
+	if err != nil {
+		return err
+	}
+	h := sha256.New()
+	n, err := io.Copy(io.MultiWriter(out, h), src)
+	if cerr := out.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return fmt.Errorf("copy %s: %w", name, err)
+	}
+	if n != size || (sum != "" && hex.EncodeToString(h.Sum(nil)) != sum) {
+		return fmt.Errorf("%s changed while it was being built: build again", name)
+	}
+	return nil
 }
 
 // buildState is the state folder of the build in dir, "" for no build.

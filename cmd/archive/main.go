@@ -20,6 +20,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"strings"
 	"syscall"
 	"time"
 
@@ -77,6 +78,7 @@ type folders struct {
 // embedded in the binary otherwise.
 func openFolders(contentFlag string) (folders, error) {
 	var f folders
+	var contentDir string
 	if contentFlag != "" {
 		info, err := os.Stat(contentFlag)
 		if err != nil {
@@ -85,9 +87,16 @@ func openFolders(contentFlag string) (folders, error) {
 		if !info.IsDir() {
 			return f, fmt.Errorf("content folder: %s is not a folder", contentFlag)
 		}
-		f.content, f.contentDir = os.DirFS(contentFlag), contentFlag
-	} else if dir := findDir("content"); dir != "" {
-		f.content, f.contentDir = os.DirFS(dir), dir
+		contentDir = contentFlag
+	} else {
+		contentDir = findDir("content")
+	}
+	if contentDir != "" {
+		fsys, err := content.OpenDir(contentDir)
+		if err != nil {
+			return f, err
+		}
+		f.content, f.contentDir = fsys, contentDir
 	} else {
 		f.content = contentfs.FS
 	}
@@ -150,6 +159,13 @@ func serve(args []string) int {
 			return 1
 		}
 		log.Info("serving build", "dir", *from, "built", m.Built, "content_hash", m.ContentHash)
+		switch {
+		case m.NextChange.IsZero():
+		case time.Now().Before(m.NextChange):
+			log.Info("a publishDate or expiryDate will change what this build should publish: build it again then", "at", m.NextChange)
+		default:
+			log.Error("this build is out of date: a publishDate or expiryDate has since changed what it should publish; build it again", "at", m.NextChange)
+		}
 		*contentDir = filepath.Join(*from, "content")
 	}
 	dirs, err := openFolders(*contentDir)
@@ -233,6 +249,8 @@ func serve(args []string) int {
 	if *watch && dirs.contentDir != "" {
 		go srv.Watch(ctx, time.Second)
 		log.Info("watching for changes", "content", dirs.contentDir)
+	} else if *from == "" {
+		go srv.RunSchedule(ctx)
 	}
 
 	select {
@@ -320,10 +338,27 @@ func check(args []string, stdout, stderr io.Writer) int {
 	for _, p := range problems {
 		fmt.Fprintln(stdout, p.String())
 	}
+	for _, w := range cs.Withheld {
+		fmt.Fprintln(stdout, w.String())
+	}
 	errs := len(problems.Errors())
-	fmt.Fprintf(stderr, "%d publications, %d errors, %d warnings\n", len(cs.Publications), errs, len(problems)-errs)
+	fmt.Fprintln(stderr, checkSummary(cs, errs, len(problems)-errs))
 	if errs > 0 {
 		return 1
 	}
 	return 0
+}
+
+// checkSummary says in one line what the content publishes and what it
+// keeps back, so that staff see at a glance what a deploy will serve.
+func checkSummary(cs *content.Site, errs, warnings int) string {
+	pdfs := 0
+	for name := range cs.Files {
+		if strings.EqualFold(filepath.Ext(name), ".pdf") {
+			pdfs++
+		}
+	}
+	withheld := len(cs.Withheld) + cs.Hidden + cs.Ignored
+	return fmt.Sprintf("%d publications, %d pages, %d section pages, %d files served (%d PDFs); not published: %d (%d hidden, %d ignored); %d errors, %d warnings",
+		len(cs.Publications), len(cs.Pages), len(cs.SectionPages), len(cs.Files), pdfs, withheld, cs.Hidden, cs.Ignored, errs, warnings)
 }

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"io"
+	"io/fs"
 	"net/http"
 	"os"
 	"os/exec"
@@ -330,4 +331,135 @@ func TestExportLinksResolve(t *testing.T) {
 	if pages < 10 {
 		t.Errorf("export has %d HTML pages, want at least 10", pages)
 	}
+}
+
+// TestNothingUnpublishedLeaks adds to the shipped content a draft bundle
+// with a PDF, a scheduled and an expired publication, a stray note, hidden,
+// private and ignored files, and symbolic links to /etc/passwd and to the
+// process's environment. Nothing of them may reach a reader: not a page, a
+// file, a checksum line, a search hit or a feed item, in a served content
+// folder, a build, the servers of the build, or an export.
+func TestNothingUnpublishedLeaks(t *testing.T) {
+	const marker = "zebracorn"
+	t.Setenv("ARCHIVE_LEAK_PROBE", marker+"-environment")
+	dir := copyDir(t, "../../content")
+	write := func(name, data string) {
+		t.Helper()
+		p := filepath.Join(dir, filepath.FromSlash(name))
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(data), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	pub := func(extra string) string {
+		return "---\ntitle: Zebracorn files\ndate: 2022-02-01\n" + extra + "---\nThe zebracorn testimony, not for readers yet.\n"
+	}
+	write("letters/zebracorn-draft/index.md", pub("draft: true\n"))
+	write("letters/zebracorn-draft/zebracorn-embargo.pdf", "%PDF-1.4 zebracorn embargoed")
+	write("letters/zebracorn-later/index.md", pub("publishDate: 2099-01-01\n"))
+	write("letters/zebracorn-gone/index.md", pub("expiryDate: 2001-01-01\n"))
+	write("letters/zebracorn-jekyll.md", pub("published: false\n"))
+	write("letters/zebracorn-notes.txt", "zebracorn production note")
+	write("letters/.zebracorn-hidden.pdf", "%PDF-1.4 zebracorn")
+	write("letters/_zebracorn/private.pdf", "%PDF-1.4 zebracorn")
+	write("letters/zebracorn-plan.psd", "zebracorn")
+	settings, err := os.ReadFile(filepath.Join(dir, "site.toml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	write("site.toml", strings.Replace(string(settings), "ignore = [", `ignore = ["*.psd", `, 1))
+	letter := filepath.Join(dir, "letters", "open-letter-to-interpol")
+	for name, target := range map[string]string{"zebracorn-passwd.txt": "/etc/passwd", "zebracorn-env.txt": "/proc/self/environ"} {
+		if err := os.Symlink(target, filepath.Join(letter, name)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	secret := regexp.MustCompile(`(?i)` + marker + `|root:x:0:0|PDF-SOURCE|letter-print`)
+
+	out, errOut, code := run(t, "check", "-content", dir)
+	if code != 0 {
+		t.Fatalf("check exit %d\n%s%s", code, out, errOut)
+	}
+	for _, want := range []string{
+		"letters/zebracorn-draft/zebracorn-embargo.pdf: not published: it belongs to letters/zebracorn-draft/index.md, a draft",
+		"letters/zebracorn-later/index.md: not published: scheduled for 2099-01-01",
+		"letters/zebracorn-gone/index.md: not published: expired on 2001-01-01",
+		"letters/zebracorn-notes.txt: not published: no page links to it",
+		"letters/open-letter-to-interpol/zebracorn-passwd.txt: warning: not published: a symbolic link to /etc/passwd, outside the content folder",
+		"letters/open-letter-to-interpol/zebracorn-env.txt: warning: not published: a symbolic link to /proc/self/environ",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("check does not say %q:\n%s", want, out)
+		}
+	}
+	if !strings.Contains(errOut, "2 publications, 0 pages, 0 section pages, 1 files served (1 PDFs); not published:") {
+		t.Errorf("check's summary: %s", errOut)
+	}
+
+	probes := []string{
+		"/letters/zebracorn-draft/", "/letters/zebracorn-draft/zebracorn-embargo.pdf", "/letters/zebracorn-later/",
+		"/letters/zebracorn-gone/", "/letters/zebracorn-jekyll/", "/letters/zebracorn-notes.txt", "/letters/.zebracorn-hidden.pdf",
+		"/letters/_zebracorn/private.pdf", "/letters/zebracorn-plan.psd",
+		"/letters/open-letter-to-interpol/zebracorn-passwd.txt", "/letters/open-letter-to-interpol/zebracorn-env.txt",
+		"/letters/open-letter-to-interpol/PDF-SOURCE.txt",
+	}
+	lists := []string{
+		"/", "/letters/", "/archive/", "/tags/", "/feed.atom", "/feed.json", "/sitemap.xml", "/checksums.txt",
+		"/search?q=testimony", "/api/search?q=testimony", "/api/search?q=readers+yet", "/api/search?q=root", "/letters/open-letter-to-interpol/",
+	}
+	probe := func(base string) {
+		t.Helper()
+		for _, p := range probes {
+			if code, _ := fetch(t, base+p); code != http.StatusNotFound {
+				t.Errorf("%s: status %d, want 404", p, code)
+			}
+		}
+		for _, p := range lists {
+			code, body := fetch(t, base+p)
+			if code != 200 {
+				t.Errorf("%s: status %d", p, code)
+			}
+			if m := secret.FindString(body); m != "" {
+				t.Errorf("%s reveals %q", p, m)
+			}
+		}
+	}
+	probe(startServe(t, "-content", dir))
+
+	noSecrets := func(root string) {
+		t.Helper()
+		err := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+			if err != nil || d.IsDir() {
+				return err
+			}
+			if secret.MatchString(p) {
+				t.Errorf("%s is in %s", p, root)
+			}
+			b, err := os.ReadFile(p)
+			if err != nil {
+				return err
+			}
+			if m := secret.Find(b); m != nil {
+				t.Errorf("%s reveals %q", p, m)
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	build := filepath.Join(t.TempDir(), "build")
+	if _, errOut, code := run(t, "build", "-content", dir, "-o", build); code != 0 {
+		t.Fatalf("build exit %d\n%s", code, errOut)
+	}
+	noSecrets(build)
+	probe(startServe(t, "-from", build))
+
+	mirror := filepath.Join(t.TempDir(), "mirror")
+	if _, errOut, code := run(t, "export", "-content", dir, "-o", mirror); code != 0 {
+		t.Fatalf("export exit %d\n%s", code, errOut)
+	}
+	noSecrets(mirror)
 }

@@ -33,7 +33,9 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"maps"
 	"path"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -59,8 +61,10 @@ type Publication struct {
 	Authors        []string
 	Tags           []string
 	Lang           string
-	Draft          bool
-	Undated        bool // a plain page without a date (see Site.Pages)
+	Draft          bool      // draft: true, or published: false
+	PublishDate    time.Time // not published before this time, if set
+	ExpiryDate     time.Time // not published from this time on, if set
+	Undated        bool      // a plain page without a date (see Site.Pages)
 	Aliases        []string
 	Attachments    []*Attachment
 	RelatedPaths   []string
@@ -169,6 +173,15 @@ type Site struct {
 	// within it, such as "letters/x/letter.pdf"), with their sizes.
 	Files    map[string]int64
 	Settings Settings
+	// Withheld are the files and publications of the content folder that
+	// are not published, with the reason (see public.go); Hidden and
+	// Ignored count the names skipped for a leading "." or "_" and for
+	// site.toml's ignore patterns.
+	Withheld        []Withheld
+	Hidden, Ignored int
+	// NextChange is the next time a publishDate or expiryDate changes what
+	// is published (zero if none): until then the site is as loaded.
+	NextChange time.Time
 	// Hash identifies the content: it changes when any loaded file changes.
 	Hash string
 }
@@ -182,14 +195,40 @@ func (s *Site) Attachments() []*Attachment {
 	return out
 }
 
-// hashFiles adds each file's name and SHA-256 to the site hash in a fixed order.
-func hashFiles(names []string, sums map[string]string) string {
+// hashFiles adds each file's name and SHA-256 to the site hash in a fixed
+// order, then the sources that are published.
+func hashFiles(names []string, sums map[string]string, published []string) string {
 	sort.Strings(names)
 	h := sha256.New()
 	for _, n := range names {
 		io.WriteString(h, n+"\x00"+sums[n]+"\n")
 	}
+	for _, n := range published {
+		io.WriteString(h, "published\x00"+n+"\n")
+	}
 	return hex.EncodeToString(h.Sum(nil))
+}
+
+// publishedSources lists the Markdown files of what the site publishes.
+func (s *Site) publishedSources() []string {
+	var out []string
+	for _, list := range [][]*Publication{s.Publications, s.Pages, slices.Collect(maps.Values(s.SectionPages))} {
+		for _, p := range list {
+			out = append(out, p.Source)
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+// noteChange moves NextChange to p's publishDate or expiryDate if either is
+// still to come and sooner.
+func (s *Site) noteChange(p *Publication, now time.Time) {
+	for _, t := range []time.Time{p.PublishDate, p.ExpiryDate} {
+		if t.After(now) && (s.NextChange.IsZero() || t.Before(s.NextChange)) {
+			s.NextChange = t
+		}
+	}
 }
 
 // Settings are the site-wide settings read from site.toml at the top of the
@@ -200,4 +239,7 @@ type Settings struct {
 	Description  string `toml:"description"`
 	BaseURL      string `toml:"base_url"` // absolute URL for feeds, sitemaps and citations
 	AllowHTML    bool   `toml:"allow_html"`
+	// Ignore lists glob patterns of files and folders never published (see
+	// public.go); Hugo calls it ignoreFiles.
+	Ignore []string `toml:"ignore"`
 }

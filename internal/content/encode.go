@@ -5,11 +5,12 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"time"
 )
 
 // encodingVersion changes whenever what Encode writes changes, so that
 // Decode refuses what an older program wrote rather than misread it.
-const encodingVersion = 1
+const encodingVersion = 2
 
 // encoded is what Encode writes: the site's metadata without its Markdown.
 type encoded struct {
@@ -22,6 +23,7 @@ type encoded struct {
 	Files        map[string]int64
 	Settings     Settings
 	Hash         string
+	NextChange   time.Time
 }
 
 // Encode writes what a server needs of the site once its pages are rendered
@@ -40,7 +42,11 @@ func (s *Site) Encode(w io.Writer) error {
 		Files:        s.Files,
 		Settings:     s.Settings,
 		Hash:         s.Hash,
+		NextChange:   s.NextChange,
 	}
+	// The ignore patterns name files kept from readers; a server has no
+	// use for them, so a build does not carry them.
+	e.Settings.Ignore = nil
 	for _, sec := range s.Sections {
 		if p := s.SectionPages[sec]; p != nil {
 			e.SectionPages = append(e.SectionPages, strip([]*Publication{p})...)
@@ -82,6 +88,7 @@ func Decode(r io.Reader, fsys fs.FS) (*Site, error) {
 		SectionPages: map[string]*Publication{},
 		Settings:     e.Settings,
 		Hash:         e.Hash,
+		NextChange:   e.NextChange,
 	}
 	if s.Redirects == nil {
 		s.Redirects = map[string]string{}

@@ -35,7 +35,7 @@ func TestEncodeDecode(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if got.Hash != want.Hash || got.Settings != want.Settings || !reflect.DeepEqual(got.Sections, want.Sections) ||
+			if got.Hash != want.Hash || got.Settings.Title != want.Settings.Title || got.Settings.BaseURL != want.Settings.BaseURL || got.Settings.Ignore != nil || !got.NextChange.Equal(want.NextChange) || !reflect.DeepEqual(got.Sections, want.Sections) ||
 				!reflect.DeepEqual(got.Redirects, want.Redirects) || !reflect.DeepEqual(got.Files, want.Files) {
 				t.Errorf("site fields differ after decoding")
 			}

@@ -2,6 +2,7 @@ package content
 
 import (
 	"bytes"
+	"cmp"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
@@ -31,6 +32,9 @@ type Options struct {
 	// a file whose bytes have not changed since keeps its parsed Markdown
 	// rather than being rendered again (watch mode reloads on every save).
 	Previous *Site
+	// Now is the time against which publishDate and expiryDate are read
+	// (default: the time of the load).
+	Now time.Time
 }
 
 // ServedTypes are the file extensions, besides Markdown, that the site serves
@@ -46,12 +50,14 @@ var knownFields = map[string]bool{
 	"title": true, "date": true, "summary": true, "authors": true, "author": true, "by": true,
 	"tags": true, "lang": true, "draft": true, "aliases": true, "attachments": true, "related": true,
 	"updated": true, "corrections": true, "translationKey": true, "redirect": true,
+	"publishDate": true, "publishdate": true, "expiryDate": true, "expirydate": true, "published": true,
 }
 
 type loader struct {
 	fsys     fs.FS
 	md       *markdown.Renderer
 	prevDocs map[string]*Publication // by source, from Options.Previous
+	now      time.Time
 	mu       sync.Mutex
 	problems Problems
 }
@@ -74,10 +80,17 @@ func (l *loader) warnf(file string, line int, format string, args ...any) {
 // be read at all; everything wrong with single files is in Problems, and a
 // Site is returned even when there are errors so that all can be listed.
 func Load(fsys fs.FS, opts Options) (*Site, Problems, error) {
-	l := &loader{fsys: fsys}
+	l := &loader{fsys: fsys, now: opts.Now}
+	if l.now.IsZero() {
+		l.now = time.Now()
+	}
 	settings, err := l.settings()
 	if err != nil {
 		return nil, nil, err
+	}
+	ignore, err := newIgnorer(settings.Ignore)
+	if err != nil {
+		l.errorf(SettingsFile, 0, "%v", err)
 	}
 	mdOpts := opts.Markdown
 	mdOpts.AllowHTML = mdOpts.AllowHTML || settings.AllowHTML
@@ -90,10 +103,12 @@ func Load(fsys fs.FS, opts Options) (*Site, Problems, error) {
 			}
 		}
 	}
-	var sources []string        // Markdown files
-	files := map[string]int64{} // other served files and their sizes
+	var sources []string             // Markdown files
+	candidates := map[string]int64{} // other files of served types, and their sizes
 	mtimes := map[string]time.Time{}
 	bundles := map[string]string{} // bundle folder -> its index.md
+	var withheld []Withheld
+	hidden, ignored := 0, 0
 	err = fs.WalkDir(fsys, ".", func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
 			if p == "." {
@@ -102,14 +117,36 @@ func Load(fsys fs.FS, opts Options) (*Site, Problems, error) {
 			l.errorf(p, 0, "cannot read: %v", unwrapPath(err))
 			return nil
 		}
+		if p == "." {
+			return nil
+		}
 		name := d.Name()
-		if p != "." && (strings.HasPrefix(name, ".") || strings.HasPrefix(name, "_")) {
+		skip := func() error {
 			if d.IsDir() {
 				return fs.SkipDir
 			}
 			return nil
 		}
+		if privateName(name) {
+			hidden++
+			return skip()
+		}
+		if ignore.match(p) {
+			ignored++
+			return skip()
+		}
 		if d.IsDir() {
+			return nil
+		}
+		var info fs.FileInfo
+		if d.Type()&fs.ModeSymlink != 0 {
+			var reason string
+			if info, reason = symlinkTarget(fsys, p); reason != "" {
+				l.warnf(p, 0, "not published: %s", reason)
+				return nil
+			}
+		} else if !d.Type().IsRegular() {
+			withheld = append(withheld, Withheld{p, "not a regular file"})
 			return nil
 		}
 		ext := strings.ToLower(path.Ext(name))
@@ -119,16 +156,23 @@ func Load(fsys fs.FS, opts Options) (*Site, Problems, error) {
 			l.warnf(p, 0, "ignored: a publication must be in a section folder, such as reports/%s", name)
 		case ext == ".md":
 			sources = append(sources, p)
-			if name == "index.md" {
+			if (name == "index.md" || name == "_index.md") && strings.Count(p, "/") > 1 {
 				bundles[path.Dir(p)] = p
 			}
-		case ServedTypes[ext] && !top:
-			info, err := d.Info()
-			if err != nil {
-				l.errorf(p, 0, "cannot read: %v", unwrapPath(err))
-				return nil
+		case p == SettingsFile || ext == ".go":
+			// The site's settings and the Go file that embeds the folder.
+		case !ServedTypes[ext]:
+			withheld = append(withheld, Withheld{p, "the site does not serve " + cmp.Or(ext, "files without an extension")})
+		case top:
+			withheld = append(withheld, Withheld{p, "files at the top of the content folder are not served; put it in a section folder"})
+		default:
+			if info == nil {
+				if info, err = d.Info(); err != nil {
+					l.errorf(p, 0, "cannot read: %v", unwrapPath(err))
+					return nil
+				}
 			}
-			files[p] = info.Size()
+			candidates[p] = info.Size()
 			mtimes[p] = info.ModTime()
 		}
 		return nil
@@ -136,6 +180,10 @@ func Load(fsys fs.FS, opts Options) (*Site, Problems, error) {
 	if err != nil {
 		return nil, nil, fmt.Errorf("read content folder: %w", unwrapPath(err))
 	}
+	pubs, redirects := l.parseAll(sources)
+	l.attach(pubs, candidates)
+	files, private := l.decidePublic(pubs, candidates, bundles)
+	withheld = append(withheld, private...)
 
 	known := knownSums(files, mtimes, opts.Previous)
 	var unknown []string
@@ -146,7 +194,12 @@ func Load(fsys fs.FS, opts Options) (*Site, Problems, error) {
 	}
 	sums := hashAll(fsys, unknown, l)
 	maps.Copy(sums, known)
-	pubs, redirects := l.parseAll(sources)
+	for _, p := range pubs {
+		for _, a := range p.Attachments {
+			a.SHA256 = sums[a.Path]
+		}
+	}
+	sort.Slice(withheld, func(i, j int) bool { return withheld[i].Path < withheld[j].Path })
 	site := &Site{
 		FS:           fsys,
 		ByURL:        map[string]*Publication{},
@@ -156,8 +209,10 @@ func Load(fsys fs.FS, opts Options) (*Site, Problems, error) {
 		Files:        files,
 		SectionPages: map[string]*Publication{},
 		Settings:     settings,
+		Withheld:     withheld,
+		Hidden:       hidden,
+		Ignored:      ignored,
 	}
-	l.attach(pubs, files, sums, bundles)
 	l.index(site, pubs, redirects)
 	l.resolve(site, files)
 
@@ -165,7 +220,9 @@ func Load(fsys fs.FS, opts Options) (*Site, Problems, error) {
 	for k, v := range srcSums(pubs, redirects) {
 		sums[k] = v
 	}
-	site.Hash = hashFiles(append(keys(files), sources...), sums)
+	// What is published at this moment is part of what the site is: a
+	// scheduled publication changes it without any file changing.
+	site.Hash = hashFiles(append(keys(files), sources...), sums, site.publishedSources())
 
 	sort.SliceStable(l.problems, func(i, j int) bool {
 		a, b := l.problems[i], l.problems[j]
@@ -338,6 +395,14 @@ func (l *loader) parse(file string) parsed {
 			l.errorf(file, fm.keyLines["redirect"], "redirect must be a URL path")
 			return out
 		}
+		external, err := redirectTarget(to)
+		if err != nil {
+			l.errorf(file, fm.keyLines["redirect"], "redirect: %v", err)
+			return out
+		}
+		if external {
+			l.warnf(file, fm.keyLines["redirect"], "redirect: %s sends readers to another site", to)
+		}
 		out.redirect = &Redirect{From: url, To: to, Source: file}
 		return out
 	}
@@ -351,7 +416,7 @@ func (l *loader) parse(file string) parsed {
 		Lang:     "en",
 		Extra:    map[string]any{},
 	}
-	if path.Base(file) == "index.md" && slug != "" {
+	if (path.Base(file) == "index.md" || path.Base(file) == "_index.md") && slug != "" {
 		p.Dir = path.Dir(file)
 	}
 	l.fields(p, fm)
@@ -385,7 +450,7 @@ func invalidUTF8At(b []byte) int {
 func sectionSlug(file string) (string, string) {
 	dir, name := path.Split(file)
 	dir = strings.TrimSuffix(dir, "/")
-	if name != "index.md" {
+	if name != "index.md" && name != "_index.md" {
 		dir = path.Join(dir, strings.TrimSuffix(name, path.Ext(name)))
 	}
 	section, slug, _ := strings.Cut(dir, "/")
@@ -462,6 +527,30 @@ func (l *loader) fields(p *Publication, fm *frontMatter) {
 			bad("draft", err)
 		}
 		p.Draft = b
+	}
+	// Jekyll writes "published: false" for what Hugo calls a draft.
+	if v, ok := fm.fields["published"]; ok {
+		b, err := asBool(v)
+		if err != nil {
+			bad("published", err)
+		}
+		p.Draft = p.Draft || !b
+	}
+	dateField := func(dst *time.Time, names ...string) {
+		for _, k := range names {
+			if v, ok := fm.fields[k]; ok {
+				t, err := parseDate(v)
+				if err != nil {
+					bad(k, err)
+				}
+				*dst = t
+			}
+		}
+	}
+	dateField(&p.PublishDate, "publishDate", "publishdate")
+	dateField(&p.ExpiryDate, "expiryDate", "expirydate")
+	if !p.PublishDate.IsZero() && !p.ExpiryDate.IsZero() && !p.ExpiryDate.After(p.PublishDate) {
+		l.warnf(file, line("expiryDate"), "expiryDate is not after publishDate: the publication is never published")
 	}
 	if v, ok := fm.fields["updated"]; ok {
 		list, isList := v.([]any)
@@ -607,7 +696,7 @@ func mapList(v any) ([]map[string]any, error) {
 
 // attach fills in attachments: the listed ones must exist in the bundle, and
 // a PDF beside index.md that is not listed is attached too.
-func (l *loader) attach(pubs []*Publication, files map[string]int64, sums map[string]string, bundles map[string]string) {
+func (l *loader) attach(pubs []*Publication, files map[string]int64) {
 	byDir := map[string][]string{}
 	for f := range files {
 		byDir[path.Dir(f)] = append(byDir[path.Dir(f)], f)
@@ -642,7 +731,6 @@ func (l *loader) attach(pubs []*Publication, files map[string]int64, sums map[st
 			a.Path = path.Join(p.Dir, a.Name)
 			a.URL = p.URL + a.Name
 			a.Size = files[a.Path]
-			a.SHA256 = sums[a.Path]
 			if a.Title == "" {
 				a.Title = a.Name
 			}
@@ -661,13 +749,15 @@ func (l *loader) attach(pubs []*Publication, files map[string]int64, sums map[st
 func (l *loader) index(site *Site, pubs []*Publication, redirects []*Redirect) {
 	sections := map[string]bool{}
 	for _, p := range pubs {
+		if ok, _ := p.status(l.now); !ok {
+			site.noteChange(p, l.now)
+			continue
+		}
+		site.noteChange(p, l.now)
 		if p.Slug == "" {
 			// <section>/index.md describes the section itself.
 			p.URL = "/" + p.Section + "/"
 			site.SectionPages[p.Section] = p
-			continue
-		}
-		if p.Draft {
 			continue
 		}
 		if other, ok := site.ByURL[p.URL]; ok {
@@ -717,6 +807,29 @@ func (l *loader) index(site *Site, pubs []*Publication, redirects []*Redirect) {
 	for _, r := range redirects {
 		addRedirect(r.From, r.To, r.Source, 0)
 	}
+}
+
+// redirectTarget accepts a path of this site ("/letters/x/") or an http or
+// https URL of another one, which it reports as external. Anything else
+// ("javascript:", "//host/x", which browsers read as another host) is an
+// error: a redirect stub must not turn the site into a link to anywhere.
+func redirectTarget(to string) (external bool, err error) {
+	for _, r := range to {
+		if r < 0x20 || r == 0x7f || r == '\\' {
+			return false, fmt.Errorf("%q has a control character or a backslash", to)
+		}
+	}
+	u, err := url.Parse(to)
+	if err != nil {
+		return false, fmt.Errorf("%q is not a URL", to)
+	}
+	switch {
+	case u.Scheme == "" && u.Host == "" && strings.HasPrefix(to, "/") && !strings.HasPrefix(to, "//"):
+		return false, nil
+	case (u.Scheme == "http" || u.Scheme == "https") && u.Host != "" && u.User == nil:
+		return true, nil
+	}
+	return false, fmt.Errorf("%q must be a path of this site (/letters/x/) or an http(s) URL", to)
 }
 
 // cleanURLPath turns "a/b", "/a/b" and "/a/b/" into "/a/b/", keeping file

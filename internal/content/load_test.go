@@ -100,6 +100,24 @@ func TestLoadProblems(t *testing.T) {
 			want:  []string{"reports/a.md:6: not UTF-8 text: save the file as UTF-8"},
 		},
 		{
+			name:  "redirect to a script",
+			files: map[string]string{"old/a.md": "---\nredirect: javascript:alert(1)\n---\n"},
+			want:  []string{`old/a.md:2: redirect: "javascript:alert(1)" must be a path of this site (/letters/x/) or an http(s) URL`},
+		},
+		{
+			name:  "redirect to another host written as a path",
+			files: map[string]string{"old/a.md": "---\nredirect: //evil.example/x\n---\n", "old/b.md": "---\nredirect: /\\evil.example/x\n---\n"},
+			want: []string{
+				`old/a.md:2: redirect: "//evil.example/x" must be a path of this site (/letters/x/) or an http(s) URL`,
+				`old/b.md:2: redirect: "/\\evil.example/x" has a control character or a backslash`,
+			},
+		},
+		{
+			name:  "redirect to another site is a warning",
+			files: map[string]string{"old/a.md": "---\nredirect: https://evil.example/x\n---\n"},
+			want:  []string{"old/a.md:2: warning: redirect: https://evil.example/x sends readers to another site"},
+		},
+		{
 			name:  "reserved section name",
 			files: map[string]string{"search/a.md": goodYAML},
 			want:  []string{`search/a.md: the folder name "search" is used by the site itself; choose another section name`},

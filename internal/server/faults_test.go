@@ -377,7 +377,7 @@ func TestTenThousandFiles(t *testing.T) {
 	start := time.Now()
 	code, out := runCheck(t, "-content", dir)
 	checkTook := time.Since(start)
-	if code != 0 || !strings.Contains(out, "1000 publications, 0 errors") {
+	if code != 0 || !strings.Contains(out, "1000 publications, ") || !strings.Contains(out, "; 0 errors") {
 		t.Fatalf("check: exit %d\n%.2000s", code, out)
 	}
 

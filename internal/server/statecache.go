@@ -28,7 +28,10 @@ type stateCache struct {
 	dir string // "" when the cache is off
 }
 
-const stateComplete = "complete"
+const (
+	stateComplete   = "complete"
+	stateValidUntil = "valid-until" // the content's NextChange, when it has one
+)
 
 func (s *Server) stateCache() stateCache {
 	c := stateCache{s: s}
@@ -49,6 +52,14 @@ func (c stateCache) load() bool {
 	}
 	if _, err := os.Stat(filepath.Join(c.dir, stateComplete)); err != nil {
 		return false
+	}
+	// What is published also depends on the time: a state made before a
+	// publishDate or expiryDate that has since passed is out of date.
+	if b, err := os.ReadFile(filepath.Join(c.dir, stateValidUntil)); err == nil {
+		if until, err := time.Parse(time.RFC3339Nano, strings.TrimSpace(string(b))); err != nil || !time.Now().Before(until) {
+			os.RemoveAll(c.dir)
+			return false
+		}
 	}
 	if err := c.s.loadState(c.dir); err != nil {
 		c.s.log.Warn("cached state unusable; loading the content", "dir", c.dir, "error", err)
@@ -75,6 +86,9 @@ func (c stateCache) save() bool {
 	err := os.MkdirAll(filepath.Dir(c.dir), 0o755)
 	if err == nil {
 		err = c.s.Save(tmp)
+	}
+	if next := c.s.Site().Content.NextChange; err == nil && !next.IsZero() {
+		err = os.WriteFile(filepath.Join(tmp, stateValidUntil), []byte(next.UTC().Format(time.RFC3339Nano)+"\n"), 0o644)
 	}
 	if err == nil {
 		err = os.WriteFile(filepath.Join(tmp, stateComplete), []byte(time.Now().UTC().Format(time.RFC3339)+"\n"), 0o644)

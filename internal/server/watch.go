@@ -78,7 +78,7 @@ func (s *Server) Watch(ctx context.Context, interval time.Duration) {
 			return
 		case <-t.C:
 		}
-		if s.fingerprint() == s.watch.loaded() {
+		if s.fingerprint() == s.watch.loaded() && !s.scheduleDue() {
 			continue
 		}
 		start := time.Now()

@@ -47,7 +47,7 @@ Second paragraph.
 		"reports/detained/report.pdf":    {Data: []byte("%PDF-1.4 not really")},
 		"reports/detained-zh/index.md":   {Data: []byte("---\ntitle: \"境外拘留\"\ndate: 2023-05-05\nlang: zh\ntranslationKey: detained\n---\n第一段。\n")},
 		"reports/detained-ar/index.md":   {Data: []byte("---\ntitle: \"محتجزون في الخارج\"\ndate: 2023-05-06\nlang: ar\ntranslationKey: detained\n---\nفقرة.\n")},
-		"letters/to-interpol/index.md":   {Data: []byte("---\ntitle: \"Open letter\"\ndate: 2022-01-13\ntags: [interpol]\n---\nDear INTERPOL.\n")},
+		"letters/to-interpol/index.md":   {Data: []byte("---\ntitle: \"Open letter\"\ndate: 2022-01-13\ntags: [interpol]\nattachments: [figure.png]\n---\nDear INTERPOL.\n")},
 		"letters/to-interpol/cite.bib":   {Data: []byte("@misc{staff-own-file}")},
 		"letters/to-interpol/figure.png": {Data: []byte("\x89PNG not really")},
 	}
