@@ -1,12 +1,13 @@
 # The two commands a newcomer needs: `make run` and `make test`.
 GO ?= go
-ADDR ?= :8080
+# ADDR overrides the address; otherwise $$PORT, else :8080 (see archive serve).
+ADDR ?=
 N ?= 1000
 
 .PHONY: run build test vet check bench loadtest test-browser test-deploy clean
 
 run:
-	$(GO) run ./cmd/archive serve -content content -addr $(ADDR)
+	$(GO) run ./cmd/archive serve -content content $(if $(ADDR),-addr $(ADDR))
 
 build:
 	mkdir -p bin

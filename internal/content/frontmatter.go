@@ -114,7 +114,7 @@ func (fm *frontMatter) decode(delim string, block []byte) error {
 		}
 		return nil
 	}
-	md, err := toml.Decode(string(block), &fm.fields)
+	_, err := toml.Decode(string(block), &fm.fields)
 	if err != nil {
 		var perr toml.ParseError
 		if errors.As(err, &perr) {
@@ -122,7 +122,6 @@ func (fm *frontMatter) decode(delim string, block []byte) error {
 		}
 		return &LineError{Line: firstLine, Err: fmt.Errorf("TOML: %w", err)}
 	}
-	_ = md
 	// TOML's decoder does not report key positions; find each top-level key's line.
 	for i, l := range strings.Split(string(block), "\n") {
 		t := strings.TrimSpace(l)

@@ -1,9 +1,6 @@
 package server
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
-	"net"
 	"net/http"
 	"runtime/debug"
 	"strings"
@@ -72,23 +69,6 @@ func (s *Server) accessLog(next http.Handler) http.Handler {
 			"took", time.Since(start).Round(time.Microsecond),
 			"client", ClientNetwork(r, s.cfg.TrustedProxies))
 	})
-}
-
-// AnonymizeIP keeps only the network part of a client address.
-func AnonymizeIP(remote string) string {
-	host, _, err := net.SplitHostPort(remote)
-	if err != nil {
-		host = remote
-	}
-	ip := net.ParseIP(host)
-	if ip == nil {
-		sum := sha256.Sum256([]byte(host))
-		return "h:" + hex.EncodeToString(sum[:4])
-	}
-	if v4 := ip.To4(); v4 != nil {
-		return v4.Mask(net.CIDRMask(24, 32)).String() + "/24"
-	}
-	return ip.Mask(net.CIDRMask(48, 128)).String() + "/48"
 }
 
 // Security headers every response carries.

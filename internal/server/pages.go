@@ -152,14 +152,31 @@ func etagMatch(header, etag string) bool {
 	return false
 }
 
+// acceptsGzip reads Accept-Encoding as RFC 9110 does: gzip, or else "*",
+// with a weight above zero ("gzip;q=0" and "gzip; q=0.000" refuse it).
 func acceptsGzip(r *http.Request) bool {
-	for _, part := range strings.Split(r.Header.Get("Accept-Encoding"), ",") {
-		name, q, _ := strings.Cut(strings.TrimSpace(part), ";")
-		if strings.TrimSpace(name) == "gzip" && strings.ReplaceAll(q, " ", "") != "q=0" {
-			return true
+	gzipQ, anyQ := -1.0, -1.0
+	for part := range strings.SplitSeq(r.Header.Get("Accept-Encoding"), ",") {
+		name, params, _ := strings.Cut(part, ";")
+		q := 1.0
+		for param := range strings.SplitSeq(params, ";") {
+			if k, v, ok := strings.Cut(param, "="); ok && strings.EqualFold(strings.TrimSpace(k), "q") {
+				if q, _ = strconv.ParseFloat(strings.TrimSpace(v), 64); q < 0 || q > 1 {
+					q = 0 // not a weight: as good as a refusal
+				}
+			}
+		}
+		switch strings.ToLower(strings.TrimSpace(name)) {
+		case "gzip", "x-gzip":
+			gzipQ = max(gzipQ, q)
+		case "*":
+			anyQ = max(anyQ, q)
 		}
 	}
-	return false
+	if gzipQ >= 0 {
+		return gzipQ > 0
+	}
+	return anyQ > 0
 }
 
 func methodNotAllowed(w http.ResponseWriter, r *http.Request) error {
