@@ -360,7 +360,7 @@ func TestTenThousandFiles(t *testing.T) {
 			t.Fatal(err)
 		}
 		files := map[string]string{
-			"index.md": fmt.Sprintf("---\ntitle: Report %d on detentions\ndate: 20%02d-%02d-%02d\ntags: [tag-%d, common]\n---\n\nParagraph one of report %d names the %d cases.\n\n## Findings\n\nThe findings of report %d.\n",
+			"index.md": fmt.Sprintf("---\ntitle: Report %d on detentions\ndate: 20%02d-%02d-%02d\ntags: [tag-%d, common]\nattachments: [annex-0.csv, annex-1.csv, annex-2.csv, annex-3.csv, annex-4.csv, annex-5.csv, annex-6.csv, annex-7.csv, annex-8.csv]\n---\n\nParagraph one of report %d names the %d cases.\n\n## Findings\n\nThe findings of report %d.\n",
 				i, 10+i%14, 1+i%12, 1+i%28, i%50, i, i, i),
 		}
 		for j := range 9 {
