@@ -934,5 +934,12 @@ func (l *loader) settings() (Settings, error) {
 		l.warnf(SettingsFile, 0, "unknown setting %q", k.String())
 	}
 	s.BaseURL = strings.TrimSuffix(s.BaseURL, "/")
+	if s.BaseURL != "" {
+		// It is written into feeds, sitemaps, robots.txt and citations.
+		if u, err := url.Parse(s.BaseURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.User != nil || u.RawQuery != "" || u.Fragment != "" {
+			l.errorf(SettingsFile, 0, "base_url %q must be an http or https URL such as https://archive.example.org", s.BaseURL)
+			s.BaseURL = ""
+		}
+	}
 	return s, nil
 }

@@ -100,6 +100,11 @@ func TestLoadProblems(t *testing.T) {
 			want:  []string{"reports/a.md:6: not UTF-8 text: save the file as UTF-8"},
 		},
 		{
+			name:  "base_url that is no web address",
+			files: map[string]string{"site.toml": "base_url = \"javascript:alert(1)//\"\n", "reports/a.md": goodYAML},
+			want:  []string{`site.toml: base_url "javascript:alert(1)/" must be an http or https URL such as https://archive.example.org`},
+		},
+		{
 			name:  "redirect to a script",
 			files: map[string]string{"old/a.md": "---\nredirect: javascript:alert(1)\n---\n"},
 			want:  []string{`old/a.md:2: redirect: "javascript:alert(1)" must be a path of this site (/letters/x/) or an http(s) URL`},

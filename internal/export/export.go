@@ -11,11 +11,15 @@ package export
 import (
 	"bytes"
 	"fmt"
+	"html"
 	"io"
 	"io/fs"
+	"maps"
+	"net/url"
 	"os"
 	"path"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 
@@ -25,8 +29,9 @@ import (
 // Options change what the export writes.
 type Options struct {
 	// Origin is the scheme and host the mirror's absolute URLs use (feeds,
-	// citations), such as "https://mirror.example.org". "" uses the site's
-	// base URL, or leaves the URLs relative to nothing when there is none.
+	// citations, the sitemap), such as "https://mirror.example.org". "" uses
+	// the site's base URL, or writes paths when there is none: a path at
+	// least leads to the mirror, where the origin marker leads nowhere.
 	Origin string
 	// SearchURL is where the search forms of the mirror send readers, such
 	// as "https://archive.example.org/search". "" keeps "/search", which
@@ -57,9 +62,7 @@ func Write(s *site.Site, dir string, opts Options) (Stats, error) {
 	sort.Strings(urls)
 	for _, u := range urls {
 		p := s.Pages[u]
-		if p.Origin && origin != "" {
-			p = p.WithOrigin(origin)
-		}
+		p = p.WithOrigin(origin)
 		body := p.Body
 		if strings.HasPrefix(p.ContentType, "text/html") && opts.SearchURL != "" {
 			body = pointSearch(body, opts.SearchURL)
@@ -109,9 +112,13 @@ func Write(s *site.Site, dir string, opts Options) (Stats, error) {
 		st.Bytes += n
 	}
 	// Redirects become small pages, since a static host has no 301 of its own.
-	for from, to := range s.Content.Redirects {
+	for _, from := range slices.Sorted(maps.Keys(s.Content.Redirects)) {
 		if _, taken := s.Pages[from]; taken {
 			continue
+		}
+		to, err := redirectTarget(from, s.Content.Redirects[from])
+		if err != nil {
+			return st, err
 		}
 		if err := writeFile(dir, FileFor(from), redirectPage(to)); err != nil {
 			return st, err
@@ -131,7 +138,7 @@ func FileFor(url string) string {
 
 // pointSearch sends the page's search forms and links to the main site.
 func pointSearch(body []byte, searchURL string) []byte {
-	a := []byte(`"` + htmlAttr(searchURL) + `"`)
+	a := []byte(`"` + html.EscapeString(searchURL) + `"`)
 	body = bytes.ReplaceAll(body, []byte(`action="/search"`), append([]byte(`action=`), a...))
 	return bytes.ReplaceAll(body, []byte(`href="/search"`), append([]byte(`href=`), a...))
 }
@@ -155,12 +162,40 @@ func openSearch(title, searchURL string) []byte {
 `)
 }
 
-func htmlAttr(s string) string {
-	return strings.NewReplacer(`&`, "&amp;", `"`, "&#34;", "<", "&lt;", ">", "&gt;").Replace(s)
+// redirectTarget is where the stub for the redirect from sends readers: an
+// http(s) URL, or a path of this site cleaned and escaped so that no browser
+// can read it as another host ("//evil.example", "/\evil.example"). A
+// relative path is taken from the folder of from, as the server's 301 does.
+// The loader refuses other targets; one that reaches here anyway stops the
+// export rather than put a javascript: link on the mirror.
+func redirectTarget(from, to string) (string, error) {
+	u, err := url.Parse(to)
+	if err != nil {
+		return "", fmt.Errorf("export: redirect from %s: target %q is not a URL: %w", from, to, err)
+	}
+	if u.Scheme == "http" || u.Scheme == "https" {
+		if u.Host == "" {
+			return "", fmt.Errorf("export: redirect from %s: target %q names no host", from, to)
+		}
+		return u.String(), nil
+	}
+	if u.Scheme != "" || u.Host != "" || u.User != nil || u.Opaque != "" {
+		return "", fmt.Errorf("export: redirect from %s: target %q is neither a path of this site nor an http(s) URL", from, to)
+	}
+	p := u.Path
+	if !strings.HasPrefix(p, "/") {
+		p = from[:strings.LastIndex(from, "/")+1] + p
+	}
+	clean := path.Clean("/" + p) // one leading slash, never two
+	if strings.HasSuffix(p, "/") && clean != "/" {
+		clean += "/"
+	}
+	return (&url.URL{Path: clean, RawQuery: u.RawQuery, Fragment: u.Fragment}).String(), nil
 }
 
+// redirectPage is the stub a static host serves in place of a 301.
 func redirectPage(to string) []byte {
-	a := htmlAttr(to)
+	a := html.EscapeString(to)
 	return []byte(`<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>Moved</title>` +
 		`<meta http-equiv="refresh" content="0; url=` + a + `"><link rel="canonical" href="` + a + `"></head>` +
 		`<body><p>This page has moved to <a href="` + a + `">` + a + `</a>.</p></body></html>` + "\n")

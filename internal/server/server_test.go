@@ -103,7 +103,7 @@ func TestRoutes(t *testing.T) {
 		{"GET", "/tags/", 200, []string{"/tags/interpol/"}, nil},
 		{"GET", "/archive/", 200, []string{"/archive/2022/"}, nil},
 		{"GET", "/archive/2022/", 200, []string{"Pursued For Life"}, nil},
-		{"GET", "/sitemap.xml", 200, []string{"<loc>/investigations/pursued-for-life/</loc>", "<loc>/letters/open-letter-to-interpol/</loc>"}, nil},
+		{"GET", "/sitemap.xml", 200, []string{"<loc>http://example.com/investigations/pursued-for-life/</loc>", "<loc>http://example.com/letters/open-letter-to-interpol/</loc>"}, nil},
 		{"GET", "/robots.txt", 200, []string{"Sitemap:"}, nil},
 		{"GET", "/healthz", 200, []string{"ok"}, nil},
 		{"GET", "/no/such/page/", 404, []string{"Page not found", `href="/"`}, nil},

@@ -501,14 +501,15 @@ func pagesText(n int) string {
 	return strconv.Itoa(n) + " pages"
 }
 
-// extras renders sitemap.xml and robots.txt.
+// extras renders sitemap.xml and robots.txt. Both must name absolute URLs,
+// so without base_url they carry the origin marker.
 func (s *Site) extras() error {
 	type loc struct{ Loc, LastMod string }
-	base := s.Content.Settings.BaseURL
+	base := s.originBase()
 	var locs []loc
-	locs = append(locs, loc{Loc: base + "/"})
+	locs = append(locs, loc{Loc: feed.Abs(base, "/")})
 	for _, sec := range s.Content.Sections {
-		locs = append(locs, loc{Loc: base + "/" + sec + "/"})
+		locs = append(locs, loc{Loc: feed.Abs(base, "/"+sec+"/")})
 	}
 	for _, p := range append(append([]*content.Publication{}, s.Content.Publications...), s.Content.Pages...) {
 		lm := p.Date
@@ -517,7 +518,7 @@ func (s *Site) extras() error {
 				lm = u
 			}
 		}
-		l := loc{Loc: base + p.URL}
+		l := loc{Loc: feed.Abs(base, p.URL)}
 		if !lm.IsZero() {
 			l.LastMod = lm.Format(time.DateOnly)
 		}
@@ -528,7 +529,7 @@ func (s *Site) extras() error {
 		return err
 	}
 	s.addPage("/sitemap.xml", "application/xml; charset=utf-8", body)
-	robots := "User-agent: *\nAllow: /\nDisallow: /api/\nDisallow: /search\n\nSitemap: " + base + "/sitemap.xml\n"
+	robots := "User-agent: *\nAllow: /\nDisallow: /api/\nDisallow: /search\n\nSitemap: " + feed.Abs(base, "/sitemap.xml") + "\n"
 	s.addPage("/robots.txt", "text/plain; charset=utf-8", []byte(robots))
 	return nil
 }

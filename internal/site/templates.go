@@ -4,12 +4,16 @@ import (
 	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/xml"
 	"fmt"
 	"html/template"
+	"io"
 	"io/fs"
 	"path"
 	"strings"
 	"sync"
+	texttemplate "text/template"
+	"text/template/parse"
 	"time"
 	"unicode"
 	"unicode/utf8"
@@ -17,8 +21,13 @@ import (
 
 // Templates are the site's page templates, parsed once at start.
 type Templates struct {
-	pages map[string]*template.Template
+	pages map[string]executor
 	hash  string
+}
+
+// executor is an HTML template (*.html) or an XML one (*.xml).
+type executor interface {
+	ExecuteTemplate(w io.Writer, name string, data any) error
 }
 
 // pageTemplates are rendered inside base.html; the rest are standalone.
@@ -27,7 +36,7 @@ var pageTemplates = []string{"list", "publication", "archive", "tags", "error", 
 // ParseTemplates parses every template in fsys. A template that fails to
 // parse stops the server from starting, with the file named.
 func ParseTemplates(fsys fs.FS) (*Templates, error) {
-	t := &Templates{pages: map[string]*template.Template{}}
+	t := &Templates{pages: map[string]executor{}}
 	files := []string{"base.html", "partials.html"}
 	base, err := template.New("base.html").Funcs(funcs).ParseFS(fsys, "base.html", "partials.html")
 	if err != nil {
@@ -47,7 +56,7 @@ func ParseTemplates(fsys fs.FS) (*Templates, error) {
 	}
 	matches, _ := fs.Glob(fsys, "*.xml")
 	for _, file := range matches {
-		x, err := template.New(file).Funcs(funcs).ParseFS(fsys, file)
+		x, err := parseXMLTemplate(fsys, file)
 		if err != nil {
 			return nil, fmt.Errorf("templates: %w", err)
 		}
@@ -117,6 +126,70 @@ var renderBuffers = sync.Pool{New: func() any { return new(bytes.Buffer) }}
 
 // maxPooledBuffer keeps a rare huge page from pinning its buffer.
 const maxPooledBuffer = 1 << 20
+
+// parseXMLTemplate parses an XML template with text/template: html/template
+// would escape the XML declaration itself into "&lt;?xml". Text templates
+// escape nothing, so every value must go through the xml function, and a
+// template with an action that does not is refused.
+func parseXMLTemplate(fsys fs.FS, file string) (*texttemplate.Template, error) {
+	x, err := texttemplate.New(file).Funcs(texttemplate.FuncMap{"xml": xmlEscape}).ParseFS(fsys, file)
+	if err != nil {
+		return nil, err
+	}
+	for _, tmpl := range x.Templates() {
+		if tmpl.Tree == nil {
+			continue
+		}
+		if err := checkEscaped(tmpl.Tree, tmpl.Tree.Root); err != nil {
+			return nil, err
+		}
+	}
+	return x, nil
+}
+
+// xmlEscape escapes s for XML text and attribute values alike; characters
+// XML cannot hold become U+FFFD, so the document stays well-formed.
+func xmlEscape(s string) string {
+	var b strings.Builder
+	xml.EscapeText(&b, []byte(s)) // a strings.Builder never fails
+	return b.String()
+}
+
+// checkEscaped returns an error naming the first action under n that writes
+// a value without passing it to xml last.
+func checkEscaped(tree *parse.Tree, n parse.Node) error {
+	var lists []*parse.ListNode
+	switch n := n.(type) {
+	case *parse.ListNode:
+		lists = append(lists, n)
+	case *parse.ActionNode:
+		if len(n.Pipe.Decl) > 0 {
+			return nil // {{$x := …}} writes nothing
+		}
+		last := n.Pipe.Cmds[len(n.Pipe.Cmds)-1]
+		if id, ok := last.Args[0].(*parse.IdentifierNode); !ok || id.Ident != "xml" {
+			loc, ctx := tree.ErrorContext(n)
+			return fmt.Errorf("%s: %s writes a value unescaped: end it with | xml", loc, ctx)
+		}
+	case *parse.IfNode:
+		lists = append(lists, n.List, n.ElseList)
+	case *parse.RangeNode:
+		lists = append(lists, n.List, n.ElseList)
+	case *parse.WithNode:
+		lists = append(lists, n.List, n.ElseList)
+	}
+	for _, l := range lists {
+		if l == nil {
+			continue
+		}
+		for _, c := range l.Nodes {
+			if err := checkEscaped(tree, c); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
 
 var funcs = template.FuncMap{
 	"isoDate":      func(t time.Time) string { return t.Format("2006-01-02") },
