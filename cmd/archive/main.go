@@ -139,6 +139,8 @@ func serve(args []string) int {
 	watch := fl.Bool("watch", false, "reload when a file of the content, templates or static folders changes; open pages refresh themselves (for staff previews, not production)")
 	maxSearches := fl.Int("max-searches", server.DefaultMaxConcurrentSearches(), "searches running at once; more wait briefly, then get 503 (0: no cap)")
 	from := fl.String("from", "", "serve a build made by archive build, read-only (instead of -content)")
+	maxConns := fl.Int("max-conns", 0, "connections open at once (default: from the descriptor limit, at most 4096; negative: no cap)")
+	connsPerNetwork := fl.Int("conns-per-network", server.DefaultMaxConnsPerNetwork, "connections one client network may hold open; raise it behind an onion service, where every reader comes from one address (negative: no cap)")
 	if err := fl.Parse(args); err != nil {
 		return 2
 	}
@@ -205,6 +207,8 @@ func serve(args []string) int {
 		SearchRate:            offIfZero(*searchRate),
 		SearchBurst:           *searchBurst,
 		MaxConcurrentSearches: int(offIfZero(float64(*maxSearches))),
+		MaxConns:              *maxConns,
+		MaxConnsPerNetwork:    *connsPerNetwork,
 	})
 
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)

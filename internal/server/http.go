@@ -20,18 +20,26 @@ const (
 	readTimeout       = 10 * time.Second // the site takes no bodies
 	writeStall        = 30 * time.Second
 	idleTimeout       = 120 * time.Second
-	maxHeaderBytes    = 16 << 10
+	// maxHeaderBytes makes the request line and headers together at most
+	// 16 KB, the limit the README states: net/http reads MaxHeaderBytes
+	// plus 4096 bytes of slack before it answers 431.
+	maxHeaderBytes = 16<<10 - 4096
 )
 
 // NewHTTPServer wraps h in an http.Server with the timeouts and limits a
-// public site needs: slow clients cannot hold connections open for ever.
-// net/http's own messages go to the Server's logger when h is one.
+// public site needs: slow clients cannot hold connections open for ever,
+// and no client can hold all of them (see connLimiter). net/http's own
+// messages go to the Server's logger, and the caps come from its Config,
+// when h is one.
 func NewHTTPServer(h http.Handler) *http.Server {
 	logger := slog.Default()
+	var cfg Config
 	if s, ok := h.(*Server); ok {
-		logger = s.log
+		logger, cfg = s.log, s.cfg
 	}
+	conns := newConnLimiter(cfg, logger)
 	return &http.Server{
+		ConnState:         conns.connState,
 		Handler:           keepWriting(h),
 		ReadHeaderTimeout: readHeaderTimeout,
 		ReadTimeout:       readTimeout,

@@ -61,6 +61,12 @@ type Config struct {
 	// stay fast while search is flooded; 0 means
 	// DefaultMaxConcurrentSearches, negative no cap.
 	MaxConcurrentSearches int
+	// MaxConns caps the connections open at once, and MaxConnsPerNetwork
+	// those from one client network (a trusted proxy's count only in the
+	// total); past a cap an idle connection is closed to make room. 0
+	// means DefaultMaxConns and DefaultMaxConnsPerNetwork, negative no cap.
+	MaxConns           int
+	MaxConnsPerNetwork int
 	// Build is the state folder of a build (written by Save): Load then
 	// reads the rendered pages, the content's metadata and the search
 	// index from it, and parses, renders, extracts and indexes nothing.
