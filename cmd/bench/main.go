@@ -28,6 +28,10 @@
 //     second and p50/p99 latency; the ratio of the medians is the figure.
 //   - Search over HTTP: a fixed mix of 30 queries (search.go) on
 //     /api/search, idle and while pages are loaded at -conns connections.
+//   - Highlighted pages flooded (flood.go): a server of the same cache with
+//     the per-client limits as deployed; readers' page rate while one
+//     client floods `?hl=` pages, divided by their rate while it floods
+//     plain pages, -conns connections each, at most 5 s a phase.
 //   - Search in process: package search opens the index as the server
 //     does (reopening the server's cached index when it matches) and runs
 //     the mix -rounds times.
@@ -257,6 +261,9 @@ func run(ctx context.Context, o options) (err error) {
 	}
 	live.stop()
 	live = nil
+	if err := measureHighlightFlood(ctx, o, s, cache, r); err != nil {
+		return err
+	}
 
 	logf("search in process")
 	ip, err := searchInProcess(ctx, s.bin, s.corpus, cache, o.rounds)

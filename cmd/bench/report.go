@@ -52,6 +52,8 @@ type report struct {
 	FromBuild     []startResult // serve -from the build
 	FromBuildLoad loadResult    // the page load on the last of them
 	FromBuildMem  memStatus     // after that load
+
+	Flood []floodResult // readers beside a flood of plain and of highlighted pages
 }
 
 // Targets from the issue, for 10,000 publications on 2 cores; cold start
@@ -229,6 +231,7 @@ func (r *report) markdown() string {
 		ratio = median(ar) / median(br)
 	}
 	row("archive ÷ bare", fmt.Sprintf("≥ %.2f", targetRatio), fmt.Sprintf("%.2f", ratio), metRatio(ratio))
+	r.floodRow(row)
 
 	ip := r.InProcess
 	if r.InProcessNote != "" {

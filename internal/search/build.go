@@ -155,17 +155,24 @@ func (s segmentedText) Analyze([]byte) analysis.TokenStream {
 	base := 0
 	for _, seg := range s.e.text {
 		toks := s.an.Analyze([]byte(s.e.segText(seg)))
-		last := 0
-		for _, t := range toks {
-			t.Start += seg.start
-			t.End += seg.start
-			last = max(last, t.Position)
-			t.Position += base
-		}
-		base += last + segGap
+		base = place(toks, seg.start, base)
 		out = append(out, toks...)
 	}
 	return out
+}
+
+// place moves the tokens of a segment analysed on its own to where the
+// segment stands in the whole text: start bytes in, its positions after
+// base. It returns the base of the next segment, segGap positions on.
+func place(toks analysis.TokenStream, start, base int) int {
+	last := 0
+	for _, t := range toks {
+		t.Start += start
+		t.End += start
+		last = max(last, t.Position)
+		t.Position += base
+	}
+	return base + last + segGap
 }
 
 // addDocs adds docs to bi in batches, from two goroutines per core: bleve

@@ -57,6 +57,11 @@ func (x *Index) analyse(t Term, g string) analysed {
 		return a
 	}
 	last := toks[len(toks)-1]
+	if len(toks) == 1 && utf8.RuneCount(last.Term) < MinPrefix {
+		// Parse counts the characters typed; the analyser may keep fewer
+		// ("'ab*" is "ab"), and a prefix that short would match most words.
+		return a
+	}
 	a.prefix = string(last.Term)
 	if g == groupEN {
 		// Stemming cuts a word back, so the stem of a word that starts with

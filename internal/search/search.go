@@ -34,6 +34,13 @@
 // analyser of the field it is compared with. See the README (section Search) for the language and
 // the JSON the server makes of a Result.
 //
+// # Highlighting
+//
+// A page hit's URL carries the query's positive terms (?hl=). The page it
+// leads to is marked by Index.Highlight, with the same parser and
+// analysers, so that a word search found is a word the page marks: see
+// highlight.go.
+//
 // It does not serve HTTP (package server) or read PDFs (package pdftext).
 package search
 

@@ -222,7 +222,7 @@ func (sl *SearchLimiter) admit(r *http.Request) (release func(), refused *refusa
 		return nil, &refusal{http.StatusTooManyRequests, wait,
 			"You have searched too often in a short time. Please wait a little and try again."}
 	}
-	release, ok := sl.acquire(r.Context())
+	release, ok := sl.acquire(r.Context(), sl.limits.Wait)
 	if !ok {
 		return nil, &refusal{http.StatusServiceUnavailable, 2 * time.Second,
 			"Search is very busy right now. Please try again in a few seconds."}
@@ -326,8 +326,28 @@ func (sl *SearchLimiter) sweep(now time.Time) {
 	}
 }
 
-// acquire takes a slot for a search, waiting a little when all are taken.
-func (sl *SearchLimiter) acquire(ctx context.Context) (release func(), ok bool) {
+// Highlighted pages (?hl=) are limited as searches are, by the same rate,
+// burst and slots, but each client with buckets of its own (highlightKey),
+// so that following the hits of a search does not use up the searches. They wait less for a slot than a
+// search does: a reader who waits gets the plain page, so the wait only
+// adds to the time the page takes.
+const (
+	highlightKey  = "hl "
+	highlightWait = 50 * time.Millisecond
+)
+
+// admitHighlight applies the limits to a highlighted page: it returns the
+// function that frees its slot, or false.
+func (sl *SearchLimiter) admitHighlight(r *http.Request) (release func(), ok bool) {
+	if _, ok := sl.allow(highlightKey+ClientNetwork(r, sl.limits.TrustedProxies), time.Now()); !ok {
+		return nil, false
+	}
+	return sl.acquire(r.Context(), highlightWait)
+}
+
+// acquire takes a slot for a search, waiting up to wait (searchWait if 0)
+// when all are taken.
+func (sl *SearchLimiter) acquire(ctx context.Context, wait time.Duration) (release func(), ok bool) {
 	if sl.slots == nil {
 		return func() {}, true
 	}
@@ -342,7 +362,6 @@ func (sl *SearchLimiter) acquire(ctx context.Context) (release func(), ok bool) 
 	default:
 		return nil, false
 	}
-	wait := sl.limits.Wait
 	if wait <= 0 {
 		wait = searchWait
 	}

@@ -12,7 +12,7 @@ func (s *Server) routes() http.Handler {
 	r := chi.NewRouter()
 	// Bad requests are refused before routing, once the security headers
 	// are set, so that even a refusal carries them.
-	r.Use(s.recoverPanics, s.accessLog, s.securityHeaders, s.refuseBadRequests, middleware.GetHead)
+	r.Use(s.recoverPanics, s.accessLog, s.securityHeaders, s.refuseBadRequests, s.dropForgedProto, middleware.GetHead)
 	r.NotFound(s.handle(func(http.ResponseWriter, *http.Request) error { return errNotFound }))
 	r.MethodNotAllowed(s.handle(methodNotAllowed))
 

@@ -135,6 +135,8 @@ type Site struct {
 	// prev is the site Rebuild takes pages over from, set only while it
 	// runs so that a chain of rebuilds does not keep every older site alive.
 	prev *Site
+	// origins are pages completed with a request's origin (OriginPage).
+	origins originPages
 }
 
 // Data is what every template receives.
