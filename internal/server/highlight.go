@@ -1,6 +1,7 @@
 package server
 
 import (
+	"archive/internal/pipeline"
 	"html"
 	"net/http"
 	"net/url"
@@ -31,7 +32,7 @@ const (
 
 // serveVariant writes the variant of page that r asks for, if any, and
 // reports whether it did.
-func (s *Server) serveVariant(w http.ResponseWriter, r *http.Request, st *state, page *site.Page) (bool, error) {
+func (s *Server) serveVariant(w http.ResponseWriter, r *http.Request, st *pipeline.State, page *site.Page) (bool, error) {
 	if page.Origin {
 		origin, err := requestOrigin(r)
 		if err != nil {
@@ -46,7 +47,7 @@ func (s *Server) serveVariant(w http.ResponseWriter, r *http.Request, st *state,
 		return false, nil
 	}
 	lang := ""
-	if p := st.site.Content.ByURL[r.URL.Path]; p != nil {
+	if p := st.Site.Content.ByURL[r.URL.Path]; p != nil {
 		lang = p.Lang
 	}
 	body, ok := highlightPage(page.Body, hl, lang, r.URL.Path)

@@ -1,6 +1,7 @@
 package server
 
 import (
+	"archive/internal/pipeline"
 	"context"
 	"log/slog"
 	"net/http"
@@ -108,13 +109,14 @@ func TestHighlightPage(t *testing.T) {
 // TestVariantsThroughRouter asks the real server, on the shipped content,
 // for a highlighted page and for a feed completed with the request's host.
 func TestVariantsThroughRouter(t *testing.T) {
-	s := New(Config{
+	s := New(Config{Logger: slog.New(slog.DiscardHandler)})
+	p := pipeline.New(pipeline.Config{
 		Content:   os.DirFS("../../content"),
 		Templates: os.DirFS("../../templates"),
 		Static:    os.DirFS("../../static"),
 		Logger:    slog.New(slog.DiscardHandler),
 	})
-	if err := s.Load(context.Background()); err != nil {
+	if _, err := p.Load(context.Background(), s.Publish); err != nil {
 		t.Fatal(err)
 	}
 	do := func(target string, header ...string) (*http.Response, string) {
