@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -19,9 +20,10 @@ import (
 	"syscall"
 	"time"
 
+	"archive/internal/atomicfile"
 	"archive/internal/content"
 	"archive/internal/export"
-	"archive/internal/server"
+	"archive/internal/pipeline"
 )
 
 // A build is a folder holding everything a server needs that can be
@@ -31,7 +33,7 @@ import (
 //	content/       the publications as they were built, served as attachments
 //	cache/         extracted PDF text and the search index
 //	state/         the rendered pages, the content's metadata and the search
-//	               index's tables (see server.Server.Save)
+//	               index's tables (see pipeline.Save)
 //
 // A server of a build parses, renders, extracts and indexes nothing: it
 // maps the pages file into memory and opens the index read-only.
@@ -120,36 +122,45 @@ func build(args []string, stderr io.Writer) int {
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
 
-	// Write into a temporary folder beside the target and rename it at the
-	// end, so a failed build never leaves a folder that looks complete.
-	tmp := *out + ".partial"
-	os.RemoveAll(tmp)
-	fail := func(err error) int {
-		os.RemoveAll(tmp)
+	// A failed build never leaves a folder that looks complete: it is
+	// written whole or not at all (atomicfile.WriteDir).
+	var m manifest
+	err := atomicfile.WriteDir(*out, func(tmp string) error {
+		// The search index goes into the build, which points to it; PDF
+		// text is not needed to serve and may come from a cache shared by
+		// builds.
+		cache := filepath.Join(tmp, "cache")
+		pdfCache := cache
+		if *shared != "" {
+			pdfCache = *shared
+		}
+		st, err := loadSite(ctx, *contentDir, cache, pdfCache, log)
+		if err != nil {
+			return err
+		}
+		// Only what the site publishes goes into the build: a draft's
+		// files, notes for staff and the Markdown itself stay behind.
+		if err := copyPublic(st.Site.Content, filepath.Join(tmp, "content")); err != nil {
+			return err
+		}
+		if err := pipeline.Save(st, filepath.Join(tmp, stateDir)); err != nil {
+			return err
+		}
+		m = newManifest(st)
+		b, _ := json.MarshalIndent(m, "", "  ")
+		return os.WriteFile(filepath.Join(tmp, manifestFile), append(b, '\n'), 0o644)
+	})
+	if err != nil {
 		printLoadError(stderr, err)
 		return 1
 	}
-	// The search index goes into the build, which points to it; PDF text
-	// is not needed to serve and may come from a cache shared by builds.
-	cache := filepath.Join(tmp, "cache")
-	pdfCache := cache
-	if *shared != "" {
-		pdfCache = *shared
-	}
-	srv, err := loadSite(ctx, *contentDir, cache, pdfCache, log)
-	if err != nil {
-		return fail(err)
-	}
-	// Only what the site publishes goes into the build: a draft's files,
-	// notes for staff and the Markdown itself stay behind.
-	if err := copyPublic(srv.Site().Content, filepath.Join(tmp, "content")); err != nil {
-		return fail(err)
-	}
-	if err := srv.Save(filepath.Join(tmp, stateDir)); err != nil {
-		return fail(err)
-	}
-	site := srv.Site()
-	m := manifest{
+	log.Info("build written", "dir", *out, "publications", m.Publications, "pages", m.Pages, "files", m.Files)
+	return 0
+}
+
+func newManifest(st *pipeline.State) manifest {
+	site := st.Site
+	return manifest{
 		ContentHash:  site.Content.Hash,
 		Version:      programVersion(),
 		Built:        time.Now().UTC().Truncate(time.Second),
@@ -158,15 +169,6 @@ func build(args []string, stderr io.Writer) int {
 		Files:        len(site.Content.Files),
 		NextChange:   site.Content.NextChange,
 	}
-	b, _ := json.MarshalIndent(m, "", "  ")
-	if err := os.WriteFile(filepath.Join(tmp, manifestFile), append(b, '\n'), 0o644); err != nil {
-		return fail(err)
-	}
-	if err := os.Rename(tmp, *out); err != nil {
-		return fail(err)
-	}
-	log.Info("build written", "dir", *out, "publications", m.Publications, "pages", m.Pages, "files", m.Files)
-	return 0
 }
 
 // readBuild checks that dir is a complete build made by this program.
@@ -205,23 +207,23 @@ func exportSite(args []string, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "archive export:", err)
 		return 1
 	}
-	srv := server.New(server.Config{
+	loaded, err := pipeline.New(pipeline.Config{
 		Content: dirs.content, Templates: dirs.templates, Static: dirs.static, ContentDir: dirs.contentDir,
 		PDF: newExtractor("", log), SkipIndex: true, Logger: log,
-	})
-	if err := srv.Load(context.Background()); err != nil {
+	}).Load(context.Background(), nil)
+	if err != nil {
 		printLoadError(stderr, err)
 		return 1
 	}
 	su := *searchURL
 	if su == "" {
-		if base := srv.Site().Content.Settings.BaseURL; base != "" {
+		if base := loaded.Site.Content.Settings.BaseURL; base != "" {
 			su = strings.TrimSuffix(base, "/") + "/search"
 		} else {
 			log.Warn("no -search-url and no base_url in site.toml: the mirror's search forms point to /search, which a static host does not have")
 		}
 	}
-	st, err := export.Write(srv.Site(), *out, export.Options{SearchURL: su, Origin: *origin})
+	st, err := export.Write(loaded.Site, *out, export.Options{SearchURL: su, Origin: *origin})
 	if err != nil {
 		fmt.Fprintln(stderr, "archive export:", err)
 		return 1
@@ -232,20 +234,20 @@ func exportSite(args []string, stderr io.Writer) int {
 
 // loadSite loads the site in dir with its cache, as serve does, keeping PDF
 // text in pdfCache.
-func loadSite(ctx context.Context, dir, cache, pdfCache string, log *slog.Logger) (*server.Server, error) {
+func loadSite(ctx context.Context, dir, cache, pdfCache string, log *slog.Logger) (*pipeline.State, error) {
 	dirs, err := openFolders(dir)
 	if err != nil {
 		return nil, err
 	}
-	srv := server.New(server.Config{
+	return pipeline.New(pipeline.Config{
 		Content: dirs.content, Templates: dirs.templates, Static: dirs.static, ContentDir: dirs.contentDir,
 		CacheDir: cache, PDF: newExtractor(pdfCache, log), Logger: log,
-	})
-	return srv, srv.Load(ctx)
+	}).Load(ctx, nil)
 }
 
 func printLoadError(w io.Writer, err error) {
-	if ce, ok := err.(*server.ContentError); ok {
+	var ce *pipeline.ContentError
+	if errors.As(err, &ce) {
 		for _, p := range ce.Problems.Errors() {
 			fmt.Fprintln(w, p.String())
 		}
@@ -297,12 +299,4 @@ func copyChecked(fsys fs.FS, name, dst string, size int64, sum string) error {
 		return fmt.Errorf("%s changed while it was being built: build again", name)
 	}
 	return nil
-}
-
-// buildState is the state folder of the build in dir, "" for no build.
-func buildState(dir string) string {
-	if dir == "" {
-		return ""
-	}
-	return filepath.Join(dir, stateDir)
 }

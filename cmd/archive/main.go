@@ -27,6 +27,7 @@ import (
 	contentfs "archive/content"
 	"archive/internal/content"
 	"archive/internal/pdftext"
+	"archive/internal/pipeline"
 	"archive/internal/server"
 	staticfs "archive/static"
 	templatesfs "archive/templates"
@@ -190,19 +191,21 @@ func serve(args []string) int {
 		defer os.RemoveAll(tmp)
 		*cacheDir = tmp
 	}
+	pipe := pipeline.New(pipeline.Config{
+		Content:     dirs.content,
+		Templates:   dirs.templates,
+		Static:      dirs.static,
+		ContentDir:  dirs.contentDir,
+		CacheDir:    *cacheDir,
+		PDF:         newExtractor(*cacheDir, log),
+		Incremental: *watch,
+		KeepState:   *from == "" && *cacheDir != "",
+		Version:     versionIf(*from == "" && *cacheDir != ""),
+		Logger:      log,
+	})
 	srv := server.New(server.Config{
-		Build:      buildState(*from),
-		KeepState:  *from == "" && *cacheDir != "",
-		Version:    versionIf(*from == "" && *cacheDir != ""),
-		Watch:      *watch,
-		Content:    dirs.content,
-		Templates:  dirs.templates,
-		Static:     dirs.static,
-		ContentDir: dirs.contentDir,
-		CacheDir:   *cacheDir,
-		PDF:        newExtractor(*cacheDir, log),
-		Logger:     log,
-
+		Watch:                 *watch,
+		Logger:                log,
 		TrustedProxies:        trusted,
 		SearchRate:            offIfZero(*searchRate),
 		SearchBurst:           *searchBurst,
@@ -225,14 +228,22 @@ func serve(args []string) int {
 	hs := server.NewHTTPServer(srv)
 	errc := make(chan error, 1)
 	loaded := make(chan error, 1)
-	go func() { loaded <- srv.Load(ctx) }()
+	go func() {
+		var err error
+		if *from != "" {
+			_, err = pipe.Open(filepath.Join(*from, stateDir), srv.Publish)
+		} else {
+			_, err = pipe.Load(ctx, srv.Publish)
+		}
+		loaded <- err
+	}()
 	go func() { errc <- hs.Serve(ln) }()
 	log.Info("listening", "addr", "http://"+ln.Addr().String())
 
 	select {
 	case err := <-loaded:
 		if err != nil {
-			var ce *server.ContentError
+			var ce *pipeline.ContentError
 			if !errors.As(err, &ce) {
 				log.Error("cannot start", "error", err)
 				hs.Close()
@@ -251,10 +262,10 @@ func serve(args []string) int {
 	case <-ctx.Done():
 	}
 	if *watch && dirs.contentDir != "" {
-		go srv.Watch(ctx, time.Second)
+		go pipe.Watch(ctx, time.Second, srv.Publish, srv.Reloaded)
 		log.Info("watching for changes", "content", dirs.contentDir)
 	} else if *from == "" {
-		go srv.RunSchedule(ctx)
+		go pipe.RunSchedule(ctx, srv.Publish)
 	}
 
 	select {
@@ -337,7 +348,7 @@ func check(args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	if dirs.contentDir != "" {
-		problems = append(problems, server.CheckPDFs(context.Background(), newExtractor(*cacheDir, slog.New(slog.DiscardHandler)), dirs.contentDir, cs)...)
+		problems = append(problems, pipeline.CheckPDFs(context.Background(), newExtractor(*cacheDir, slog.New(slog.DiscardHandler)), dirs.contentDir, cs)...)
 	}
 	for _, p := range problems {
 		fmt.Fprintln(stdout, p.String())

@@ -15,6 +15,7 @@ import (
 
 	"archive/internal/content"
 	"archive/internal/pdftext"
+	"archive/internal/pipeline"
 	"archive/internal/search"
 	"archive/internal/server"
 	"archive/internal/site"
@@ -23,7 +24,7 @@ import (
 )
 
 // runProfile runs the steps of a cold start in this process, as
-// server.Load does, with a CPU profile of each:
+// pipeline.Load does, with a CPU profile of each:
 //
 //	DIR/load.pprof    content.Load
 //	DIR/render.pprof  site.Build
@@ -198,7 +199,9 @@ func profileServe(ctx context.Context, o options, s *setup, profiled func(string
 	}
 	defer logFile.Close()
 	log := slog.New(slog.NewTextHandler(logFile, &slog.HandlerOptions{Level: slog.LevelInfo}))
-	srv := server.New(server.Config{
+	srv := server.New(server.Config{Logger: log})
+	start := time.Now()
+	_, err = pipeline.New(pipeline.Config{
 		Content:    os.DirFS(s.corpus),
 		Templates:  templatesfs.FS,
 		Static:     staticfs.FS,
@@ -206,9 +209,8 @@ func profileServe(ctx context.Context, o options, s *setup, profiled func(string
 		CacheDir:   s.tmp,
 		PDF:        &pdftext.Extractor{Command: []string{s.bin, "pdftext"}, CacheDir: filepath.Join(s.tmp, "pdftext"), Logger: log},
 		Logger:     log,
-	})
-	start := time.Now()
-	if err := srv.Load(ctx); err != nil {
+	}).Load(ctx, srv.Publish)
+	if err != nil {
 		return err
 	}
 	logf("server loaded in %v", time.Since(start).Round(time.Millisecond))

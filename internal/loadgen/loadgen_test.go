@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"archive/internal/loadgen"
+	"archive/internal/pipeline"
 	"archive/internal/server"
 )
 
@@ -209,13 +210,16 @@ func TestArchiveUnderLoad(t *testing.T) {
 	}
 	repo := filepath.Join("..", "..")
 	s := server.New(server.Config{
-		Content:        os.DirFS(filepath.Join(repo, "content")),
-		Templates:      os.DirFS(filepath.Join(repo, "templates")),
-		Static:         os.DirFS(filepath.Join(repo, "static")),
 		TrustedProxies: []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8"), netip.MustParsePrefix("::1/128")},
 		Logger:         quietLogger(),
 	})
-	if err := s.Load(context.Background()); err != nil {
+	_, err := pipeline.New(pipeline.Config{
+		Content:   os.DirFS(filepath.Join(repo, "content")),
+		Templates: os.DirFS(filepath.Join(repo, "templates")),
+		Static:    os.DirFS(filepath.Join(repo, "static")),
+		Logger:    quietLogger(),
+	}).Load(context.Background(), s.Publish)
+	if err != nil {
 		t.Fatal(err)
 	}
 	ts := httptest.NewUnstartedServer(s)

@@ -1,6 +1,7 @@
 package server
 
 import (
+	"archive/internal/pipeline"
 	"bytes"
 	"compress/gzip"
 	"html"
@@ -25,19 +26,19 @@ import (
 
 // serveVariant writes the variant of page that r asks for, if any, and
 // reports whether it did.
-func (s *Server) serveVariant(w http.ResponseWriter, r *http.Request, st *state, page *site.Page) (bool, error) {
+func (s *Server) serveVariant(w http.ResponseWriter, r *http.Request, st *pipeline.State, page *site.Page) (bool, error) {
 	if page.Origin {
 		origin, err := requestOrigin(r)
 		if err != nil {
 			return true, err
 		}
 		w.Header().Set("Cache-Control", "public, max-age=300")
-		writePage(w, r, st.site.OriginPage(page, origin))
+		writePage(w, r, st.Site.OriginPage(page, origin))
 		return true, nil
 	}
 	hl := r.URL.Query().Get("hl")
-	pub := st.site.Content.ByURL[r.URL.Path]
-	if hl == "" || pub == nil || st.index == nil {
+	pub := st.Site.Content.ByURL[r.URL.Path]
+	if hl == "" || pub == nil || st.Index == nil {
 		return false, nil // nothing to mark, or no index to read hl with yet
 	}
 	// A highlighted page costs the server about what a search does, so it
@@ -55,7 +56,7 @@ func (s *Server) serveVariant(w http.ResponseWriter, r *http.Request, st *state,
 	// The slot is freed before writing: a slow reader must not hold it.
 	body, ok := func() ([]byte, bool) {
 		defer release()
-		return highlightPage(st.index, page.Body, hl, pub.Lang, r.URL.Path)
+		return highlightPage(st.Index, page.Body, hl, pub.Lang, r.URL.Path)
 	}()
 	if !ok {
 		return false, nil

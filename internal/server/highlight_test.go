@@ -1,10 +1,12 @@
 package server
 
 import (
+	"archive/internal/pipeline"
 	"compress/gzip"
 	"context"
 	"fmt"
 	"io"
+	"io/fs"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -22,16 +24,20 @@ import (
 
 // newTestServer is the real server, loaded, on cfg.Content (the shipped
 // content when nil) and the shipped templates and static files.
-func newTestServer(t *testing.T, cfg Config) *Server {
+func newTestServer(t *testing.T, content fs.FS, cfg Config) *Server {
 	t.Helper()
-	if cfg.Content == nil {
-		cfg.Content = os.DirFS("../../content")
+	if content == nil {
+		content = os.DirFS("../../content")
 	}
-	cfg.Templates = os.DirFS("../../templates")
-	cfg.Static = os.DirFS("../../static")
 	cfg.Logger = slog.New(slog.DiscardHandler)
 	s := New(cfg)
-	if err := s.Load(context.Background()); err != nil {
+	p := pipeline.New(pipeline.Config{
+		Content:   content,
+		Templates: os.DirFS("../../templates"),
+		Static:    os.DirFS("../../static"),
+		Logger:    cfg.Logger,
+	})
+	if _, err := p.Load(context.Background(), s.Publish); err != nil {
 		t.Fatal(err)
 	}
 	return s
@@ -66,7 +72,7 @@ func publication(title, lang, body string) *fstest.MapFile {
 // TestVariantsThroughRouter asks the real server, on the shipped content,
 // for a highlighted page and for a feed completed with the request's host.
 func TestVariantsThroughRouter(t *testing.T) {
-	s := newTestServer(t, Config{})
+	s := newTestServer(t, nil, Config{})
 	plain, plainBody := request(s, "/letters/open-letter-to-interpol/")
 	res, body := request(s, "/letters/open-letter-to-interpol/?hl=%22red+notice%22")
 	if res.StatusCode != 200 || !strings.Contains(body, `<mark id="hl-1">Red Notices</mark>`) || note(body) == "" {
@@ -108,9 +114,9 @@ func TestVariantsThroughRouter(t *testing.T) {
 // combining accent once marked all 8,275 words of a page), and a word
 // on every line, which marks no more than search.MaxMarks.
 func TestHighlightNoWordMarksNothing(t *testing.T) {
-	s := newTestServer(t, Config{Content: fstest.MapFS{
+	s := newTestServer(t, fstest.MapFS{
 		"reports/long.md": publication("Long", "en", strings.Repeat("A notice and a notice.\n\n", 400)),
-	}})
+	}, Config{})
 	_, plain := request(s, "/reports/long/")
 	for _, hl := range []string{"%CC%81*", "%CC%81%CC%81%CC%81*", "%CC%81", "*", "%E2%80%94"} {
 		res, body := request(s, "/reports/long/?hl="+hl)
@@ -131,9 +137,9 @@ func TestHighlightNoWordMarksNothing(t *testing.T) {
 // the page writes them, never what the link said: a link cannot make the
 // page say "NOTICE: this letter was withdrawn" above the letter.
 func TestHighlightNoteShowsPageWords(t *testing.T) {
-	s := newTestServer(t, Config{Content: fstest.MapFS{
+	s := newTestServer(t, fstest.MapFS{
 		"letters/a.md": publication("A", "en", "The red \u202bnotice was served. "+strings.Repeat("word ", 30)+"\n\nشكرا لكم"),
-	}})
+	}, Config{})
 	for _, tt := range []struct{ hl, want string }{
 		// Typographic quotes close the note's own quotation mark.
 		{"“red notice” ” NOTICE: this letter was withdrawn “", "1 match for “<bdi>red notice</bdi>” is highlighted."},
@@ -158,8 +164,8 @@ func TestHighlightNoteShowsPageWords(t *testing.T) {
 // TestForwardedProtoOnlyFromProxies: a feed names https links when the
 // connection was TLS or a trusted proxy says so, not when any client does.
 func TestForwardedProtoOnlyFromProxies(t *testing.T) {
-	direct := newTestServer(t, Config{})
-	proxied := newTestServer(t, Config{TrustedProxies: []netip.Prefix{netip.MustParsePrefix("192.0.2.0/24")}}) // httptest's peer
+	direct := newTestServer(t, nil, Config{})
+	proxied := newTestServer(t, nil, Config{TrustedProxies: []netip.Prefix{netip.MustParsePrefix("192.0.2.0/24")}}) // httptest's peer
 	const plain, tls = "http://example.com/", "https://example.com/"
 	for _, tt := range []struct {
 		name        string
@@ -197,7 +203,7 @@ func TestOriginPageMadeOnce(t *testing.T) {
 	for i := range 20 {
 		fsys[fmt.Sprintf("reports/r%d.md", i)] = &fstest.MapFile{Data: []byte(fmt.Sprintf("---\ntitle: Report %d\ndate: 2022-01-%02d\nsummary: %q\n---\nText.\n", i, i+1, strings.Repeat("A long summary of the report. ", 50)))}
 	}
-	s := newTestServer(t, Config{Content: fsys})
+	s := newTestServer(t, fsys, Config{})
 	allocated := func(target string) uint64 {
 		req := httptest.NewRequest("GET", target, nil)
 		req.Header.Set("Accept-Encoding", "gzip")
@@ -234,7 +240,7 @@ func TestOriginPageMadeOnce(t *testing.T) {
 // TestHighlightOverBudget: a client past its budget of highlighted pages
 // gets the plain page, never a refusal; other clients still get marks.
 func TestHighlightOverBudget(t *testing.T) {
-	s := newTestServer(t, Config{SearchRate: 0.01, SearchBurst: 2})
+	s := newTestServer(t, nil, Config{SearchRate: 0.01, SearchBurst: 2})
 	ask := func(remote string) (*http.Response, string) {
 		req := httptest.NewRequest("GET", "/letters/open-letter-to-interpol/?hl=interpol", nil)
 		req.RemoteAddr = remote

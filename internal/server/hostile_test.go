@@ -3,7 +3,6 @@ package server_test
 import (
 	"bufio"
 	"bytes"
-	"context"
 	"encoding/json"
 	"fmt"
 	"html"
@@ -21,6 +20,7 @@ import (
 	"testing/fstest"
 	"time"
 
+	"archive/internal/pipeline"
 	"archive/internal/server"
 )
 
@@ -47,14 +47,11 @@ func (l *logBuffer) String() string {
 func loggedServer(t *testing.T, cfg server.Config) (*server.Server, *logBuffer) {
 	t.Helper()
 	logs := &logBuffer{}
-	cfg.Content = os.DirFS(repo("content"))
-	cfg.ContentDir = repo("content")
-	cfg.Templates = os.DirFS(repo("templates"))
-	cfg.Static = os.DirFS(repo("static"))
-	cfg.PDF = testExtractor()
-	cfg.Logger = slog.New(slog.NewTextHandler(logs, nil))
-	s := server.New(cfg)
-	if err := s.Load(context.Background()); err != nil {
+	pc := shippedContent()
+	pc.Logger = slog.New(slog.NewTextHandler(logs, nil))
+	cfg.Logger = pc.Logger
+	s, err := serveContent(pc, cfg)
+	if err != nil {
 		t.Fatal(err)
 	}
 	return s, logs
@@ -525,7 +522,7 @@ func FuzzSite(f *testing.F) {
 	}
 	templates, static := os.DirFS(repo("templates")), os.DirFS(repo("static"))
 	f.Fuzz(func(t *testing.T, src []byte) {
-		s := server.New(server.Config{
+		s, err := serveContent(pipeline.Config{
 			Content: fstest.MapFS{
 				"reports/x/index.md": {Data: src},
 				"reports/x/a.pdf":    {Data: []byte("%PDF-1.4\n")},
@@ -533,8 +530,8 @@ func FuzzSite(f *testing.F) {
 			Templates: templates,
 			Static:    static,
 			Logger:    quietLogger(),
-		})
-		if err := s.Load(context.Background()); err != nil {
+		}, server.Config{})
+		if err != nil {
 			return // refused content is not served
 		}
 		seen := map[string]bool{}

@@ -1,6 +1,7 @@
 package server
 
 import (
+	"archive/internal/pipeline"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -89,7 +90,7 @@ func (s *Server) refuse(w http.ResponseWriter, r *http.Request, status int, msg 
 // refusalPages are the rendered pages of refusals for one loaded site. The
 // messages are constants of this file, so there are a handful at most.
 type refusalPages struct {
-	st    *state
+	st    *pipeline.State
 	mu    sync.Mutex
 	pages map[refusalKey]*site.Page
 }
@@ -110,7 +111,7 @@ func (rp *refusalPages) page(status int, msg string) *site.Page {
 	if heading == "" {
 		heading = http.StatusText(status)
 	}
-	p, err := rp.st.site.ErrorPage(status, heading, msg)
+	p, err := rp.st.Site.ErrorPage(status, heading, msg)
 	if err != nil {
 		return nil
 	}

@@ -1,7 +1,6 @@
 package server_test
 
 import (
-	"context"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -266,13 +265,8 @@ func FuzzClientNetwork(f *testing.F) {
 //
 //	go test -run XXX -bench Refusal ./internal/server
 func BenchmarkRefusal(b *testing.B) {
-	s := server.New(server.Config{
-		Content:   os.DirFS(repo("content")),
-		Templates: os.DirFS(repo("templates")),
-		Static:    os.DirFS(repo("static")),
-		Logger:    quietLogger(),
-	})
-	if err := s.Load(context.Background()); err != nil {
+	s, err := serveContent(layoutOnly(os.DirFS(repo("content"))), server.Config{})
+	if err != nil {
 		b.Fatal(err)
 	}
 	for _, bb := range []struct{ name, method, target string }{

@@ -1,6 +1,7 @@
 package server
 
 import (
+	"archive/internal/pipeline"
 	"io"
 	"mime"
 	"net/http"
@@ -19,7 +20,7 @@ func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
 	case st == nil:
 		w.WriteHeader(http.StatusServiceUnavailable)
 		io.WriteString(w, "loading content\n")
-	case st.index == nil:
+	case st.Index == nil:
 		w.WriteHeader(http.StatusServiceUnavailable)
 		io.WriteString(w, "building search index\n")
 	default:
@@ -28,7 +29,7 @@ func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
 }
 
 // loaded returns the current state, or a 503 while the content loads.
-func (s *Server) loaded(w http.ResponseWriter) (*state, error) {
+func (s *Server) loaded(w http.ResponseWriter) (*pipeline.State, error) {
 	st := s.state.Load()
 	if st == nil {
 		w.Header().Set("Retry-After", "5")
@@ -42,7 +43,7 @@ func (s *Server) serveStatic(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	a, ok := st.site.Assets.ByURL[r.URL.Path]
+	a, ok := st.Site.Assets.ByURL[r.URL.Path]
 	if !ok {
 		return errNotFound
 	}
@@ -58,7 +59,7 @@ func (s *Server) servePath(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	p := r.URL.Path
-	if page, ok := st.site.Pages[p]; ok {
+	if page, ok := st.Site.Pages[p]; ok {
 		// Search words to mark, or a feed that needs the request's origin.
 		if done, err := s.serveVariant(w, r, st, page); done || err != nil {
 			return err
@@ -67,16 +68,16 @@ func (s *Server) servePath(w http.ResponseWriter, r *http.Request) error {
 		writePage(w, r, s.watchPage(w, page))
 		return nil
 	}
-	if to, ok := st.site.Content.Redirects[p]; ok {
+	if to, ok := st.Site.Content.Redirects[p]; ok {
 		http.Redirect(w, r, to, http.StatusMovedPermanently)
 		return nil
 	}
 	if !strings.HasSuffix(p, "/") {
-		if _, ok := st.site.Pages[p+"/"]; ok {
+		if _, ok := st.Site.Pages[p+"/"]; ok {
 			http.Redirect(w, r, p+"/", http.StatusMovedPermanently)
 			return nil
 		}
-		if to, ok := st.site.Content.Redirects[p+"/"]; ok {
+		if to, ok := st.Site.Content.Redirects[p+"/"]; ok {
 			http.Redirect(w, r, to, http.StatusMovedPermanently)
 			return nil
 		}
@@ -87,12 +88,12 @@ func (s *Server) servePath(w http.ResponseWriter, r *http.Request) error {
 // serveFile serves a file of the content folder that the site publishes.
 // Only names the loader listed are served, so Markdown sources, hidden files
 // and paths outside the folder can never be reached.
-func (s *Server) serveFile(w http.ResponseWriter, r *http.Request, st *state) error {
+func (s *Server) serveFile(w http.ResponseWriter, r *http.Request, st *pipeline.State) error {
 	name := strings.TrimPrefix(r.URL.Path, "/")
-	if _, ok := st.site.Content.Files[name]; !ok {
+	if _, ok := st.Site.Content.Files[name]; !ok {
 		return errNotFound
 	}
-	f, err := st.site.Content.FS.Open(name)
+	f, err := st.Site.Content.FS.Open(name)
 	if err != nil {
 		return errNotFound
 	}

@@ -19,17 +19,6 @@ import (
 	"archive/internal/site"
 )
 
-// buildIndex builds the search index of st, or reopens the one cached for
-// the same content. In watch mode the index is built in memory, where
-// reloads can update it.
-func (s *Server) buildIndex(ctx context.Context, st *state) (*search.Index, error) {
-	cache := s.cfg.CacheDir
-	if s.watch != nil {
-		cache = ""
-	}
-	return search.Build(ctx, st.site.Content, st.pdf, search.Options{CacheDir: cache, Logger: s.log})
-}
-
 // searchBuilding is what a reader sees while the index is being built.
 const searchBuilding = "Search is getting ready: the archive has just started and is still indexing its publications. Please try again in a minute."
 
@@ -93,8 +82,8 @@ func (s *Server) serveSearch(w http.ResponseWriter, r *http.Request) error {
 	// replacement characters, while the search itself refuses them.
 	shown := req
 	shown.Query = strings.ToValidUTF8(req.Query, "\uFFFD")
-	page := &searchPage{Req: shown, Sections: st.site.Content.Sections, QueryAttr: template.HTMLAttr(`value="` + echo(shown.Query) + `"`)}
-	d := st.site.Data()
+	page := &searchPage{Req: shown, Sections: st.Site.Content.Sections, QueryAttr: template.HTMLAttr(`value="` + echo(shown.Query) + `"`)}
+	d := st.Site.Data()
 	// The header's search box stays empty: the page's own form holds the
 	// query.
 	d.Title, d.Search = "Search", page
@@ -109,11 +98,11 @@ func (s *Server) serveSearch(w http.ResponseWriter, r *http.Request) error {
 		return perr
 	case strings.TrimSpace(req.Query) == "" && !req.HasFilters():
 		// Just the form and its help.
-	case st.index == nil:
+	case st.Index == nil:
 		w.Header().Set("Retry-After", "30")
 		page.Error, status = searchBuilding, http.StatusServiceUnavailable
 	default:
-		res, err := st.index.Search(r.Context(), req)
+		res, err := st.Index.Search(r.Context(), req)
 		switch {
 		case errors.As(err, &qe):
 			page.Error, status = qe.Msg, http.StatusBadRequest
@@ -133,7 +122,7 @@ func (s *Server) serveSearch(w http.ResponseWriter, r *http.Request) error {
 		d.Title = "Search: " + page.count
 	}
 	page.options()
-	body, err := st.site.Templates.Render("search", d)
+	body, err := st.Site.Templates.Render("search", d)
 	if err != nil {
 		return err
 	}
@@ -319,11 +308,11 @@ func (s *Server) serveSearchAPI(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if st.index == nil {
+	if st.Index == nil {
 		w.Header().Set("Retry-After", "30")
 		return writeJSON(w, r, http.StatusServiceUnavailable, apiError{Error: searchBuilding})
 	}
-	res, err := st.index.Search(r.Context(), req)
+	res, err := st.Index.Search(r.Context(), req)
 	switch {
 	case errors.As(err, &qe):
 		return writeJSON(w, r, http.StatusBadRequest, apiError{Error: qe.Msg, Param: qe.Param})
@@ -404,7 +393,7 @@ func (s *Server) serveOpenSearch(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	settings := st.site.Content.Settings
+	settings := st.Site.Content.Settings
 	base := strings.TrimSuffix(settings.BaseURL, "/")
 	if base == "" {
 		if base, err = requestOrigin(r); err != nil {
@@ -418,12 +407,12 @@ func (s *Server) serveOpenSearch(w http.ResponseWriter, r *http.Request) error {
 		ShortName:   shortName(settings.Title),
 		Description: "Search " + settings.Title + ": publications and their PDF attachments",
 		Base:        base,
-		Icon:        st.site.Assets.URL("icon.svg"),
+		Icon:        st.Site.Assets.URL("icon.svg"),
 	}
 	if settings.Title == "" {
 		d.Description = "Search publications and their PDF attachments"
 	}
-	body, err := st.site.Templates.Render("opensearch.xml", d)
+	body, err := st.Site.Templates.Render("opensearch.xml", d)
 	if err != nil {
 		return err
 	}

@@ -17,6 +17,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"archive/internal/pipeline"
 	"archive/internal/server"
 )
 
@@ -294,15 +295,10 @@ func TestSearchPageEmpty(t *testing.T) {
 // TestSearchWhileIndexing checks the answers between the pages being served
 // and the index being ready: 503 with Retry-After, and a message.
 func TestSearchWhileIndexing(t *testing.T) {
-	s := server.New(server.Config{
-		Content:   os.DirFS(repo("content")),
-		Templates: os.DirFS(repo("templates")),
-		Static:    os.DirFS(repo("static")),
-		Logger:    quietLogger(),
-	})
+	s := server.New(server.Config{Logger: quietLogger()})
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel() // the pages are published, then building the index stops
-	if err := s.Load(ctx); err == nil {
+	if _, err := pipeline.New(layoutOnly(os.DirFS(repo("content")))).Load(ctx, s.Publish); err == nil {
 		t.Fatal("Load with a cancelled context built the index")
 	}
 	if res := get(t, s, "GET", "/healthz"); res.StatusCode != http.StatusServiceUnavailable {

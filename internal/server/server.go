@@ -3,11 +3,12 @@
 //
 // # Lifecycle
 //
-// New returns a server that answers at once: /healthz says 503 until the
-// content is loaded and the search index is built, pages are served as soon
-// as the content is loaded. Load does the work and swaps the new state in
-// whole, so a reader never sees half a site; a load that fails leaves the
-// previous state serving.
+// New returns a server that answers at once: /healthz says 503 until it is
+// given a State with a search index, and pages are served as soon as it is
+// given one with pages. Package pipeline makes each State; Publish swaps it
+// in whole, so a reader never sees half a site, and a load that fails
+// publishes nothing, which leaves the previous State serving. The server
+// computes nothing of the site itself.
 //
 // # Errors
 //
@@ -19,36 +20,17 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io/fs"
 	"log/slog"
 	"net/http"
 	"net/netip"
-	"runtime/debug"
 	"sync/atomic"
-	"time"
 
-	"archive/internal/content"
-	"archive/internal/pdftext"
-	"archive/internal/search"
+	"archive/internal/pipeline"
 	"archive/internal/site"
 )
 
 // Config is what the server needs from its caller.
 type Config struct {
-	Content   fs.FS // the content folder
-	Templates fs.FS
-	Static    fs.FS
-	// ContentDir is the content folder on disk, "" when Content is embedded
-	// (PDF extraction runs in child processes that read real files, so
-	// embedded PDFs are written to a temporary folder first).
-	ContentDir string
-	// CacheDir keeps extracted PDF text and the search index between runs;
-	// "" keeps everything in memory.
-	CacheDir string
-	// AllowHTML lets raw HTML in Markdown through (a site setting).
-	AllowHTML bool
-	// PDF extracts text from PDF attachments. nil skips PDF text.
-	PDF *pdftext.Extractor
 	// TrustedProxies are the reverse proxies whose X-Forwarded-For (and
 	// X-Forwarded-Proto, for HSTS) is believed; from anyone else the client
 	// is the connection's peer.
@@ -67,39 +49,17 @@ type Config struct {
 	// means DefaultMaxConns and DefaultMaxConnsPerNetwork, negative no cap.
 	MaxConns           int
 	MaxConnsPerNetwork int
-	// Build is the state folder of a build (written by Save): Load then
-	// reads the rendered pages, the content's metadata and the search
-	// index from it, and parses, renders, extracts and indexes nothing.
-	// The folder is only read, so several servers can share one build.
-	// Content must still be the build's content folder, which attachments
-	// are served from.
-	Build string
-	// SkipIndex loads and renders the site without a search index, for
-	// exports that have no use for one.
-	SkipIndex bool
-	// Watch turns on watch mode (see Watch): pages reload themselves
-	// when a new version is served.
-	Watch bool
-	// KeepState saves the loaded state (as a build's) in CacheDir, and
-	// starts from it while the content, templates and static files and the
-	// program (Version) are those it was made from: see statecache.go.
-	KeepState bool
-	Version   string
-	Logger    *slog.Logger
-}
-
-// state is one consistent version of the site.
-type state struct {
-	site  *site.Site
-	pdf   map[string]*pdftext.Document // by attachment path, until the index is built
-	index *search.Index                // nil while building
+	// Watch turns on watch mode (see watch.go): pages reload themselves
+	// when a new version is published.
+	Watch  bool
+	Logger *slog.Logger
 }
 
 // Server is the archive's HTTP server.
 type Server struct {
 	cfg      Config
 	log      *slog.Logger
-	state    atomic.Pointer[state]
+	state    atomic.Pointer[pipeline.State]
 	handler  http.Handler
 	limiter  *SearchLimiter
 	refusals atomic.Pointer[refusalPages] // see Server.refuse
@@ -122,142 +82,17 @@ func New(cfg Config) *Server {
 // ServeHTTP serves a request.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.handler.ServeHTTP(w, r) }
 
-// ContentError is returned by Load when the content has errors; it lists them.
-type ContentError struct{ Problems content.Problems }
-
-func (e *ContentError) Error() string {
-	errs := e.Problems.Errors()
-	msg := fmt.Sprintf("content has %d error(s)", len(errs))
-	for _, p := range errs {
-		msg += "\n" + p.String()
-	}
-	return msg
-}
-
-// Load reads the content, extracts PDF text, renders the pages and publishes
-// them, then builds the search index. It returns once pages are served; the
-// index is built before Load returns too, unless ctx is cancelled.
-//
-// In watch mode a reload starts from the state being served: only files
-// whose bytes changed are parsed again, only pages whose inputs changed are
-// rendered again, and only documents whose text changed are indexed again
-// (the index is kept in memory so that it can be updated).
-func (s *Server) Load(ctx context.Context) error {
-	if s.cfg.Build != "" {
-		return s.loadState(s.cfg.Build)
-	}
-	cached := s.stateCache()
-	if cached.load() {
-		return nil
-	}
-	start := time.Now()
-	if s.watch != nil {
-		s.watch.setLoaded(s.fingerprint())
-	}
-	prev := s.state.Load()
-	if s.watch == nil || prev == nil || prev.index == nil {
-		prev = nil // start afresh
-	}
-	var opts content.Options
-	if prev != nil {
-		opts.Previous = prev.site.Content
-	}
-	cs, problems, err := content.Load(s.cfg.Content, opts)
-	if err != nil {
-		return err
-	}
-	for _, p := range problems.Warnings() {
-		s.log.Warn("content", "problem", p.String())
-	}
-	if len(problems.Errors()) > 0 {
-		return &ContentError{Problems: problems}
-	}
-	s.log.Info("content loaded", "publications", len(cs.Publications), "files", len(cs.Files), "took", time.Since(start).Round(time.Millisecond))
-
-	t0 := time.Now()
-	pdfs := extractPDFs(ctx, s.cfg.PDF, s.cfg.ContentDir, cs, s.log)
-	for _, p := range pdfs.problems {
-		s.log.Warn("PDF", "problem", p.String())
-	}
-	s.log.Info("PDF text ready", "files", len(pdfs.infos), "took", time.Since(t0).Round(time.Millisecond))
-
-	t0 = time.Now()
-	tmpl, assets, err := s.layout()
-	if err != nil {
-		return err
-	}
-	var prevSite *site.Site
-	if prev != nil {
-		prevSite = prev.site
-	}
-	rendered, err := site.Rebuild(prevSite, cs, tmpl, assets, pdfs.infos)
-	if err != nil {
-		return err
-	}
-	st := &state{site: rendered, pdf: pdfs.docs}
-	if prev != nil {
-		// Keep searching the previous index until the new one is ready,
-		// rather than telling the reader that search is getting ready.
-		st.index = prev.index
-	}
-	s.publish(st)
-	s.log.Info("pages rendered", "pages", len(rendered.Pages), "rendered", rendered.Rendered, "reused", rendered.Reused, "took", time.Since(t0).Round(time.Millisecond))
-
-	if s.cfg.SkipIndex {
-		return nil
-	}
-	t0 = time.Now()
-	var idx *search.Index
-	if prev != nil {
-		idx, err = prev.index.Update(ctx, cs, st.pdf)
-	} else {
-		idx, err = s.buildIndex(ctx, st)
-	}
-	if err != nil {
-		return fmt.Errorf("search index: %w", err)
-	}
-	if prev != nil {
-		stats := idx.Stats()
-		s.log.Info("search index updated", "reindexed", stats.Reindexed, "removed", stats.Removed, "took", time.Since(t0).Round(time.Millisecond))
-	}
-	// The PDF text lives on in the index; dropping it here frees memory.
-	s.publish(&state{site: rendered, index: idx})
-	s.log.Info("ready", "index_took", time.Since(t0).Round(time.Millisecond), "total", time.Since(start).Round(time.Millisecond))
-	if !cached.save() {
-		freeMemory()
-	}
-	return nil
-}
-
-// publish serves st from now on. The refusal pages rendered for the state
+// Publish serves st from now on. The refusal pages rendered for the State
 // before are dropped with it, so that they do not keep it in memory.
-func (s *Server) publish(st *state) {
+func (s *Server) Publish(st *pipeline.State) {
 	s.state.Store(st)
 	s.refusals.Store(nil)
 }
 
-// layout parses the templates and reads the static files.
-func (s *Server) layout() (*site.Templates, *site.Assets, error) {
-	tmpl, err := site.ParseTemplates(s.cfg.Templates)
-	if err != nil {
-		return nil, nil, err
-	}
-	assets, err := site.LoadAssets(s.cfg.Static)
-	if err != nil {
-		return nil, nil, err
-	}
-	return tmpl, assets, nil
-}
-
-// freeMemory gives the system back what loading allocated beyond what stays
-// live (Markdown sources, PDF text, index segments; several times as much)
-// now, rather than when the collector gets round to it.
-func freeMemory() { debug.FreeOSMemory() }
-
 // Site returns the site being served, or nil before the first Load.
 func (s *Server) Site() *site.Site {
 	if st := s.state.Load(); st != nil {
-		return st.site
+		return st.Site
 	}
 	return nil
 }
@@ -265,7 +100,7 @@ func (s *Server) Site() *site.Site {
 // Ready reports whether the site and its search index are loaded.
 func (s *Server) Ready() bool {
 	st := s.state.Load()
-	return st != nil && st.index != nil
+	return st != nil && st.Index != nil
 }
 
 // httpError is an error with the status a reader should see.
@@ -334,13 +169,13 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, status int, 
 	if st != nil {
 		var page *site.Page
 		if status == http.StatusNotFound {
-			page = st.site.NotFound
+			page = st.Site.NotFound
 		} else {
 			heading := statusHeadings[status]
 			if heading == "" {
 				heading = http.StatusText(status)
 			}
-			page, _ = st.site.ErrorPage(status, heading, msg)
+			page, _ = st.Site.ErrorPage(status, heading, msg)
 		}
 		if page != nil {
 			w.Header().Set("Cache-Control", "no-store")

@@ -4,6 +4,7 @@ import (
 	"context"
 	"flag"
 	"io"
+	"io/fs"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -17,6 +18,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"archive/internal/pipeline"
 	"archive/internal/server"
 )
 
@@ -38,16 +40,37 @@ func quietLogger() *slog.Logger { return slog.New(slog.DiscardHandler) }
 // loadShipped loads the real server on the real content, with the PDF's
 // text extracted and the given search rate (0: the default limit).
 func loadShipped(searchRate float64) (*server.Server, error) {
-	s := server.New(server.Config{
+	return serveContent(shippedContent(), server.Config{Logger: quietLogger(), SearchRate: searchRate})
+}
+
+// shippedContent is the pipeline's configuration for the shipped content,
+// with the PDF's text extracted.
+func shippedContent() pipeline.Config {
+	return pipeline.Config{
 		Content:    os.DirFS(repo("content")),
 		ContentDir: repo("content"),
 		Templates:  os.DirFS(repo("templates")),
 		Static:     os.DirFS(repo("static")),
 		PDF:        testExtractor(),
 		Logger:     quietLogger(),
-		SearchRate: searchRate,
-	})
-	return s, s.Load(context.Background())
+	}
+}
+
+// layoutOnly is the pipeline's configuration for content with the shipped
+// templates and static files, and no PDF text.
+func layoutOnly(fsys fs.FS) pipeline.Config {
+	return pipeline.Config{Content: fsys, Templates: os.DirFS(repo("templates")), Static: os.DirFS(repo("static")), Logger: quietLogger()}
+}
+
+// serveContent is a server serving the State the pipeline makes of pc, as
+// archive serve wires them.
+func serveContent(pc pipeline.Config, sc server.Config) (*server.Server, error) {
+	if sc.Logger == nil {
+		sc.Logger = pc.Logger
+	}
+	s := server.New(sc)
+	_, err := pipeline.New(pc).Load(context.Background(), s.Publish)
+	return s, err
 }
 
 // shippedServer is the real server on the real content, loaded once.
@@ -197,13 +220,7 @@ func TestPublicationGolden(t *testing.T) {
 
 // TestRefusesBrokenContent: the server must not come up on content with errors.
 func TestRefusesBrokenContent(t *testing.T) {
-	s := server.New(server.Config{
-		Content:   fstest.MapFS{"reports/a.md": {Data: []byte("---\ntitle: [x\n---\n")}},
-		Templates: os.DirFS(repo("templates")),
-		Static:    os.DirFS(repo("static")),
-		Logger:    quietLogger(),
-	})
-	err := s.Load(context.Background())
+	s, err := serveContent(layoutOnly(fstest.MapFS{"reports/a.md": {Data: []byte("---\ntitle: [x\n---\n")}}), server.Config{})
 	if err == nil || !strings.Contains(err.Error(), "reports/a.md:2:") {
 		t.Fatalf("Load error = %v, want one naming reports/a.md:2", err)
 	}

@@ -2,13 +2,8 @@ package server
 
 import (
 	"bytes"
-	"context"
-	"crypto/sha256"
-	"encoding/hex"
-	"fmt"
 	"html"
 	"io"
-	"io/fs"
 	"net/http"
 	"strconv"
 	"sync"
@@ -17,8 +12,9 @@ import (
 	"archive/internal/site"
 )
 
-// Watch mode is for staff previewing their edits: the server reloads the
-// content, templates and stylesheet when a file changes, and every page
+// Watch mode is for staff previewing their edits: the pipeline reloads the
+// content, templates and stylesheet when a file changes (pipeline.Watch),
+// and every page
 // carries a small script that reloads it once a new version is served. A
 // file saved with an error does not replace the last good version: the error
 // is logged and shown at the top of every page until it is fixed.
@@ -29,7 +25,6 @@ import (
 // watcher holds what watch mode shows.
 type watcher struct {
 	mu      sync.Mutex
-	fp      string // fingerprint of the files the last load read
 	version int    // bumped on every successful reload
 	problem string // the error of the last failed reload, "" when none
 	changed chan struct{}
@@ -46,75 +41,23 @@ func (wt *watcher) set(ok bool, problem string) {
 	wt.changed = make(chan struct{})
 }
 
-func (wt *watcher) setLoaded(fp string) {
-	wt.mu.Lock()
-	wt.fp = fp
-	wt.mu.Unlock()
-}
-
-func (wt *watcher) loaded() string {
-	wt.mu.Lock()
-	defer wt.mu.Unlock()
-	return wt.fp
-}
-
 func (wt *watcher) get() (int, string, <-chan struct{}) {
 	wt.mu.Lock()
 	defer wt.mu.Unlock()
 	return wt.version, wt.problem, wt.changed
 }
 
-// Watch reloads the site whenever a file of the content, templates or static
-// folders changes, until ctx ends. It polls (every interval) rather than
-// using OS notifications, so it works the same on every system and on
-// network file systems. Load records what it read, so a change made between
-// Load and Watch is not missed.
-func (s *Server) Watch(ctx context.Context, interval time.Duration) {
-	t := time.NewTicker(interval)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
-		if s.fingerprint() == s.watch.loaded() && !s.scheduleDue() {
-			continue
-		}
-		start := time.Now()
-		err := s.Load(ctx)
-		if err != nil {
-			s.log.Error("reload failed; still serving the last good version", "error", err)
-			s.watch.set(false, err.Error())
-			continue
-		}
-		s.log.Info("reloaded", "took", time.Since(start).Round(time.Millisecond))
-		s.watch.set(true, "")
+// Reloaded tells watch mode's pages how a reload went: a new version to
+// show, or the error that kept the last good one serving.
+func (s *Server) Reloaded(err error) {
+	if s.watch == nil {
+		return
 	}
-}
-
-func (s *Server) fingerprint() string {
-	return fingerprint(s.cfg.Content, s.cfg.Templates, s.cfg.Static)
-}
-
-// fingerprint summarises the names, sizes and times of every file.
-func fingerprint(fsyss ...fs.FS) string {
-	h := sha256.New()
-	for i, fsys := range fsyss {
-		fmt.Fprintf(h, "%d\n", i)
-		_ = fs.WalkDir(fsys, ".", func(p string, d fs.DirEntry, err error) error {
-			if err != nil || d.IsDir() {
-				return nil
-			}
-			info, err := d.Info()
-			if err != nil {
-				return nil
-			}
-			fmt.Fprintf(h, "%s %d %d\n", p, info.Size(), info.ModTime().UnixNano())
-			return nil
-		})
+	if err != nil {
+		s.watch.set(false, err.Error())
+		return
 	}
-	return hex.EncodeToString(h.Sum(nil))
+	s.watch.set(true, "")
 }
 
 const reloadScript = `(function () {

@@ -2,7 +2,6 @@ package server_test
 
 import (
 	"bytes"
-	"context"
 	"encoding/xml"
 	"fmt"
 	"io"
@@ -49,13 +48,8 @@ func TestXMLWellFormed(t *testing.T) {
 	const reqOrigin = "http://archive.test:8080"
 	for _, base := range []string{"", "https://archive.example.org"} {
 		t.Run("base_url="+base, func(t *testing.T) {
-			s := server.New(server.Config{
-				Content:   xmlContent(t, base),
-				Templates: os.DirFS(repo("templates")),
-				Static:    os.DirFS(repo("static")),
-				Logger:    quietLogger(),
-			})
-			if err := s.Load(context.Background()); err != nil {
+			s, err := serveContent(layoutOnly(xmlContent(t, base)), server.Config{})
+			if err != nil {
 				t.Fatal(err)
 			}
 			origin := base

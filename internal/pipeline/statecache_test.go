@@ -1,4 +1,4 @@
-package server_test
+package pipeline_test
 
 import (
 	"context"
@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"archive/internal/pipeline"
 	"archive/internal/server"
 )
 
@@ -31,16 +32,18 @@ func TestStateCache(t *testing.T) {
 	start := func() (*server.Server, string) {
 		t.Helper()
 		var log logBuffer
-		s := server.New(server.Config{
+		logger := slog.New(slog.NewTextHandler(&log, nil))
+		s := server.New(server.Config{Logger: logger})
+		p := pipeline.New(pipeline.Config{
 			Content:   os.DirFS(dir),
 			Templates: os.DirFS(repo("templates")),
 			Static:    os.DirFS(repo("static")),
 			CacheDir:  cache,
 			KeepState: true,
 			Version:   "test",
-			Logger:    slog.New(slog.NewTextHandler(&log, nil)),
+			Logger:    logger,
 		})
-		if err := s.Load(context.Background()); err != nil {
+		if _, err := p.Load(context.Background(), s.Publish); err != nil {
 			t.Fatal(err)
 		}
 		return s, log.String()

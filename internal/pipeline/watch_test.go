@@ -1,4 +1,4 @@
-package server_test
+package pipeline_test
 
 import (
 	"context"
@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"archive/internal/pipeline"
 	"archive/internal/server"
 )
 
@@ -31,19 +32,20 @@ func TestWatchReloads(t *testing.T) {
 		os.Chtimes(file, later, later)
 	}
 	write("---\ntitle: First title\ndate: 2022-01-13\n---\nFirst body.\n")
-	s := server.New(server.Config{
-		Content:   os.DirFS(dir),
-		Templates: os.DirFS(repo("templates")),
-		Static:    os.DirFS(repo("static")),
-		Watch:     true,
-		Logger:    quietLogger(),
+	s := server.New(server.Config{Watch: true, Logger: quietLogger()})
+	p := pipeline.New(pipeline.Config{
+		Content:     os.DirFS(dir),
+		Templates:   os.DirFS(repo("templates")),
+		Static:      os.DirFS(repo("static")),
+		Incremental: true,
+		Logger:      quietLogger(),
 	})
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	if err := s.Load(ctx); err != nil {
+	if _, err := p.Load(ctx, s.Publish); err != nil {
 		t.Fatal(err)
 	}
-	go s.Watch(ctx, 20*time.Millisecond)
+	go p.Watch(ctx, 20*time.Millisecond, s.Publish, s.Reloaded)
 
 	page := func() string { return body(t, get(t, s, "GET", "/reports/a/")) }
 	// waitFor polls until the page shows every one of want: an editor's
@@ -114,20 +116,21 @@ func TestWatchReloadsOnlyWhatChanged(t *testing.T) {
 	write("r2", "Second", "Granite floors.")
 	write("r3", "Third", "Basalt roofs.")
 	var log logBuffer
-	s := server.New(server.Config{
-		Content:   os.DirFS(dir),
-		Templates: os.DirFS(repo("templates")),
-		Static:    os.DirFS(repo("static")),
-		Watch:     true,
-		Logger:    slog.New(slog.NewTextHandler(&log, nil)),
+	s := server.New(server.Config{Watch: true, Logger: quietLogger()})
+	p := pipeline.New(pipeline.Config{
+		Content:     os.DirFS(dir),
+		Templates:   os.DirFS(repo("templates")),
+		Static:      os.DirFS(repo("static")),
+		Incremental: true,
+		Logger:      slog.New(slog.NewTextHandler(&log, nil)),
 	})
 	ctx := context.Background()
-	if err := s.Load(ctx); err != nil {
+	if _, err := p.Load(ctx, s.Publish); err != nil {
 		t.Fatal(err)
 	}
 	before := s.Site()
 	write("r2", "Second", "Marble floors.")
-	if err := s.Load(ctx); err != nil {
+	if _, err := p.Load(ctx, s.Publish); err != nil {
 		t.Fatal(err)
 	}
 	after := s.Site()
@@ -159,12 +162,45 @@ func TestWatchReloadsOnlyWhatChanged(t *testing.T) {
 	}
 }
 
-func TestWatchOffByDefault(t *testing.T) {
-	s := shippedServer(t)
-	if b := body(t, get(t, s, "GET", "/")); strings.Contains(b, "<script src") {
-		t.Error("a page outside watch mode carries a script")
+// TestScheduleReloads: a publication whose publishDate comes while the
+// content is served appears then, without any file changing.
+func TestScheduleReloads(t *testing.T) {
+	dir := t.TempDir()
+	at := time.Now().Add(1500 * time.Millisecond).UTC().Truncate(time.Second).Add(time.Second)
+	files := map[string]string{
+		"reports/now.md":   "---\ntitle: Out now\ndate: 2022-01-13\n---\nPublished at once.\n",
+		"reports/later.md": "---\ntitle: Embargoed\ndate: 2022-01-13\npublishDate: " + at.Format(time.RFC3339) + "\n---\nThe embargoed finding.\n",
 	}
-	if res := get(t, s, "GET", "/_watch/reload.js"); res.StatusCode != 404 {
-		t.Errorf("/_watch/reload.js outside watch mode: %d, want 404", res.StatusCode)
+	for name, src := range files {
+		os.MkdirAll(filepath.Join(dir, "reports"), 0o755)
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(src), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	s := server.New(server.Config{Logger: quietLogger()})
+	p := pipeline.New(pipeline.Config{Content: os.DirFS(dir), Templates: os.DirFS(repo("templates")), Static: os.DirFS(repo("static")), Logger: quietLogger()})
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	if _, err := p.Load(ctx, s.Publish); err != nil {
+		t.Fatal(err)
+	}
+	if res := get(t, s, "GET", "/reports/later/"); time.Now().Before(at) && res.StatusCode != 404 {
+		t.Fatalf("the embargoed publication is served before its time: %d", res.StatusCode)
+	}
+	go p.RunSchedule(ctx, s.Publish)
+	for deadline := time.Now().Add(20 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+		res := get(t, s, "GET", "/reports/later/")
+		if res.StatusCode == 200 {
+			if time.Now().Before(at) {
+				t.Fatal("published before its publishDate")
+			}
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("not published after its publishDate (%v): %d", at, res.StatusCode)
+		}
+	}
+	if b := body(t, get(t, s, "GET", "/reports/")); !strings.Contains(b, "Embargoed") {
+		t.Error("the section does not list the publication once it is out")
 	}
 }

@@ -1,0 +1,247 @@
+// Package pipeline turns a content folder into one consistent State: the
+// site's rendered pages and its search index, which package server serves.
+// archive serve, build, export and check, and the benchmarks, all start
+// here.
+//
+// # Steps
+//
+// Load runs the whole pipeline:
+//
+//  1. content.Load reads and checks the Markdown and decides what is
+//     public; a site with errors stops here (ContentError).
+//  2. The text of every PDF attachment is extracted, in child processes
+//     (package pdftext), each distinct file once (pdf.go).
+//  3. package site renders every page, feed and citation file.
+//  4. package search indexes the publications and the PDF pages.
+//
+// The State is handed to the caller twice: once the pages are rendered, so
+// a server answers readers at once, and again with the index.
+//
+// # Persistence
+//
+// Save writes a State to a folder (a build's state, see archive build) and
+// Open serves one without computing anything: the pages are mapped into
+// memory and the index is opened read-only (state.go). With KeepState, a
+// load keeps its State in the cache folder and the next start of the same
+// program on the same files opens it instead (statecache.go).
+//
+// # Reloads
+//
+// Watch (watch mode, for staff previews) loads again whenever a file
+// changes, and RunSchedule whenever a publishDate or expiryDate comes. With
+// Incremental set a reload starts from the last State: only files whose
+// bytes changed are parsed again, only pages whose inputs changed are
+// rendered again, and only documents whose text changed are indexed again.
+package pipeline
+
+import (
+	"context"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"runtime/debug"
+	"sync"
+	"time"
+
+	"archive/internal/content"
+	"archive/internal/pdftext"
+	"archive/internal/search"
+	"archive/internal/site"
+)
+
+// Config is what the pipeline reads from and where it keeps its work.
+type Config struct {
+	Content   fs.FS // the content folder
+	Templates fs.FS
+	Static    fs.FS
+	// ContentDir is the content folder on disk, "" when Content is embedded
+	// (PDF extraction runs in child processes that read real files, so
+	// embedded PDFs are written to a temporary folder first).
+	ContentDir string
+	// CacheDir keeps extracted PDF text and the search index between runs;
+	// "" keeps everything in memory.
+	CacheDir string
+	// PDF extracts text from PDF attachments. nil skips PDF text.
+	PDF *pdftext.Extractor
+	// SkipIndex loads and renders the site without a search index, for
+	// exports that have no use for one.
+	SkipIndex bool
+	// Incremental keeps the index in memory, where reloads update it, and
+	// starts each reload from the last State (watch mode).
+	Incremental bool
+	// KeepState saves the loaded State (as a build's) in CacheDir, and
+	// starts from it while the content, templates and static files and the
+	// program (Version) are those it was made from: see statecache.go.
+	KeepState bool
+	Version   string
+	Logger    *slog.Logger
+}
+
+// State is one consistent version of the site.
+type State struct {
+	Site  *site.Site
+	Index *search.Index // nil while it is being built
+
+	pdf map[string]*pdftext.Document // by attachment path, until the index is built
+}
+
+// Pipeline loads one content folder, again and again if asked to.
+type Pipeline struct {
+	cfg Config
+	log *slog.Logger
+
+	mu   sync.Mutex // one load at a time
+	last *State     // the State the last load ended with
+	fp   string     // fingerprint of the files the last load read
+}
+
+// New returns a pipeline that has loaded nothing yet.
+func New(cfg Config) *Pipeline {
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	return &Pipeline{cfg: cfg, log: cfg.Logger}
+}
+
+// ContentError is returned by Load when the content has errors; it lists them.
+type ContentError struct{ Problems content.Problems }
+
+func (e *ContentError) Error() string {
+	errs := e.Problems.Errors()
+	msg := fmt.Sprintf("content has %d error(s)", len(errs))
+	for _, p := range errs {
+		msg += "\n" + p.String()
+	}
+	return msg
+}
+
+// Load reads the content, extracts PDF text, renders the pages and builds
+// the search index, calling publish (if not nil) with the State once the
+// pages are rendered and again once the index is built. It returns the
+// last State published. A load that fails publishes nothing new, so the
+// previous State keeps serving.
+func (p *Pipeline) Load(ctx context.Context, publish func(*State)) (*State, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if publish == nil {
+		publish = func(*State) {}
+	}
+	st, err := p.load(ctx, publish)
+	if err == nil {
+		p.last = st
+	}
+	return st, err
+}
+
+func (p *Pipeline) load(ctx context.Context, publish func(*State)) (*State, error) {
+	cached := p.stateCache()
+	if st, ok := cached.load(publish); ok {
+		return st, nil
+	}
+	start := time.Now()
+	p.fp = p.fingerprint()
+	prev := p.last
+	if !p.cfg.Incremental || prev == nil || prev.Index == nil {
+		prev = nil // start afresh
+	}
+	var opts content.Options
+	if prev != nil {
+		opts.Previous = prev.Site.Content
+	}
+	cs, problems, err := content.Load(p.cfg.Content, opts)
+	if err != nil {
+		return nil, err
+	}
+	for _, pr := range problems.Warnings() {
+		p.log.Warn("content", "problem", pr.String())
+	}
+	if len(problems.Errors()) > 0 {
+		return nil, &ContentError{Problems: problems}
+	}
+	p.log.Info("content loaded", "publications", len(cs.Publications), "files", len(cs.Files), "took", time.Since(start).Round(time.Millisecond))
+
+	t0 := time.Now()
+	pdfs := extractPDFs(ctx, p.cfg.PDF, p.cfg.ContentDir, cs, p.log)
+	for _, pr := range pdfs.problems {
+		p.log.Warn("PDF", "problem", pr.String())
+	}
+	p.log.Info("PDF text ready", "files", len(pdfs.infos), "took", time.Since(t0).Round(time.Millisecond))
+
+	t0 = time.Now()
+	tmpl, assets, err := p.layout()
+	if err != nil {
+		return nil, err
+	}
+	var prevSite *site.Site
+	if prev != nil {
+		prevSite = prev.Site
+	}
+	rendered, err := site.Rebuild(prevSite, cs, tmpl, assets, pdfs.infos)
+	if err != nil {
+		return nil, err
+	}
+	st := &State{Site: rendered, pdf: pdfs.docs}
+	if prev != nil {
+		// Keep searching the previous index until the new one is ready,
+		// rather than telling the reader that search is getting ready.
+		st.Index = prev.Index
+	}
+	publish(st)
+	p.log.Info("pages rendered", "pages", len(rendered.Pages), "rendered", rendered.Rendered, "reused", rendered.Reused, "took", time.Since(t0).Round(time.Millisecond))
+
+	if p.cfg.SkipIndex {
+		return st, nil
+	}
+	t0 = time.Now()
+	var idx *search.Index
+	if prev != nil {
+		idx, err = prev.Index.Update(ctx, cs, st.pdf)
+	} else {
+		idx, err = p.buildIndex(ctx, st)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("search index: %w", err)
+	}
+	if prev != nil {
+		stats := idx.Stats()
+		p.log.Info("search index updated", "reindexed", stats.Reindexed, "removed", stats.Removed, "took", time.Since(t0).Round(time.Millisecond))
+	}
+	// The PDF text lives on in the index; dropping it here frees memory.
+	st = &State{Site: rendered, Index: idx}
+	publish(st)
+	p.log.Info("ready", "index_took", time.Since(t0).Round(time.Millisecond), "total", time.Since(start).Round(time.Millisecond))
+	if saved, ok := cached.save(st, publish); ok {
+		return saved, nil
+	}
+	freeMemory()
+	return st, nil
+}
+
+// buildIndex builds the search index of st, or reopens the one cached for
+// the same content. An incremental pipeline builds it in memory, where
+// reloads can update it.
+func (p *Pipeline) buildIndex(ctx context.Context, st *State) (*search.Index, error) {
+	cache := p.cfg.CacheDir
+	if p.cfg.Incremental {
+		cache = ""
+	}
+	return search.Build(ctx, st.Site.Content, st.pdf, search.Options{CacheDir: cache, Logger: p.log})
+}
+
+// layout parses the templates and reads the static files.
+func (p *Pipeline) layout() (*site.Templates, *site.Assets, error) {
+	tmpl, err := site.ParseTemplates(p.cfg.Templates)
+	if err != nil {
+		return nil, nil, err
+	}
+	assets, err := site.LoadAssets(p.cfg.Static)
+	if err != nil {
+		return nil, nil, err
+	}
+	return tmpl, assets, nil
+}
+
+// freeMemory gives the system back what loading allocated beyond what stays
+// live (Markdown sources, PDF text, index segments; several times as much)
+// now, rather than when the collector gets round to it.
+func freeMemory() { debug.FreeOSMemory() }
