@@ -50,6 +50,9 @@ type Extractor struct {
 type Result struct {
 	Doc *Document
 	Err error
+	// Child is how long the child process took, 0 when the text came from
+	// the cache.
+	Child time.Duration
 }
 
 func (e *Extractor) init() {
@@ -88,39 +91,46 @@ func (e *Extractor) memoryLimit() uint64 {
 // limit), the Document is returned as well as the error, with the pages
 // read before the fault and the others marked with the reason.
 func (e *Extractor) ExtractFile(ctx context.Context, path string) (*Document, error) {
+	doc, _, err := e.extract(ctx, path)
+	return doc, err
+}
+
+// extract is ExtractFile, also telling how long the child took.
+func (e *Extractor) extract(ctx context.Context, path string) (*Document, time.Duration, error) {
 	e.init()
 	sum, err := fileSHA256(path)
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w", path, unwrapPath(err))
+		return nil, 0, fmt.Errorf("%s: %w", path, unwrapPath(err))
 	}
 	if doc, reason, ok := e.cached(sum); ok {
 		if reason != "" {
-			return doc, fmt.Errorf("%s: %s", path, reason)
+			return doc, 0, fmt.Errorf("%s: %s", path, reason)
 		}
-		return doc, nil
+		return doc, 0, nil
 	}
 
 	select {
 	case e.sem <- struct{}{}:
 	case <-ctx.Done():
-		return nil, fmt.Errorf("%s: %w", path, ctx.Err())
+		return nil, 0, fmt.Errorf("%s: %w", path, ctx.Err())
 	}
 	start := time.Now()
 	doc, reason, rss := e.run(ctx, path)
 	<-e.sem
+	child := time.Since(start)
 
 	log := e.logger()
 	if ctx.Err() != nil {
 		// The caller gave up; the file may be fine, so nothing is cached.
-		return doc, fmt.Errorf("%s: %w", path, ctx.Err())
+		return doc, child, fmt.Errorf("%s: %w", path, ctx.Err())
 	}
 	e.store(sum, doc, reason)
 	if reason != "" {
 		log.Warn("pdf text extraction failed", "path", path, "reason", reason, "elapsed", time.Since(start), "max_rss_mib", rss>>20)
-		return doc, fmt.Errorf("%s: %s", path, reason)
+		return doc, child, fmt.Errorf("%s: %s", path, reason)
 	}
 	log.Info("pdf text extracted", "path", path, "pages", doc.NumPages(), "elapsed", time.Since(start), "max_rss_mib", rss>>20)
-	return doc, nil
+	return doc, child, nil
 }
 
 // ExtractFiles extracts many files concurrently (bounded by Parallel),
@@ -141,9 +151,9 @@ func (e *Extractor) ExtractFiles(ctx context.Context, paths []string, progress f
 		go func() {
 			defer wg.Done()
 			for p := range next {
-				doc, err := e.ExtractFile(ctx, p)
+				doc, child, err := e.extract(ctx, p)
 				mu.Lock()
-				out[p] = Result{Doc: doc, Err: err}
+				out[p] = Result{Doc: doc, Err: err, Child: child}
 				done++
 				if progress != nil {
 					progress(done, len(paths))

@@ -20,6 +20,10 @@ type pdfTexts struct {
 	docs     map[string]*pdftext.Document // by attachment path
 	infos    map[string]site.PDFInfo
 	problems content.Problems
+	// extracted files were read by child processes, with pages pages, in
+	// child time altogether (see Timings).
+	extracted, pages int
+	child            time.Duration
 }
 
 // extractPDFs reads the text of every PDF attachment of cs, in child
@@ -70,6 +74,7 @@ func extractPDFs(ctx context.Context, e *pdftext.Extractor, dir string, cs *cont
 			log.Info("extracting PDF text", "done", done, "total", total)
 		}
 	})
+	counted := map[string]bool{}
 	for _, a := range cs.Attachments() {
 		full, ok := extracted[a.Path]
 		if !ok {
@@ -77,6 +82,12 @@ func extractPDFs(ctx context.Context, e *pdftext.Extractor, dir string, cs *cont
 		}
 		p := a.Path
 		r := results[full]
+		if r.Child > 0 && r.Doc != nil && !counted[full] {
+			counted[full] = true
+			out.extracted++
+			out.pages += r.Doc.NumPages()
+			out.child += r.Child
+		}
 		info := site.PDFInfo{}
 		if r.Err != nil {
 			info.Err = r.Err.Error()

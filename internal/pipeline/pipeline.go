@@ -81,8 +81,26 @@ type Config struct {
 type State struct {
 	Site  *site.Site
 	Index *search.Index // nil while it is being built
+	// Timings say how long the steps that made it took.
+	Timings Timings
 
 	pdf map[string]*pdftext.Document // by attachment path, until the index is built
+}
+
+// Timings are the steps of a load or an open, for /healthz and the
+// benchmark: numbers a program reads, rather than log lines.
+type Timings struct {
+	Source  string        `json:"source"` // "content", or "state" when opened from a build or the cache
+	Content time.Duration `json:"content_ns"`
+	PDF     time.Duration `json:"pdf_ns"`
+	// PDFExtracted files were read by child processes (not from the PDF
+	// text cache), with PDFPages pages, the children taking PDFChild in all.
+	PDFExtracted int           `json:"pdf_extracted"`
+	PDFPages     int           `json:"pdf_pages"`
+	PDFChild     time.Duration `json:"pdf_child_ns"`
+	Render       time.Duration `json:"render_ns"` // or, for a state, opening its pages
+	Index        time.Duration `json:"index_ns"`  // building, updating or opening the index
+	Total        time.Duration `json:"total_ns"`
 }
 
 // Pipeline loads one content folder, again and again if asked to.
@@ -158,14 +176,16 @@ func (p *Pipeline) load(ctx context.Context, publish func(*State)) (*State, erro
 	if len(problems.Errors()) > 0 {
 		return nil, &ContentError{Problems: problems}
 	}
-	p.log.Info("content loaded", "publications", len(cs.Publications), "files", len(cs.Files), "took", time.Since(start).Round(time.Millisecond))
+	tm := Timings{Source: "content", Content: time.Since(start)}
+	p.log.Info("content loaded", "publications", len(cs.Publications), "files", len(cs.Files), "took", tm.Content.Round(time.Millisecond))
 
 	t0 := time.Now()
 	pdfs := extractPDFs(ctx, p.cfg.PDF, p.cfg.ContentDir, cs, p.log)
 	for _, pr := range pdfs.problems {
 		p.log.Warn("PDF", "problem", pr.String())
 	}
-	p.log.Info("PDF text ready", "files", len(pdfs.infos), "took", time.Since(t0).Round(time.Millisecond))
+	tm.PDF, tm.PDFExtracted, tm.PDFPages, tm.PDFChild = time.Since(t0), pdfs.extracted, pdfs.pages, pdfs.child
+	p.log.Info("PDF text ready", "files", len(pdfs.infos), "took", tm.PDF.Round(time.Millisecond))
 
 	t0 = time.Now()
 	tmpl, assets, err := p.layout()
@@ -180,14 +200,15 @@ func (p *Pipeline) load(ctx context.Context, publish func(*State)) (*State, erro
 	if err != nil {
 		return nil, err
 	}
-	st := &State{Site: rendered, pdf: pdfs.docs}
+	tm.Render = time.Since(t0)
+	st := &State{Site: rendered, pdf: pdfs.docs, Timings: tm}
 	if prev != nil {
 		// Keep searching the previous index until the new one is ready,
 		// rather than telling the reader that search is getting ready.
 		st.Index = prev.Index
 	}
 	publish(st)
-	p.log.Info("pages rendered", "pages", len(rendered.Pages), "rendered", rendered.Rendered, "reused", rendered.Reused, "took", time.Since(t0).Round(time.Millisecond))
+	p.log.Info("pages rendered", "pages", len(rendered.Pages), "rendered", rendered.Rendered, "reused", rendered.Reused, "took", tm.Render.Round(time.Millisecond))
 
 	if p.cfg.SkipIndex {
 		return st, nil
@@ -207,9 +228,10 @@ func (p *Pipeline) load(ctx context.Context, publish func(*State)) (*State, erro
 		p.log.Info("search index updated", "reindexed", stats.Reindexed, "removed", stats.Removed, "took", time.Since(t0).Round(time.Millisecond))
 	}
 	// The PDF text lives on in the index; dropping it here frees memory.
-	st = &State{Site: rendered, Index: idx}
+	tm.Index, tm.Total = time.Since(t0), time.Since(start)
+	st = &State{Site: rendered, Index: idx, Timings: tm}
 	publish(st)
-	p.log.Info("ready", "index_took", time.Since(t0).Round(time.Millisecond), "total", time.Since(start).Round(time.Millisecond))
+	p.log.Info("ready", "index_took", tm.Index.Round(time.Millisecond), "total", tm.Total.Round(time.Millisecond))
 	if saved, ok := cached.save(st, publish); ok {
 		return saved, nil
 	}

@@ -108,7 +108,8 @@ func (p *Pipeline) open(dir string, publish func(*State), serving bool) (*State,
 		}
 		return nil, fmt.Errorf("load state: %w", err)
 	}
-	st := &State{Site: pages}
+	tm := Timings{Source: "state", Render: time.Since(start)}
+	st := &State{Site: pages, Timings: tm}
 	if !serving {
 		publish(st)
 	}
@@ -117,10 +118,12 @@ func (p *Pipeline) open(dir string, publish func(*State), serving bool) (*State,
 	if idxErr != nil {
 		return nil, fmt.Errorf("load state: %w", idxErr)
 	}
+	tm.Total = time.Since(start)
+	tm.Index = tm.Total // opened beside the pages
 	if idx != nil {
-		st = &State{Site: pages, Index: idx}
+		st = &State{Site: pages, Index: idx, Timings: tm}
 		publish(st)
 	}
-	p.log.Info("ready", "total", time.Since(start).Round(time.Millisecond))
+	p.log.Info("ready", "total", tm.Total.Round(time.Millisecond))
 	return st, nil
 }

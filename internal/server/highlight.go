@@ -1,7 +1,6 @@
 package server
 
 import (
-	"archive/internal/pipeline"
 	"bytes"
 	"compress/gzip"
 	"html"
@@ -14,6 +13,7 @@ import (
 	"sync"
 	"unicode"
 
+	"archive/internal/pipeline"
 	"archive/internal/search"
 	"archive/internal/site"
 )

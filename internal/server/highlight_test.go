@@ -1,7 +1,6 @@
 package server
 
 import (
-	"archive/internal/pipeline"
 	"compress/gzip"
 	"context"
 	"fmt"
@@ -19,6 +18,7 @@ import (
 	"testing/fstest"
 	"time"
 
+	"archive/internal/pipeline"
 	"archive/internal/search"
 )
 

@@ -1,7 +1,6 @@
 package server
 
 import (
-	"archive/internal/pipeline"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -17,6 +16,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"archive/internal/pipeline"
 	"archive/internal/site"
 )
 

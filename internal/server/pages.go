@@ -1,7 +1,6 @@
 package server
 
 import (
-	"archive/internal/pipeline"
 	"io"
 	"mime"
 	"net/http"
@@ -9,23 +8,32 @@ import (
 	"strconv"
 	"strings"
 
+	"archive/internal/pipeline"
 	"archive/internal/site"
 )
 
+// healthz says whether the archive is ready: 503 until pages and the
+// search index are both served, which is all a load balancer reads. The
+// JSON body also says how the State was made and how long each step took,
+// for deploy scripts and the benchmark.
 func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
-	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-	w.Header().Set("Cache-Control", "no-store")
-	st := s.state.Load()
-	switch {
-	case st == nil:
-		w.WriteHeader(http.StatusServiceUnavailable)
-		io.WriteString(w, "loading content\n")
-	case st.Index == nil:
-		w.WriteHeader(http.StatusServiceUnavailable)
-		io.WriteString(w, "building search index\n")
-	default:
-		io.WriteString(w, "ok\n")
+	type health struct {
+		Status  string            `json:"status"`
+		Pages   bool              `json:"pages"`
+		Search  bool              `json:"search"`
+		Timings *pipeline.Timings `json:"timings,omitempty"`
 	}
+	h := health{Status: "loading content"}
+	status := http.StatusServiceUnavailable
+	if st := s.state.Load(); st != nil {
+		h.Pages, h.Search, h.Timings = true, st.Index != nil, &st.Timings
+		h.Status = "building search index"
+		if h.Search {
+			h.Status, status = "ok", http.StatusOK
+		}
+	}
+	w.Header().Set("Cache-Control", "no-store")
+	writeJSON(w, r, status, h)
 }
 
 // loaded returns the current state, or a 503 while the content loads.

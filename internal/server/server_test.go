@@ -2,6 +2,7 @@ package server_test
 
 import (
 	"context"
+	"encoding/json"
 	"flag"
 	"io"
 	"io/fs"
@@ -226,5 +227,36 @@ func TestRefusesBrokenContent(t *testing.T) {
 	}
 	if res := get(t, s, "GET", "/healthz"); res.StatusCode != 503 {
 		t.Errorf("healthz = %d, want 503", res.StatusCode)
+	}
+}
+
+// TestHealthz: 503 until pages and index are served, then 200; the JSON
+// says how the State was made and how long its steps took.
+func TestHealthz(t *testing.T) {
+	var h struct {
+		Status  string
+		Pages   bool
+		Search  bool
+		Timings *pipeline.Timings
+	}
+	read := func(s *server.Server) int {
+		t.Helper()
+		res := get(t, s, "GET", "/healthz")
+		h.Timings = nil
+		if err := json.Unmarshal([]byte(body(t, res)), &h); err != nil {
+			t.Fatal(err)
+		}
+		return res.StatusCode
+	}
+	if code := read(server.New(server.Config{Logger: quietLogger()})); code != 503 || h.Status != "loading content" || h.Pages || h.Timings != nil {
+		t.Errorf("before a State: %d %+v", code, h)
+	}
+	s := shippedServer(t)
+	if code := read(s); code != 200 || h.Status != "ok" || !h.Pages || !h.Search || h.Timings == nil {
+		t.Fatalf("loaded: %d %+v", code, h)
+	}
+	tm := h.Timings
+	if tm.Source != "content" || tm.Content <= 0 || tm.Render <= 0 || tm.Index <= 0 || tm.Total < tm.Content+tm.Render+tm.Index {
+		t.Errorf("timings %+v", *tm)
 	}
 }
