@@ -70,7 +70,7 @@ func TestCorpusHostile(t *testing.T) {
 	t.Cleanup(func() {
 		// Each child's peak resident memory, as the Extractor logs it.
 		peak := 0
-		for _, line := range strings.Split(strings.TrimSpace(logs.String()), "\n") {
+		for line := range strings.Lines(logs.String()) {
 			var rec struct {
 				Path string `json:"path"`
 				RSS  int    `json:"max_rss_mib"`
