@@ -27,6 +27,7 @@ import (
 	"github.com/blevesearch/bleve/v2/mapping"
 	index "github.com/blevesearch/bleve_index_api"
 
+	"archive/internal/atomicfile"
 	"archive/internal/content"
 	"archive/internal/pdftext"
 )
@@ -288,9 +289,6 @@ func cacheKey(m *mapping.IndexMappingImpl, cs *content.Site, pdfs map[string]*pd
 	return hex.EncodeToString(h.Sum(nil))[:24], nil
 }
 
-// completeMarker is written into an index folder once it is fully built.
-const completeMarker = "complete"
-
 // openCached reopens the index cached under dir for key, or builds it into
 // a temporary folder and renames it into place, so that a crash mid-build
 // never leaves a folder that looks complete. Indexes of older content are
@@ -311,35 +309,21 @@ func openCached(ctx context.Context, dir, key string, m mapping.IndexMapping, dm
 		}
 	}
 
-	tmp, err := os.MkdirTemp(root, "tmp-"+key+"-")
-	if err != nil {
-		return nil, "", false, fmt.Errorf("search cache: %w", err)
-	}
-	defer func() {
+	err = atomicfile.WriteDir(final, func(tmp string) error {
+		bi, err := bleve.NewUsing(filepath.Join(tmp, "index"), m, scorch.Name, scorch.Name, nil)
 		if err != nil {
-			os.RemoveAll(tmp)
+			return fmt.Errorf("create search index in %s: %w", tmp, err)
 		}
-	}()
-	bi, err = bleve.NewUsing(filepath.Join(tmp, "index"), m, scorch.Name, scorch.Name, nil)
+		if err := addDocs(ctx, bi, dm, docs, totals, log); err != nil {
+			bi.Close()
+			return err
+		}
+		if err := bi.Close(); err != nil {
+			return fmt.Errorf("write search index: %w", err)
+		}
+		return nil
+	})
 	if err != nil {
-		return nil, "", false, fmt.Errorf("create search index in %s: %w", tmp, err)
-	}
-	if err := addDocs(ctx, bi, dm, docs, totals, log); err != nil {
-		bi.Close()
-		return nil, "", false, err
-	}
-	if err := bi.Close(); err != nil {
-		return nil, "", false, fmt.Errorf("write search index: %w", err)
-	}
-	if err := os.WriteFile(filepath.Join(tmp, completeMarker), []byte(time.Now().UTC().Format(time.RFC3339)+"\n"), 0o644); err != nil {
-		return nil, "", false, fmt.Errorf("search cache: %w", err)
-	}
-	if err := os.Rename(tmp, final); err != nil {
-		// Another process may have finished the same index first.
-		if bi, err2 := openComplete(final); err2 == nil {
-			os.RemoveAll(tmp)
-			return bi, final, true, nil
-		}
 		return nil, "", false, fmt.Errorf("search cache: %w", err)
 	}
 	bi, err = openComplete(final)
@@ -353,8 +337,8 @@ func openCached(ctx context.Context, dir, key string, m mapping.IndexMapping, dm
 // openComplete opens a finished index folder for reading. The error wraps
 // fs.ErrNotExist when there is no finished index there.
 func openComplete(dir string) (bleve.Index, error) {
-	if _, err := os.Stat(filepath.Join(dir, completeMarker)); err != nil {
-		return nil, fmt.Errorf("search cache %s: %w", dir, err)
+	if !atomicfile.Complete(dir) {
+		return nil, fmt.Errorf("search cache %s: %w", dir, fs.ErrNotExist)
 	}
 	bi, err := bleve.OpenUsing(filepath.Join(dir, "index"), map[string]any{"read_only": true})
 	if err != nil {
@@ -376,7 +360,7 @@ func removeStale(root, keep string, log *slog.Logger) {
 			continue
 		}
 		stale := strings.HasPrefix(e.Name(), "index-")
-		if strings.HasPrefix(e.Name(), "tmp-") {
+		if strings.HasPrefix(e.Name(), ".index-") { // a folder WriteDir did not finish
 			if info, err := e.Info(); err == nil && time.Since(info.ModTime()) > time.Hour {
 				stale = true
 			}

@@ -377,6 +377,14 @@ func (sl *SearchLimiter) acquire(ctx context.Context, wait time.Duration) (relea
 	return nil, false
 }
 
+// Waiting is how many searches wait for a slot.
+func (sl *SearchLimiter) Waiting() int {
+	if sl.waiting == nil {
+		return 0
+	}
+	return len(sl.waiting)
+}
+
 // ClientNetwork names the client of r by its network (IPv4 /24, IPv6 /48):
 // the connection's peer, or, when the peer is one of trusted, the nearest
 // address in X-Forwarded-For that is not. Only the network is ever kept, in

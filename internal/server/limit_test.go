@@ -156,10 +156,15 @@ func TestSearchConcurrencyCap(t *testing.T) {
 		for range 128 {
 			waiters = append(waiters, serveAsync(lh, "/quick"))
 		}
-		time.Sleep(200 * time.Millisecond) // let them join the queue
+		for deadline := time.Now().Add(30 * time.Second); l.Waiting() < 128; time.Sleep(5 * time.Millisecond) {
+			if time.Now().After(deadline) {
+				t.Fatalf("only %d searches joined the queue", l.Waiting())
+			}
+		}
 		start := time.Now()
 		res := <-serveAsync(lh, "/quick")
-		if res.StatusCode != http.StatusServiceUnavailable || time.Since(start) > time.Second {
+		// Refused at once, rather than after the queue's 10 s wait.
+		if res.StatusCode != http.StatusServiceUnavailable || time.Since(start) > 5*time.Second {
 			t.Errorf("search past a full queue: status %d after %v, want an immediate 503", res.StatusCode, time.Since(start))
 		}
 		close(h.release)
@@ -174,18 +179,25 @@ func TestSearchConcurrencyCap(t *testing.T) {
 
 // TestSearchLimiterRefills: tokens come back at the configured rate.
 func TestSearchLimiterRefills(t *testing.T) {
-	l := server.NewSearchLimiter(server.SearchLimits{Rate: 20, Burst: 1})
+	const rate = 2 // a token every 500 ms
+	l := server.NewSearchLimiter(server.SearchLimits{Rate: rate, Burst: 1})
 	lh := l.Wrap(&blockingHandler{})
 	status := func() int { return (<-serveAsync(lh, "/quick")).StatusCode }
+	start := time.Now()
 	if got := status(); got != 200 {
 		t.Fatalf("first: %d", got)
 	}
-	if got := status(); got != http.StatusTooManyRequests {
+	if got, d := status(), time.Since(start); got != http.StatusTooManyRequests && d < time.Second/rate {
 		t.Fatalf("second at once: %d, want 429", got)
 	}
-	time.Sleep(80 * time.Millisecond) // 1.6 tokens at 20/s
-	if got := status(); got != 200 {
-		t.Errorf("after a refill: %d, want 200", got)
+	// The token comes back, and not before its time.
+	for deadline := time.Now().Add(10 * time.Second); status() != 200; time.Sleep(20 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("no token came back in 10 s")
+		}
+	}
+	if d := time.Since(start); d < time.Second/rate*9/10 {
+		t.Errorf("a token came back after %v, want about %v", d, time.Second/rate)
 	}
 }
 

@@ -15,9 +15,48 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"archive/internal/pipeline"
 	"archive/internal/search"
 	"archive/internal/site"
 )
+
+// searchFailure is why a search has no result for the reader: the status
+// and what to tell them (and, for a bad parameter, which).
+type searchFailure struct {
+	status     int
+	msg, param string
+}
+
+// search runs req, read from the URL with parseErr, on st's index. What the
+// reader can change or wait out is a failure, answered in the page's or the
+// API's own form; an error is the server's fault.
+func (s *Server) search(w http.ResponseWriter, r *http.Request, st *pipeline.State, req search.Request, parseErr error) (*search.Result, *searchFailure, error) {
+	var qe *search.QueryError
+	if errors.As(parseErr, &qe) {
+		return nil, &searchFailure{http.StatusBadRequest, qe.Msg, qe.Param}, nil
+	}
+	if parseErr != nil {
+		return nil, nil, parseErr
+	}
+	if st.Index == nil {
+		w.Header().Set("Retry-After", "30")
+		return nil, &searchFailure{status: http.StatusServiceUnavailable, msg: searchBuilding}, nil
+	}
+	res, err := st.Index.Search(r.Context(), req)
+	switch {
+	case errors.As(err, &qe):
+		return nil, &searchFailure{http.StatusBadRequest, qe.Msg, qe.Param}, nil
+	case errors.Is(err, context.DeadlineExceeded):
+		s.log.Warn("search timed out", "error", err)
+		w.Header().Set("Retry-After", "5")
+		return nil, &searchFailure{status: http.StatusServiceUnavailable, msg: searchTimedOut}, nil
+	case err != nil:
+		return nil, nil, err
+	}
+	return res, nil, nil
+}
+
+const searchTimedOut = "The search took too long. Please try again, or search for fewer or rarer words."
 
 // searchBuilding is what a reader sees while the index is being built.
 const searchBuilding = "Search is getting ready: the archive has just started and is still indexing its publications. Please try again in a minute."
@@ -90,28 +129,13 @@ func (s *Server) serveSearch(w http.ResponseWriter, r *http.Request) error {
 	d.Path = "/search"
 	status := http.StatusOK
 
-	var qe *search.QueryError
-	switch {
-	case errors.As(perr, &qe):
-		page.Error, status = qe.Msg, http.StatusBadRequest
-	case perr != nil:
-		return perr
-	case strings.TrimSpace(req.Query) == "" && !req.HasFilters():
-		// Just the form and its help.
-	case st.Index == nil:
-		w.Header().Set("Retry-After", "30")
-		page.Error, status = searchBuilding, http.StatusServiceUnavailable
-	default:
-		res, err := st.Index.Search(r.Context(), req)
+	if strings.TrimSpace(req.Query) != "" || req.HasFilters() || perr != nil {
+		res, failed, err := s.search(w, r, st, req, perr)
 		switch {
-		case errors.As(err, &qe):
-			page.Error, status = qe.Msg, http.StatusBadRequest
-		case errors.Is(err, context.DeadlineExceeded):
-			s.log.Warn("search timed out", "error", err)
-			w.Header().Set("Retry-After", "5")
-			page.Error, status = "The search took too long. Please try again, or search for fewer or rarer words.", http.StatusServiceUnavailable
 		case err != nil:
 			return err
+		case failed != nil:
+			page.Error, status = failed.msg, failed.status
 		default:
 			page.fill(res)
 		}
@@ -300,28 +324,13 @@ func (s *Server) serveSearchAPI(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	w.Header().Set("Cache-Control", "no-store")
-	req, err := search.ParseRequest(r.URL.Query())
-	var qe *search.QueryError
-	if errors.As(err, &qe) {
-		return writeJSON(w, r, http.StatusBadRequest, apiError{Error: qe.Msg, Param: qe.Param})
-	}
+	req, perr := search.ParseRequest(r.URL.Query())
+	res, failed, err := s.search(w, r, st, req, perr)
 	if err != nil {
 		return err
 	}
-	if st.Index == nil {
-		w.Header().Set("Retry-After", "30")
-		return writeJSON(w, r, http.StatusServiceUnavailable, apiError{Error: searchBuilding})
-	}
-	res, err := st.Index.Search(r.Context(), req)
-	switch {
-	case errors.As(err, &qe):
-		return writeJSON(w, r, http.StatusBadRequest, apiError{Error: qe.Msg, Param: qe.Param})
-	case errors.Is(err, context.DeadlineExceeded):
-		s.log.Warn("search timed out", "error", err)
-		w.Header().Set("Retry-After", "5")
-		return writeJSON(w, r, http.StatusServiceUnavailable, apiError{Error: "The search took too long."})
-	case err != nil:
-		return err
+	if failed != nil {
+		return writeJSON(w, r, failed.status, apiError{Error: failed.msg, Param: failed.param})
 	}
 	out := apiResult{
 		Query:   req.Query,
