@@ -10,6 +10,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -462,4 +463,42 @@ func TestNothingUnpublishedLeaks(t *testing.T) {
 		t.Fatalf("export exit %d\n%s", code, errOut)
 	}
 	noSecrets(mirror)
+}
+
+// TestHugoSiteServed serves a site written for Hugo and Jekyll: its pages
+// outside sections answer, and its old permalinks redirect to the archive's
+// URLs, in both the Hugo and the .html form.
+func TestHugoSiteServed(t *testing.T) {
+	const dir = "../../internal/content/testdata/hugo"
+	out, errOut, code := run(t, "check", "-content", dir)
+	if code != 0 || !strings.Contains(errOut, "4 publications, 2 pages, 1 section pages") || !strings.Contains(out, "post/2020-01-01-kept-back.mkd: not published: a draft") {
+		t.Fatalf("check exit %d\n%s%s", code, out, errOut)
+	}
+	base := startServe(t, "-content", dir)
+	noRedirect := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	for path, want := range map[string]string{
+		"/about/":                        "200",
+		"/docs/faq/":                     "200",
+		"/post/what-it-costs/":           "200",
+		"/reports/fixed-address/":        "200",
+		"/2016/09/20/what-it-costs/":     "301 /post/what-it-costs/",
+		"/2016/09/20/what-it-costs.html": "301 /post/what-it-costs/",
+		"/2017/01/02/second/":            "301 /post/second/",
+	} {
+		res, err := noRedirect.Get(base + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		got := strconv.Itoa(res.StatusCode)
+		if loc := res.Header.Get("Location"); loc != "" {
+			got += " " + strings.TrimPrefix(loc, base)
+		}
+		if got != want {
+			t.Errorf("%s: %s, want %s", path, got, want)
+		}
+	}
+	if code, body := fetch(t, base+"/post/"); code != 200 || !strings.Contains(body, "Our blog.") {
+		t.Errorf("/post/ does not show post/_index.md: %d", code)
+	}
 }

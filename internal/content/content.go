@@ -78,6 +78,9 @@ type Publication struct {
 	Doc      *markdown.Document
 
 	SourceSHA256 string // of the Markdown file, which names its parsed form in caches
+
+	explicitURL string // from url or permalink in front matter
+	slugField   string // the slug field as written, for permalinks
 }
 
 // Attachment is a file of a bundle that readers can download.
@@ -239,6 +242,9 @@ type Settings struct {
 	Description  string `toml:"description"`
 	BaseURL      string `toml:"base_url"` // absolute URL for feeds, sitemaps and citations
 	AllowHTML    bool   `toml:"allow_html"`
+	// Permalinks are Hugo's URL patterns per section, whose URLs redirect
+	// to the archive's (see hugo.go).
+	Permalinks Permalinks `toml:"permalinks"`
 	// Ignore lists glob patterns of files and folders never published (see
 	// public.go); Hugo calls it ignoreFiles.
 	Ignore []string `toml:"ignore"`

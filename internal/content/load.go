@@ -54,12 +54,14 @@ var knownFields = map[string]bool{
 }
 
 type loader struct {
-	fsys     fs.FS
-	md       *markdown.Renderer
-	prevDocs map[string]*Publication // by source, from Options.Previous
-	now      time.Time
-	mu       sync.Mutex
-	problems Problems
+	fsys       fs.FS
+	md         *markdown.Renderer
+	prevDocs   map[string]*Publication // by source, from Options.Previous
+	now        time.Time
+	permalinks Permalinks
+	unknown    unknownFields // guarded by mu
+	mu         sync.Mutex
+	problems   Problems
 }
 
 func (l *loader) report(p Problem) {
@@ -92,6 +94,11 @@ func Load(fsys fs.FS, opts Options) (*Site, Problems, error) {
 	if err != nil {
 		l.errorf(SettingsFile, 0, "%v", err)
 	}
+	if err := settings.Permalinks.check(); err != nil {
+		l.errorf(SettingsFile, 0, "%v", err)
+		settings.Permalinks = nil
+	}
+	l.permalinks = settings.Permalinks
 	mdOpts := opts.Markdown
 	mdOpts.AllowHTML = mdOpts.AllowHTML || settings.AllowHTML
 	l.md = markdown.New(mdOpts)
@@ -152,11 +159,12 @@ func Load(fsys fs.FS, opts Options) (*Site, Problems, error) {
 		ext := strings.ToLower(path.Ext(name))
 		top := !strings.Contains(p, "/")
 		switch {
-		case ext == ".md" && top:
-			l.warnf(p, 0, "ignored: a publication must be in a section folder, such as reports/%s", name)
-		case ext == ".md":
+		case isMarkdown(ext) && top && isSectionIndex(name):
+			withheld = append(withheld, Withheld{p, "the home page takes no text of its own; write an about page (about.md) instead"})
+		case isMarkdown(ext):
+			// A file at the top (about.md) is a page of its own, at /about/.
 			sources = append(sources, p)
-			if (name == "index.md" || name == "_index.md") && strings.Count(p, "/") > 1 {
+			if isSectionIndex(name) && strings.Count(p, "/") > 1 {
 				bundles[path.Dir(p)] = p
 			}
 		case p == SettingsFile || ext == ".go":
@@ -180,7 +188,9 @@ func Load(fsys fs.FS, opts Options) (*Site, Problems, error) {
 	if err != nil {
 		return nil, nil, fmt.Errorf("read content folder: %w", unwrapPath(err))
 	}
+	l.unknown = unknownFields{}
 	pubs, redirects := l.parseAll(sources)
+	l.unknown.report(l)
 	l.attach(pubs, candidates)
 	files, private := l.decidePublic(pubs, candidates, bundles)
 	withheld = append(withheld, private...)
@@ -385,7 +395,12 @@ func (l *loader) parse(file string) parsed {
 	}
 	section, slug := sectionSlug(file)
 	url := "/" + section + "/" + slug + "/"
-	if slices.Contains(ReservedSections, section) {
+	top := !strings.Contains(file, "/")
+	if top {
+		// about.md: a page of its own, outside any section.
+		section, slug, url = "", section, "/"+section+"/"
+	}
+	if slices.Contains(ReservedSections, cmpOr(section, slug)) {
 		l.errorf(file, 0, "the folder name %q is used by the site itself; choose another section name", section)
 		return out
 	}
@@ -416,10 +431,18 @@ func (l *loader) parse(file string) parsed {
 		Lang:     "en",
 		Extra:    map[string]any{},
 	}
-	if (path.Base(file) == "index.md" || path.Base(file) == "_index.md") && slug != "" {
+	if isSectionIndex(path.Base(file)) && slug != "" {
 		p.Dir = path.Dir(file)
 	}
 	l.fields(p, fm)
+	if top {
+		p.Undated = true
+	}
+	if p.explicitURL != "" {
+		p.URL = p.explicitURL
+	} else if p.Slug != slug && p.Slug != "" {
+		p.URL = "/" + path.Join(p.Section, p.Slug) + "/"
+	}
 	if old := l.prevDocs[file]; old != nil && old.SourceSHA256 == out.sum && old.Doc != nil {
 		p.Doc = old.Doc
 		out.pub = p
@@ -450,8 +473,12 @@ func invalidUTF8At(b []byte) int {
 func sectionSlug(file string) (string, string) {
 	dir, name := path.Split(file)
 	dir = strings.TrimSuffix(dir, "/")
-	if name != "index.md" && name != "_index.md" {
-		dir = path.Join(dir, strings.TrimSuffix(name, path.Ext(name)))
+	if !isSectionIndex(name) {
+		stem := strings.TrimSuffix(name, path.Ext(name))
+		if _, rest, ok := jekyllDate(stem); ok {
+			stem = rest // Jekyll's 2016-9-20-what-it-costs.markdown
+		}
+		dir = path.Join(dir, stem)
 	}
 	section, slug, _ := strings.Cut(dir, "/")
 	return section, slug
@@ -475,8 +502,15 @@ func (l *loader) fields(p *Publication, fm *frontMatter) {
 	} else if p.Title = strings.TrimSpace(s); p.Title == "" {
 		l.errorf(file, line("title"), "title is empty")
 	}
+	if _, ok := fm.fields["date"]; !ok {
+		if t, _, ok := jekyllDate(strings.TrimSuffix(path.Base(file), path.Ext(file))); ok {
+			fm.fields["date"] = t
+		}
+	}
 	if v, ok := fm.fields["date"]; !ok {
-		if p.Slug == "" || !undatedPageAllowed(p, fm) {
+		if p.Section == "" {
+			// A page outside the sections needs no date.
+		} else if p.Slug == "" || !undatedPageAllowed(p, fm) {
 			if p.Slug != "" {
 				l.errorf(file, 1, "date is missing: write the publication date, such as date: 2022-01-13")
 			}
@@ -583,10 +617,16 @@ func (l *loader) fields(p *Publication, fm *frontMatter) {
 		}
 		p.Attachments = as
 	}
+	l.hugoFields(p, fm, line)
 	for k, v := range fm.fields {
-		if !knownFields[k] {
-			p.Extra[k] = v
-			l.warnf(file, line(k), "unknown field %q is kept but not used", k)
+		if knownFields[k] || hugoKnown[k] {
+			continue
+		}
+		p.Extra[k] = v
+		if !quietFields[k] {
+			l.mu.Lock()
+			l.unknown.add(k, file, line(k))
+			l.mu.Unlock()
 		}
 	}
 }
@@ -806,6 +846,20 @@ func (l *loader) index(site *Site, pubs []*Publication, redirects []*Redirect) {
 	}
 	for _, r := range redirects {
 		addRedirect(r.From, r.To, r.Source, 0)
+	}
+	// Old URLs from the site's permalink patterns, and the same ending in
+	// .html, lead to the archive's URL.
+	for _, p := range site.Publications {
+		old := l.permalinks.oldURL(p, p.slugField)
+		if old == "" || old == p.URL {
+			continue
+		}
+		if _, taken := site.ByURL[old]; taken {
+			l.warnf(p.Source, 0, "permalink %s is the URL of another publication; it does not redirect here", old)
+			continue
+		}
+		addRedirect(old, p.URL, p.Source, 0)
+		addRedirect(strings.TrimSuffix(old, "/")+".html", p.URL, p.Source, 0)
 	}
 }
 

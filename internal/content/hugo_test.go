@@ -1,0 +1,126 @@
+package content_test
+
+import (
+	"os"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"archive/internal/content"
+)
+
+// TestHugoSite loads a site written for Hugo and Jekyll (testdata/hugo):
+// every Markdown ending, pages outside sections, _index.md, Hugo's and
+// Jekyll's front matter, file-name dates and permalinks, with one warning
+// per unknown field name.
+func TestHugoSite(t *testing.T) {
+	fsys, err := content.OpenDir("testdata/hugo")
+	if err != nil {
+		t.Fatal(err)
+	}
+	site, problems, err := content.Load(fsys, content.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if errs := problems.Errors(); len(errs) > 0 {
+		t.Fatalf("errors: %v", errs)
+	}
+	var warnings []string
+	for _, p := range problems.Warnings() {
+		warnings = append(warnings, p.String())
+	}
+	wantWarnings := []string{
+		"docs/faq.md:1: warning: no date: served as an undated page at /docs/faq/ but not listed among the publications; add a date (date: 2022-01-13) to publish it",
+		`post/2016-9-20-what-it-costs.markdown:5: warning: unknown field "template" (in 2 files) is kept but not used`,
+	}
+	if !slices.Equal(warnings, wantWarnings) {
+		t.Errorf("warnings:\n got %q\nwant %q", warnings, wantWarnings)
+	}
+
+	var urls []string
+	for _, p := range site.Publications {
+		urls = append(urls, p.URL)
+	}
+	if want := []string{"/post/bundle-post/", "/reports/fixed-address/", "/post/second/", "/post/what-it-costs/"}; !slices.Equal(urls, want) {
+		t.Errorf("publications %q, want %q", urls, want)
+	}
+	first := site.ByURL["/post/what-it-costs/"]
+	if first == nil || !first.Date.Equal(time.Date(2016, 9, 20, 0, 0, 0, 0, time.UTC)) {
+		t.Fatalf("the Jekyll file name's date is not read: %+v", first)
+	}
+	second := site.ByURL["/post/second/"]
+	if second.Summary != "The summary Hugo calls description." || len(second.Updated) != 1 || second.Updated[0].Format(time.DateOnly) != "2017-02-01" {
+		t.Errorf("description and lastmod: summary %q, updated %v", second.Summary, second.Updated)
+	}
+	if fixed := site.ByURL["/reports/fixed-address/"]; fixed == nil || fixed.Summary != "Jekyll calls the summary excerpt." {
+		t.Errorf("url and excerpt: %+v", fixed)
+	}
+	for _, u := range []string{"/about/", "/docs/faq/"} {
+		if p := site.ByURL[u]; p == nil || !slices.Contains(site.Pages, p) {
+			t.Errorf("%s is not a page", u)
+		}
+	}
+	if sp := site.SectionPages["post"]; sp == nil || sp.Title != "Blog" {
+		t.Errorf("post/_index.md does not give the section its title: %+v", sp)
+	}
+	for from, to := range map[string]string{
+		"/2016/09/20/what-it-costs/":     "/post/what-it-costs/",
+		"/2016/09/20/what-it-costs.html": "/post/what-it-costs/",
+		"/2017/01/02/second/":            "/post/second/",
+		"/2019/05/06/bundle-post/":       "/post/bundle-post/",
+	} {
+		if got := site.Redirects[from]; got != to {
+			t.Errorf("old URL %s redirects to %q, want %s", from, got, to)
+		}
+	}
+	if site.ByURL["/post/kept-back/"] != nil {
+		t.Error("published: false is published")
+	}
+}
+
+// TestHugoProblems: mistakes in the Hugo fields are errors naming file and line.
+func TestHugoProblems(t *testing.T) {
+	for name, tt := range map[string]struct {
+		files map[string]string
+		want  string
+	}{
+		"slug with a slash":   {map[string]string{"post/a.md": "---\ntitle: A\ndate: 2022-01-13\nslug: a/b\n---\n"}, `post/a.md:4: slug "a/b" must be one path segment`},
+		"url to another host": {map[string]string{"post/a.md": "---\ntitle: A\ndate: 2022-01-13\nurl: https://evil.example/\n---\n"}, `post/a.md:4: url "https://evil.example/" must be a path of this site`},
+		"unknown token":       {map[string]string{"site.toml": "[permalinks]\npost = \"/:yr/:slug/\"\n", "post/a.md": goodYAML}, "site.toml: permalinks: post = \"/:yr/:slug/\": unknown token :yr"},
+		"bad lastmod":         {map[string]string{"post/a.md": "---\ntitle: A\ndate: 2022-01-13\nlastmod: soon\n---\n"}, `post/a.md:4: lastmod: date "soon" is not a date`},
+	} {
+		t.Run(name, func(t *testing.T) {
+			dir := t.TempDir()
+			for f, data := range tt.files {
+				writeFile(t, dir, f, data)
+			}
+			fsys, err := content.OpenDir(dir)
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, problems, err := content.Load(fsys, content.Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []string
+			for _, p := range problems.Errors() {
+				got = append(got, p.String())
+			}
+			if len(got) != 1 || !strings.HasPrefix(got[0], tt.want) {
+				t.Errorf("errors %q, want one starting %q", got, tt.want)
+			}
+		})
+	}
+}
+
+func writeFile(t *testing.T, dir, name, data string) {
+	t.Helper()
+	p := dir + "/" + name
+	if err := os.MkdirAll(p[:strings.LastIndex(p, "/")], 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(p, []byte(data), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
