@@ -12,6 +12,7 @@ import (
 	"maps"
 	"net/url"
 	"path"
+	"regexp"
 	"runtime"
 	"slices"
 	"sort"
@@ -824,7 +825,11 @@ func (l *loader) index(site *Site, pubs []*Publication, redirects []*Redirect) {
 	}
 	sort.Strings(site.Sections)
 	addRedirect := func(from, to, source string, line int) {
-		from = cleanURLPath(from)
+		if q, ok := IDLink(from); ok {
+			from = q // WordPress's /?p=ID, kept as it is
+		} else {
+			from = cleanURLPath(from)
+		}
 		if _, ok := site.ByURL[from]; ok {
 			l.errorf(source, line, "alias %s is the URL of a publication", from)
 			return
@@ -844,6 +849,11 @@ func (l *loader) index(site *Site, pubs []*Publication, redirects []*Redirect) {
 		}
 		site.Years[p.Date.Year()] = append(site.Years[p.Date.Year()], p)
 	}
+	for _, p := range site.Pages {
+		for _, a := range p.Aliases {
+			addRedirect(a, p.URL, p.Source, 0)
+		}
+	}
 	for _, r := range redirects {
 		addRedirect(r.From, r.To, r.Source, 0)
 	}
@@ -861,6 +871,20 @@ func (l *loader) index(site *Site, pubs []*Publication, redirects []*Redirect) {
 		addRedirect(old, p.URL, p.Source, 0)
 		addRedirect(strings.TrimSuffix(old, "/")+".html", p.URL, p.Source, 0)
 	}
+}
+
+// wordpressID matches WordPress's short links, /?p=ID for posts and
+// /?page_id=ID for pages, which stay valid after a site moves in.
+var wordpressID = regexp.MustCompile(`^/?\?(p|page_id)=([0-9]+)$`)
+
+// IDLink reports whether u is such a short link, written as the server
+// looks it up: "/?p=123".
+func IDLink(u string) (string, bool) {
+	m := wordpressID.FindStringSubmatch(u)
+	if m == nil {
+		return "", false
+	}
+	return "/?" + m[1] + "=" + m[2], true
 }
 
 // redirectTarget accepts a path of this site ("/letters/x/") or an http or

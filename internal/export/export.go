@@ -113,8 +113,8 @@ func Write(s *site.Site, dir string, opts Options) (Stats, error) {
 	}
 	// Redirects become small pages, since a static host has no 301 of its own.
 	for _, from := range slices.Sorted(maps.Keys(s.Content.Redirects)) {
-		if _, taken := s.Pages[from]; taken {
-			continue
+		if _, taken := s.Pages[from]; taken || strings.Contains(from, "?") {
+			continue // a static host cannot answer /?p=ID: that stays the server's
 		}
 		to, err := redirectTarget(from, s.Content.Redirects[from])
 		if err != nil {

@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 
+	"archive/internal/content"
 	"archive/internal/pipeline"
 	"archive/internal/site"
 )
@@ -67,6 +68,13 @@ func (s *Server) servePath(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	p := r.URL.Path
+	// WordPress's short links (/?p=ID) of a site moved in.
+	if link, ok := content.IDLink(p + "?" + r.URL.RawQuery); ok && p == "/" {
+		if to, ok := st.Site.Content.Redirects[link]; ok {
+			http.Redirect(w, r, to, http.StatusMovedPermanently)
+			return nil
+		}
+	}
 	if page, ok := st.Site.Pages[p]; ok {
 		// Search words to mark, or a feed that needs the request's origin.
 		if done, err := s.serveVariant(w, r, st, page); done || err != nil {

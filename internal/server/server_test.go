@@ -3,6 +3,7 @@ package server_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"flag"
 	"io"
 	"io/fs"
@@ -258,5 +259,31 @@ func TestHealthz(t *testing.T) {
 	tm := h.Timings
 	if tm.Source != "content" || tm.Content <= 0 || tm.Render <= 0 || tm.Index <= 0 || tm.Total < tm.Content+tm.Render+tm.Index {
 		t.Errorf("timings %+v", *tm)
+	}
+}
+
+// TestWordPressShortLinks: /?p=ID and /?page_id=ID, written as aliases by
+// a WordPress import, redirect to the publication; other queries on the
+// home page do not.
+func TestWordPressShortLinks(t *testing.T) {
+	s, err := serveContent(layoutOnly(fstest.MapFS{
+		"posts/hello/index.md": {Data: []byte("---\ntitle: Hello\ndate: 2022-01-13\naliases: [\"/?p=42\", \"/2022/01/13/hello/\"]\n---\nHi.\n")},
+		"about.md":             {Data: []byte("---\ntitle: About\naliases: [\"/?page_id=7\"]\n---\nUs.\n")},
+	}), server.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for target, want := range map[string]string{
+		"/?p=42":              "301 /posts/hello/",
+		"/?page_id=7":         "301 /about/",
+		"/2022/01/13/hello/":  "301 /posts/hello/",
+		"/?p=43":              "200 ",
+		"/?p=42&utm_source=x": "200 ",
+		"/about/?p=42":        "200 ",
+	} {
+		res := get(t, s, "GET", target)
+		if got := fmt.Sprintf("%d %s", res.StatusCode, res.Header.Get("Location")); got != want {
+			t.Errorf("%s: %s, want %s", target, got, want)
+		}
 	}
 }
