@@ -501,4 +501,11 @@ func TestHugoSiteServed(t *testing.T) {
 	if code, body := fetch(t, base+"/post/"); code != 200 || !strings.Contains(body, "Our blog.") {
 		t.Errorf("/post/ does not show post/_index.md: %d", code)
 	}
+	// Pages are searched, and told apart from publications.
+	if code, body := fetch(t, base+"/api/search?q=%22document+transnational+repression%22"); code != 200 || !strings.Contains(body, `"kind":"page","url":"/about/`) {
+		t.Errorf("a quote from about.md: %d %s", code, body)
+	}
+	if _, body := fetch(t, base+"/sitemap.xml"); !strings.Contains(body, "/about/</loc>") {
+		t.Errorf("the sitemap lacks /about/")
+	}
 }

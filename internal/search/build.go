@@ -13,6 +13,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -35,7 +36,7 @@ import (
 // indexVersion changes whenever what Build puts in the index changes in a
 // way the mapping does not show (the fields' text, the document IDs), so
 // that an index cached by an older program is rebuilt.
-const indexVersion = 5
+const indexVersion = 6
 
 // Batches are cut at batchDocs documents or batchBytes of text, whichever
 // comes first. Each batch becomes a segment: larger batches mean fewer
@@ -64,7 +65,9 @@ type doc struct {
 func collect(cs *content.Site, pdfs map[string]*pdftext.Document) []doc {
 	var docs []doc
 	shared := map[string]int{} // PDF page key -> index in docs
-	for _, p := range cs.Publications {
+	// Pages (about.md, docs/faq.md) are searched like publications; only
+	// their lack of a date tells them apart.
+	for _, p := range slices.Concat(cs.Publications, cs.Pages) {
 		e := &entry{pub: p, group: groupOf(p.Lang)}
 		off := 0
 		add := func(s segment, text string) {

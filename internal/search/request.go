@@ -193,9 +193,16 @@ func (r *Result) Pages() int {
 	return min(MaxPage, (r.Total+r.PerPage-1)/r.PerPage)
 }
 
+// Kinds of what a hit belongs to.
+const (
+	KindPublication = "publication"
+	KindPage        = "page"
+)
+
 // Hit is a publication page or a PDF page that matches.
 type Hit struct {
 	Title          string // the publication's title
+	Kind           string // KindPublication, or KindPage for an undated page (about.md)
 	URL            string // where the words stand: a paragraph or a PDF page
 	PublicationURL string
 	Section        string

@@ -45,12 +45,16 @@ func (e *entry) hit(score float64, locs search.TermLocationMap, units []analysed
 	p := e.pub
 	h := Hit{
 		Title:          p.Title,
+		Kind:           KindPublication,
 		PublicationURL: p.URL,
 		Section:        p.Section,
 		Date:           p.Date,
 		Lang:           p.Lang,
 		Source:         SourcePage,
 		Score:          score,
+	}
+	if p.Undated {
+		h.Kind = KindPage
 	}
 	if e.att != nil {
 		h.Source = SourcePDF

@@ -285,6 +285,7 @@ type apiResult struct {
 
 type apiHit struct {
 	Title          string  `json:"title"`
+	Kind           string  `json:"kind"`
 	URL            string  `json:"url"`
 	PublicationURL string  `json:"publication_url"`
 	Section        string  `json:"section"`
@@ -347,7 +348,7 @@ func (s *Server) serveSearchAPI(w http.ResponseWriter, r *http.Request) error {
 	}
 	for _, h := range res.Hits {
 		out.Hits = append(out.Hits, apiHit{
-			Title: h.Title, URL: h.URL, PublicationURL: h.PublicationURL, Section: h.Section,
+			Title: h.Title, Kind: h.Kind, URL: h.URL, PublicationURL: h.PublicationURL, Section: h.Section,
 			Date: dateOnly(h.Date), Lang: h.Lang, Source: h.Source, Page: h.Page,
 			File: h.File, FileTitle: h.FileTitle, Snippet: string(h.Snippet), Score: math.Round(h.Score*1e4) / 1e4,
 		})

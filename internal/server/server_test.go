@@ -3,8 +3,8 @@ package server_test
 import (
 	"context"
 	"encoding/json"
-	"fmt"
 	"flag"
+	"fmt"
 	"io"
 	"io/fs"
 	"log/slog"
