@@ -94,10 +94,12 @@ func (e *entry) hit(score float64, locs search.TermLocationMap, units []analysed
 	h.URL = withHighlight(p.URL, hl)
 	if s.kind == segBlock {
 		h.Anchor = s.anchor
+		// The paragraph's id alone, no text directive (:~:text=): browsers
+		// that know one match it against the first place the words stand,
+		// which may be the note above the text, and those that do not
+		// (Tor Browser's) take the whole fragment for an id and stay at the
+		// top. The server marks the words (?hl=) in the paragraph.
 		h.URL += "#" + h.Anchor
-		if frag := textFragment(text, ms[first:last]); frag != "" {
-			h.URL += ":~:text=" + frag
-		}
 	}
 	return h, nil
 }
@@ -391,54 +393,3 @@ func (e *entry) opening() (template.HTML, error) {
 	return render(text, from, to, nil), nil
 }
 
-// textFragment is the text directive (the part after ":~:text=") that
-// makes browsers which support it scroll to and highlight the match within
-// the paragraph. It quotes the first phrase shown if there is one; a single
-// word gets the words before it as context, since the same word may stand
-// earlier on the page.
-func textFragment(text string, ms []match) string {
-	if len(ms) == 0 {
-		return ""
-	}
-	best := 0
-	for i, m := range ms {
-		if m.words > ms[best].words {
-			best = i
-		}
-	}
-	start, end := ms[best].start, ms[best].end
-	if end <= start || end > len(text) {
-		return ""
-	}
-	quote := strings.Fields(text[start:end])
-	if len(quote) == 0 {
-		return ""
-	}
-	if len(quote) > 8 {
-		return encodeFragment(strings.Join(quote[:4], " ")) + "," + encodeFragment(strings.Join(quote[len(quote)-4:], " "))
-	}
-	frag := encodeFragment(strings.Join(quote, " "))
-	if ms[best].words == 1 && strings.HasSuffix(text[:start], " ") {
-		if before := strings.Fields(text[:start]); len(before) > 0 {
-			frag = encodeFragment(strings.Join(before[max(0, len(before)-3):], " ")) + "-," + frag
-		}
-	}
-	return frag
-}
-
-// encodeFragment percent-encodes s for a text directive, where "-", ","
-// and "&" have a meaning of their own.
-func encodeFragment(s string) string {
-	var b strings.Builder
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if c < utf8.RuneSelf && (unicode.IsLetter(rune(c)) || unicode.IsDigit(rune(c)) || c == '.' || c == '_' || c == '~') {
-			b.WriteByte(c)
-			continue
-		}
-		b.WriteString("%")
-		b.WriteByte("0123456789ABCDEF"[c>>4])
-		b.WriteByte("0123456789ABCDEF"[c&15])
-	}
-	return b.String()
-}
