@@ -173,7 +173,11 @@ func (p *searchPage) fill(res *search.Result) {
 	}
 	status := p.count
 	if q := strings.TrimSpace(req.Query); q != "" {
-		status += " for “" + q + "”"
+		// A phrase brings its own quotes: “"red notice"” would double them.
+		if !strings.HasPrefix(q, `"`) || !strings.HasSuffix(q, `"`) || len(q) < 2 {
+			q = "“" + q + "”"
+		}
+		status += " for " + q
 	}
 	if pages := res.Pages(); pages > 1 {
 		status += fmt.Sprintf(", page %d of %d", res.Page, pages)

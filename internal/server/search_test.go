@@ -227,7 +227,7 @@ func TestSearchPage(t *testing.T) {
 	for _, want := range []string{
 		`<title>Search: 3 results · `,
 		`<div role="status">`,
-		`<h2 id="results-title">3 results for “&#34;We are likely the tip`,
+		`<h2 id="results-title">3 results for &#34;We are likely the tip`,
 		`<ol class="publist" start="1" aria-labelledby="results-title">`,
 		`href="/letters/open-letter-to-interpol/?hl=%22We&#43;are&#43;likely`,
 		`#p-8"`,

@@ -10,6 +10,7 @@ import (
 	"io"
 	"io/fs"
 	"path"
+	"strconv"
 	"strings"
 	"sync"
 	texttemplate "text/template"
@@ -17,6 +18,8 @@ import (
 	"time"
 	"unicode"
 	"unicode/utf8"
+
+	"archive/internal/content"
 )
 
 // Templates are the site's page templates, parsed once at start.
@@ -197,6 +200,8 @@ var funcs = template.FuncMap{
 	"sectionTitle": SectionTitle,
 	"join":         strings.Join,
 	"humanSize":    HumanSize,
+	"fileKinds":    fileKinds,
+	"pdfs":         pdfAttachments,
 	"uiLang":       func() string { return UILang },
 	"textDir":      textDir,
 	"textStart":    func() template.HTML { return TextStart },
@@ -223,6 +228,44 @@ func SectionTitle(s string) string {
 }
 
 // HumanSize writes a byte count as readers expect: 41 KB, 1.3 MB.
+// pdfAttachments are the PDFs among as, linked beside the title.
+func pdfAttachments(as []*content.Attachment) []*content.Attachment {
+	var out []*content.Attachment
+	for _, a := range as {
+		if a.IsPDF() {
+			out = append(out, a)
+		}
+	}
+	return out
+}
+
+// fileKinds says in lists what a publication offers to download: "PDF",
+// "2 PDFs", "PDF and 1 file".
+func fileKinds(as []*content.Attachment) string {
+	pdfs, others := 0, 0
+	for _, a := range as {
+		if a.IsPDF() {
+			pdfs++
+		} else {
+			others++
+		}
+	}
+	var parts []string
+	switch {
+	case pdfs == 1:
+		parts = append(parts, "PDF")
+	case pdfs > 1:
+		parts = append(parts, strconv.Itoa(pdfs)+" PDFs")
+	}
+	switch {
+	case others == 1:
+		parts = append(parts, "1 file")
+	case others > 1:
+		parts = append(parts, strconv.Itoa(others)+" files")
+	}
+	return strings.Join(parts, " and ")
+}
+
 func HumanSize(n int64) string {
 	switch {
 	case n < 1000:
