@@ -471,19 +471,22 @@ func TestNothingUnpublishedLeaks(t *testing.T) {
 func TestHugoSiteServed(t *testing.T) {
 	const dir = "../../internal/content/testdata/hugo"
 	out, errOut, code := run(t, "check", "-content", dir)
-	if code != 0 || !strings.Contains(errOut, "4 publications, 2 pages, 1 section pages") || !strings.Contains(out, "post/2020-01-01-kept-back.mkd: not published: a draft") {
+	if code != 0 || !strings.Contains(errOut, "5 publications, 2 pages, 1 section pages") || !strings.Contains(out, "post/2020-01-01-kept-back.mkd: not published: a draft") {
 		t.Fatalf("check exit %d\n%s%s", code, out, errOut)
 	}
 	base := startServe(t, "-content", dir)
 	noRedirect := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 	for path, want := range map[string]string{
-		"/about/":                        "200",
-		"/docs/faq/":                     "200",
-		"/post/what-it-costs/":           "200",
-		"/reports/fixed-address/":        "200",
-		"/2016/09/20/what-it-costs/":     "301 /post/what-it-costs/",
-		"/2016/09/20/what-it-costs.html": "301 /post/what-it-costs/",
-		"/2017/01/02/second/":            "301 /post/second/",
+		"/about/":                         "200",
+		"/docs/faq/":                      "200",
+		"/post/what-it-costs/":            "200",
+		"/reports/fixed-address/":         "200",
+		"/2016/09/20/what-it-costs/":      "301 /post/what-it-costs/",
+		"/2016/09/20/what-it-costs.html":  "301 /post/what-it-costs/",
+		"/2017/01/02/second/":             "301 /post/second/",
+		"/zh/post/bundle-post/":           "200",
+		"/zh/post/bundle-post/report.pdf": "200",
+		"/post/bundle-post/report.pdf":    "200",
 	} {
 		res, err := noRedirect.Get(base + path)
 		if err != nil {
@@ -500,6 +503,9 @@ func TestHugoSiteServed(t *testing.T) {
 	}
 	if code, body := fetch(t, base+"/post/"); code != 200 || !strings.Contains(body, "Our blog.") {
 		t.Errorf("/post/ does not show post/_index.md: %d", code)
+	}
+	if _, body := fetch(t, base+"/post/bundle-post/"); !strings.Contains(body, `hreflang="zh"`) {
+		t.Error("the page does not link its translation from index.zh.md")
 	}
 	// Pages are searched, and told apart from publications.
 	if code, body := fetch(t, base+"/api/search?q=%22document+transnational+repression%22"); code != 200 || !strings.Contains(body, `"kind":"page","url":"/about/`) {

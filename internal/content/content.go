@@ -174,8 +174,12 @@ type Site struct {
 	Years        map[int][]*Publication
 	// Files are the files the site serves from the content folder (paths
 	// within it, such as "letters/x/letter.pdf"), with their sizes.
-	Files    map[string]int64
-	Settings Settings
+	Files map[string]int64
+	// FileAliases are further URL paths (no leading slash) of files in
+	// Files: those of a bundle whose page is not at its folder's URL (a
+	// slug, a url field, a translation), served beside the page too.
+	FileAliases map[string]string
+	Settings    Settings
 	// Withheld are the files and publications of the content folder that
 	// are not published, with the reason (see public.go); Hidden and
 	// Ignored count the names skipped for a leading "." or "_" and for
@@ -242,6 +246,9 @@ type Settings struct {
 	Description  string `toml:"description"`
 	BaseURL      string `toml:"base_url"` // absolute URL for feeds, sitemaps and citations
 	AllowHTML    bool   `toml:"allow_html"`
+	// Languages are the languages of translations by file name, as Hugo
+	// writes them (index.zh.md, about.fr.md): each is served under /<lang>/.
+	Languages []string `toml:"languages"`
 	// Permalinks are Hugo's URL patterns per section, whose URLs redirect
 	// to the archive's (see hugo.go).
 	Permalinks Permalinks `toml:"permalinks"`

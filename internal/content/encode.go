@@ -10,7 +10,7 @@ import (
 
 // encodingVersion changes whenever what Encode writes changes, so that
 // Decode refuses what an older program wrote rather than misread it.
-const encodingVersion = 2
+const encodingVersion = 3
 
 // encoded is what Encode writes: the site's metadata without its Markdown.
 type encoded struct {
@@ -21,6 +21,7 @@ type encoded struct {
 	Redirects    map[string]string
 	Sections     []string
 	Files        map[string]int64
+	FileAliases  map[string]string
 	Settings     Settings
 	Hash         string
 	NextChange   time.Time
@@ -40,6 +41,7 @@ func (s *Site) Encode(w io.Writer) error {
 		Redirects:    s.Redirects,
 		Sections:     s.Sections,
 		Files:        s.Files,
+		FileAliases:  s.FileAliases,
 		Settings:     s.Settings,
 		Hash:         s.Hash,
 		NextChange:   s.NextChange,
@@ -85,6 +87,7 @@ func Decode(r io.Reader, fsys fs.FS) (*Site, error) {
 		Tags:         map[string][]*Publication{},
 		Years:        map[int][]*Publication{},
 		Files:        e.Files,
+		FileAliases:  e.FileAliases,
 		SectionPages: map[string]*Publication{},
 		Settings:     e.Settings,
 		Hash:         e.Hash,

@@ -29,6 +29,19 @@ func isSectionIndex(name string) bool {
 	return (stem == "index" || stem == "_index") && isMarkdown(strings.ToLower(path.Ext(name)))
 }
 
+// splitLang reads Hugo's translation suffix: with zh among the site's
+// languages, "post/x/index.zh.md" is the Chinese version of
+// "post/x/index.md".
+func (l *loader) splitLang(file string) (logical, lang string) {
+	ext := path.Ext(file)
+	stem := strings.TrimSuffix(file, ext)
+	suffix := path.Ext(stem)
+	if suffix == "" || !slices.Contains(l.languages, suffix[1:]) {
+		return file, ""
+	}
+	return strings.TrimSuffix(stem, suffix) + ext, suffix[1:]
+}
+
 // quietFields are front matter fields Hugo or Jekyll define that the
 // archive does not use: they are kept in Extra without a warning. The
 // README lists them.

@@ -42,7 +42,7 @@ func TestHugoSite(t *testing.T) {
 	for _, p := range site.Publications {
 		urls = append(urls, p.URL)
 	}
-	if want := []string{"/post/bundle-post/", "/reports/fixed-address/", "/post/second/", "/post/what-it-costs/"}; !slices.Equal(urls, want) {
+	if want := []string{"/post/bundle-post/", "/zh/post/bundle-post/", "/reports/fixed-address/", "/post/second/", "/post/what-it-costs/"}; !slices.Equal(urls, want) {
 		t.Errorf("publications %q, want %q", urls, want)
 	}
 	first := site.ByURL["/post/what-it-costs/"]
@@ -73,6 +73,15 @@ func TestHugoSite(t *testing.T) {
 		if got := site.Redirects[from]; got != to {
 			t.Errorf("old URL %s redirects to %q, want %s", from, got, to)
 		}
+	}
+	// index.zh.md is the bundle's Chinese version: under /zh/, linked as a
+	// translation, its relative links reaching the bundle's files.
+	en, zh := site.ByURL["/post/bundle-post/"], site.ByURL["/zh/post/bundle-post/"]
+	if zh == nil || zh.Lang != "zh" || zh.TranslationKey == "" || zh.TranslationKey != en.TranslationKey {
+		t.Fatalf("translation by file name: %+v", zh)
+	}
+	if len(zh.Attachments) != 1 || zh.Attachments[0].URL != "/zh/post/bundle-post/report.pdf" || site.FileAliases["zh/post/bundle-post/report.pdf"] != "post/bundle-post/report.pdf" {
+		t.Errorf("the translation's file: %+v, aliases %v", zh.Attachments, site.FileAliases)
 	}
 	if site.ByURL["/post/kept-back/"] != nil {
 		t.Error("published: false is published")

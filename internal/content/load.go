@@ -60,9 +60,13 @@ type loader struct {
 	prevDocs   map[string]*Publication // by source, from Options.Previous
 	now        time.Time
 	permalinks Permalinks
+	languages  []string      // site.toml's languages, for translations by file name
 	unknown    unknownFields // guarded by mu
-	mu         sync.Mutex
-	problems   Problems
+	// fileAliases are URL paths of bundle files served beside a page that
+	// is not at its folder's URL (see Site.FileAliases).
+	fileAliases map[string]string
+	mu          sync.Mutex
+	problems    Problems
 }
 
 func (l *loader) report(p Problem) {
@@ -83,7 +87,7 @@ func (l *loader) warnf(file string, line int, format string, args ...any) {
 // be read at all; everything wrong with single files is in Problems, and a
 // Site is returned even when there are errors so that all can be listed.
 func Load(fsys fs.FS, opts Options) (*Site, Problems, error) {
-	l := &loader{fsys: fsys, now: opts.Now}
+	l := &loader{fsys: fsys, now: opts.Now, fileAliases: map[string]string{}}
 	if l.now.IsZero() {
 		l.now = time.Now()
 	}
@@ -100,6 +104,7 @@ func Load(fsys fs.FS, opts Options) (*Site, Problems, error) {
 		settings.Permalinks = nil
 	}
 	l.permalinks = settings.Permalinks
+	l.languages = settings.Languages
 	mdOpts := opts.Markdown
 	mdOpts.AllowHTML = mdOpts.AllowHTML || settings.AllowHTML
 	l.md = markdown.New(mdOpts)
@@ -165,8 +170,12 @@ func Load(fsys fs.FS, opts Options) (*Site, Problems, error) {
 		case isMarkdown(ext):
 			// A file at the top (about.md) is a page of its own, at /about/.
 			sources = append(sources, p)
-			if isSectionIndex(name) && strings.Count(p, "/") > 1 {
-				bundles[path.Dir(p)] = p
+			logical, lang := l.splitLang(p)
+			if isSectionIndex(path.Base(logical)) && strings.Count(p, "/") > 1 {
+				// The bundle belongs to its default-language index.
+				if owner, ok := bundles[path.Dir(p)]; !ok || lang == "" && owner != p {
+					bundles[path.Dir(p)] = p
+				}
 			}
 		case p == SettingsFile || ext == ".go":
 			// The site's settings and the Go file that embeds the folder.
@@ -221,6 +230,7 @@ func Load(fsys fs.FS, opts Options) (*Site, Problems, error) {
 		SectionPages: map[string]*Publication{},
 		Settings:     settings,
 		Withheld:     withheld,
+		FileAliases:  l.fileAliases,
 		Hidden:       hidden,
 		Ignored:      ignored,
 	}
@@ -394,16 +404,22 @@ func (l *loader) parse(file string) parsed {
 		}
 		return out
 	}
-	section, slug := sectionSlug(file)
+	// Hugo's translations by file name: index.zh.md beside index.md is
+	// its Chinese version, served under /zh/.
+	logical, lang := l.splitLang(file)
+	section, slug := sectionSlug(logical)
 	url := "/" + section + "/" + slug + "/"
 	top := !strings.Contains(file, "/")
 	if top {
 		// about.md: a page of its own, outside any section.
 		section, slug, url = "", section, "/"+section+"/"
 	}
-	if slices.Contains(ReservedSections, cmpOr(section, slug)) {
-		l.errorf(file, 0, "the folder name %q is used by the site itself; choose another section name", section)
+	if name := cmpOr(section, slug); slices.Contains(ReservedSections, name) {
+		l.errorf(file, 0, "the name %q is used by the site itself; choose another", name)
 		return out
+	}
+	if lang != "" {
+		url = "/" + lang + url
 	}
 	if target, ok := fm.fields["redirect"]; ok && fm.fields["title"] == nil {
 		to, err := asString(target)
@@ -432,17 +448,26 @@ func (l *loader) parse(file string) parsed {
 		Lang:     "en",
 		Extra:    map[string]any{},
 	}
-	if isSectionIndex(path.Base(file)) && slug != "" {
+	if isSectionIndex(path.Base(logical)) && slug != "" {
 		p.Dir = path.Dir(file)
 	}
 	l.fields(p, fm)
+	if len(l.languages) > 0 && p.TranslationKey == "" {
+		// Versions of one file in several languages are translations.
+		p.TranslationKey = "file:" + strings.TrimSuffix(logical, path.Ext(logical))
+	}
+	if lang != "" {
+		if _, set := fm.fields["lang"]; !set {
+			p.Lang = lang
+		}
+	}
 	if top {
 		p.Undated = true
 	}
 	if p.explicitURL != "" {
 		p.URL = p.explicitURL
 	} else if p.Slug != slug && p.Slug != "" {
-		p.URL = "/" + path.Join(p.Section, p.Slug) + "/"
+		p.URL = "/" + path.Join(lang, p.Section, p.Slug) + "/"
 	}
 	if old := l.prevDocs[file]; old != nil && old.SourceSHA256 == out.sum && old.Doc != nil {
 		p.Doc = old.Doc
@@ -943,6 +968,9 @@ func (l *loader) resolve(site *Site, files map[string]int64) {
 			return true
 		}
 		if _, ok := files[strings.TrimPrefix(u, "/")]; ok {
+			return true
+		}
+		if _, ok := l.fileAliases[strings.TrimPrefix(u, "/")]; ok {
 			return true
 		}
 		first, rest, _ := strings.Cut(strings.Trim(u, "/"), "/")

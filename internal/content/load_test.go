@@ -125,7 +125,7 @@ func TestLoadProblems(t *testing.T) {
 		{
 			name:  "reserved section name",
 			files: map[string]string{"search/a.md": goodYAML},
-			want:  []string{`search/a.md: the folder name "search" is used by the site itself; choose another section name`},
+			want:  []string{`search/a.md: the name "search" is used by the site itself; choose another`},
 		},
 	}
 	for _, tt := range tests {

@@ -151,11 +151,26 @@ func (l *loader) decidePublic(pubs []*Publication, candidates map[string]int64, 
 		}
 		for _, link := range p.Doc.Links {
 			if f, ok := linkedFile(p.URL, link.Dest); ok {
-				linked[f] = true
+				linked[p.contentPath(f)] = true
 			}
 		}
 	}
 	files = map[string]int64{}
+	defer func() {
+		// A bundle whose page is not at its folder's URL (a slug, a url
+		// field, a translation under /zh/) serves its files beside the
+		// page too, where its relative links point.
+		for _, p := range pubs {
+			if !published[p] || p.Dir == "" || p.URL == "/"+p.Dir+"/" {
+				continue
+			}
+			for f := range files {
+				if rest, ok := strings.CutPrefix(f, p.Dir+"/"); ok && bundleOf(f, bundles) == bundles[p.Dir] {
+					l.fileAliases[strings.TrimPrefix(p.URL, "/")+rest] = f
+				}
+			}
+		}
+	}()
 	for _, f := range keys(candidates) {
 		reason := ""
 		if owner := bundleOf(f, bundles); owner != "" {
@@ -182,6 +197,19 @@ func (l *loader) decidePublic(pubs []*Publication, candidates map[string]int64, 
 		files[f] = candidates[f]
 	}
 	return files, withheld
+}
+
+// contentPath is the file of the content folder that the URL path u (no
+// leading slash) names from p's page: for a bundle served at another URL
+// than its folder's, the file of its folder.
+func (p *Publication) contentPath(u string) string {
+	if p.Dir == "" {
+		return u
+	}
+	if rest, ok := strings.CutPrefix(u, strings.TrimPrefix(p.URL, "/")); ok {
+		return p.Dir + "/" + rest
+	}
+	return u
 }
 
 // bundleOf is the index.md of the bundle that holds file f, if any: the

@@ -111,6 +111,16 @@ func Write(s *site.Site, dir string, opts Options) (Stats, error) {
 		st.Files++
 		st.Bytes += n
 	}
+	// Files served beside a page at another URL than its folder's are
+	// copied there too, where the page's relative links point.
+	for _, alias := range slices.Sorted(maps.Keys(s.Content.FileAliases)) {
+		n, err := copyFile(s.Content.FS, s.Content.FileAliases[alias], filepath.Join(dir, filepath.FromSlash(alias)))
+		if err != nil {
+			return st, err
+		}
+		st.Files++
+		st.Bytes += n
+	}
 	// Redirects become small pages, since a static host has no 301 of its own.
 	for _, from := range slices.Sorted(maps.Keys(s.Content.Redirects)) {
 		if _, taken := s.Pages[from]; taken || strings.Contains(from, "?") {

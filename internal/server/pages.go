@@ -106,6 +106,9 @@ func (s *Server) servePath(w http.ResponseWriter, r *http.Request) error {
 // and paths outside the folder can never be reached.
 func (s *Server) serveFile(w http.ResponseWriter, r *http.Request, st *pipeline.State) error {
 	name := strings.TrimPrefix(r.URL.Path, "/")
+	if f, ok := st.Site.Content.FileAliases[name]; ok {
+		name = f
+	}
 	if _, ok := st.Site.Content.Files[name]; !ok {
 		return errNotFound
 	}
