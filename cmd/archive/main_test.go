@@ -487,6 +487,8 @@ func TestHugoSiteServed(t *testing.T) {
 		"/zh/post/bundle-post/":           "200",
 		"/zh/post/bundle-post/report.pdf": "200",
 		"/post/bundle-post/report.pdf":    "200",
+		"/images/chart.svg":               "200",
+		"/old.html":                       "404",
 	} {
 		res, err := noRedirect.Get(base + path)
 		if err != nil {

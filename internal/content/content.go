@@ -246,6 +246,10 @@ type Settings struct {
 	Description  string `toml:"description"`
 	BaseURL      string `toml:"base_url"` // absolute URL for feeds, sitemaps and citations
 	AllowHTML    bool   `toml:"allow_html"`
+	// StaticDir is the site's static folder inside the content folder
+	// (default "static", as Hugo's static/ copied in): its files are
+	// served from the top of the site.
+	StaticDir string `toml:"static_dir"`
 	// Languages are the languages of translations by file name, as Hugo
 	// writes them (index.zh.md, about.fr.md): each is served under /<lang>/.
 	Languages []string `toml:"languages"`

@@ -83,6 +83,13 @@ func TestHugoSite(t *testing.T) {
 	if len(zh.Attachments) != 1 || zh.Attachments[0].URL != "/zh/post/bundle-post/report.pdf" || site.FileAliases["zh/post/bundle-post/report.pdf"] != "post/bundle-post/report.pdf" {
 		t.Errorf("the translation's file: %+v, aliases %v", zh.Attachments, site.FileAliases)
 	}
+	// Hugo's static/ copied in: served from the top of the site.
+	if site.FileAliases["images/chart.svg"] != "static/images/chart.svg" || site.Files["static/images/chart.svg"] == 0 {
+		t.Errorf("static/images/chart.svg is not served at /images/chart.svg: %v", site.FileAliases)
+	}
+	if _, ok := site.Files["static/old.html"]; ok {
+		t.Error("an HTML file of static/ is served")
+	}
 	if site.ByURL["/post/kept-back/"] != nil {
 		t.Error("published: false is published")
 	}

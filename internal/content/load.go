@@ -61,6 +61,7 @@ type loader struct {
 	now        time.Time
 	permalinks Permalinks
 	languages  []string      // site.toml's languages, for translations by file name
+	staticDir  string        // the site's static folder (Settings.StaticDir)
 	unknown    unknownFields // guarded by mu
 	// fileAliases are URL paths of bundle files served beside a page that
 	// is not at its folder's URL (see Site.FileAliases).
@@ -105,6 +106,11 @@ func Load(fsys fs.FS, opts Options) (*Site, Problems, error) {
 	}
 	l.permalinks = settings.Permalinks
 	l.languages = settings.Languages
+	l.staticDir = path.Clean(cmpOr(settings.StaticDir, "static"))
+	if strings.HasPrefix(l.staticDir, "../") || l.staticDir == ".." || path.IsAbs(l.staticDir) || l.staticDir == "." {
+		l.errorf(SettingsFile, 0, "static_dir %q must be a folder inside the content folder, such as static", settings.StaticDir)
+		l.staticDir = "static"
+	}
 	mdOpts := opts.Markdown
 	mdOpts.AllowHTML = mdOpts.AllowHTML || settings.AllowHTML
 	l.md = markdown.New(mdOpts)
@@ -165,6 +171,16 @@ func Load(fsys fs.FS, opts Options) (*Site, Problems, error) {
 		ext := strings.ToLower(path.Ext(name))
 		top := !strings.Contains(p, "/")
 		switch {
+		case strings.HasPrefix(p, l.staticDir+"/") && ServedTypes[ext]:
+			// Hugo's static/: its images, PDFs and other served types.
+			if info == nil {
+				if info, err = d.Info(); err != nil {
+					l.errorf(p, 0, "cannot read: %v", unwrapPath(err))
+					return nil
+				}
+			}
+			candidates[p] = info.Size()
+			mtimes[p] = info.ModTime()
 		case isMarkdown(ext) && top && isSectionIndex(name):
 			withheld = append(withheld, Withheld{p, "the home page takes no text of its own; write an about page (about.md) instead"})
 		case isMarkdown(ext):

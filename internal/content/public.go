@@ -23,7 +23,10 @@ import (
 //   - the attachments of such a bundle (listed ones and PDFs beside its
 //     index.md) and any file of the content folder such a page links to or
 //     shows;
-//   - a PDF that belongs to no bundle: a standalone document.
+//   - a PDF that belongs to no bundle: a standalone document;
+//   - every file of the site's static folder (Hugo's static/, which staff
+//     copy to content/static/), served from the top: static/images/a.png
+//     at /images/a.png.
 //
 // Never public:
 //   - every file of a bundle that is not published (a draft, a scheduled or
@@ -173,7 +176,10 @@ func (l *loader) decidePublic(pubs []*Publication, candidates map[string]int64, 
 	}()
 	for _, f := range keys(candidates) {
 		reason := ""
-		if owner := bundleOf(f, bundles); owner != "" {
+		if asset, ok := strings.CutPrefix(f, l.staticDir+"/"); ok {
+			// Hugo's static/: served from the top of the site, as it is.
+			l.fileAliases[asset] = f
+		} else if owner := bundleOf(f, bundles); owner != "" {
 			p := bySource[owner]
 			switch {
 			case p == nil:
