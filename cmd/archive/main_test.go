@@ -471,7 +471,7 @@ func TestNothingUnpublishedLeaks(t *testing.T) {
 func TestHugoSiteServed(t *testing.T) {
 	const dir = "../../internal/content/testdata/hugo"
 	out, errOut, code := run(t, "check", "-content", dir)
-	if code != 0 || !strings.Contains(errOut, "5 publications, 2 pages, 1 section pages") || !strings.Contains(out, "post/2020-01-01-kept-back.mkd: not published: a draft") {
+	if code != 0 || !strings.Contains(errOut, "7 publications, 2 pages, 1 section pages") || !strings.Contains(out, "post/2020-01-01-kept-back.mkd: not published: a draft") {
 		t.Fatalf("check exit %d\n%s%s", code, out, errOut)
 	}
 	base := startServe(t, "-content", dir)
@@ -488,6 +488,7 @@ func TestHugoSiteServed(t *testing.T) {
 		"/zh/post/bundle-post/report.pdf": "200",
 		"/post/bundle-post/report.pdf":    "200",
 		"/images/chart.svg":               "200",
+		"/post/html-report/":              "200",
 		"/old.html":                       "404",
 	} {
 		res, err := noRedirect.Get(base + path)

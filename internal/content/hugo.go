@@ -1,7 +1,10 @@
 package content
 
 import (
+	"bytes"
 	"fmt"
+	"io"
+	"io/fs"
 	"path"
 	"regexp"
 	"slices"
@@ -233,13 +236,36 @@ func (u unknownFields) add(name, file string, line int) {
 	f.files++
 }
 
-func (u unknownFields) report(l *loader) {
+// report warns once per name, at its first place, with the number of
+// files; format holds one %s for the name.
+func (u unknownFields) report(l *loader, format string) {
 	for _, name := range keys(u) {
 		f := u[name]
-		if f.files == 1 {
-			l.warnf(f.firstFile, f.firstLine, "unknown field %q is kept but not used", name)
-			continue
+		msg := fmt.Sprintf(format, strconv.Quote(name))
+		if f.files > 1 {
+			msg += fmt.Sprintf(" (in %d files)", f.files)
 		}
-		l.warnf(f.firstFile, f.firstLine, "unknown field %q (in %d files) is kept but not used", name, f.files)
+		l.warnf(f.firstFile, f.firstLine, "%s", msg)
 	}
+}
+
+// isHTMLContent reports the endings of HTML content files: with front
+// matter, their body is HTML, sanitized as raw HTML in Markdown is.
+func isHTMLContent(name string) bool {
+	ext := strings.ToLower(path.Ext(name))
+	return ext == ".html" || ext == ".htm"
+}
+
+// hasFrontMatter tells a content file from an HTML file kept for staff
+// (letter-print.html): only the first has front matter.
+func hasFrontMatter(fsys fs.FS, name string) bool {
+	f, err := fsys.Open(name)
+	if err != nil {
+		return false
+	}
+	defer f.Close()
+	head := make([]byte, 4)
+	n, _ := io.ReadFull(f, head)
+	head = bytes.TrimPrefix(head[:n], []byte("\ufeff"))
+	return bytes.HasPrefix(head, []byte("---")) || bytes.HasPrefix(head, []byte("+++"))
 }

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"archive/internal/content"
+	"archive/internal/markdown"
 )
 
 // TestHugoSite loads a site written for Hugo and Jekyll (testdata/hugo):
@@ -32,7 +33,8 @@ func TestHugoSite(t *testing.T) {
 	}
 	wantWarnings := []string{
 		"docs/faq.md:1: warning: no date: served as an undated page at /docs/faq/ but not listed among the publications; add a date (date: 2022-01-13) to publish it",
-		`post/2016-9-20-what-it-costs.markdown:5: warning: unknown field "template" (in 2 files) is kept but not used`,
+		`post/2016-9-20-what-it-costs.markdown:5: warning: unknown field "template" is kept but not used (in 2 files)`,
+		`post/figure.md:6: warning: shortcode "plotly" is not one the archive knows: it is left out and the text around it kept`,
 	}
 	if !slices.Equal(warnings, wantWarnings) {
 		t.Errorf("warnings:\n got %q\nwant %q", warnings, wantWarnings)
@@ -42,7 +44,7 @@ func TestHugoSite(t *testing.T) {
 	for _, p := range site.Publications {
 		urls = append(urls, p.URL)
 	}
-	if want := []string{"/post/bundle-post/", "/zh/post/bundle-post/", "/reports/fixed-address/", "/post/second/", "/post/what-it-costs/"}; !slices.Equal(urls, want) {
+	if want := []string{"/post/html-report/", "/post/figure/", "/post/bundle-post/", "/zh/post/bundle-post/", "/reports/fixed-address/", "/post/second/", "/post/what-it-costs/"}; !slices.Equal(urls, want) {
 		t.Errorf("publications %q, want %q", urls, want)
 	}
 	first := site.ByURL["/post/what-it-costs/"]
@@ -82,6 +84,17 @@ func TestHugoSite(t *testing.T) {
 	}
 	if len(zh.Attachments) != 1 || zh.Attachments[0].URL != "/zh/post/bundle-post/report.pdf" || site.FileAliases["zh/post/bundle-post/report.pdf"] != "post/bundle-post/report.pdf" {
 		t.Errorf("the translation's file: %+v, aliases %v", zh.Attachments, site.FileAliases)
+	}
+	// Raw HTML is rendered sanitized, its text a quotable block; an .html
+	// content file is a publication; shortcodes are left out.
+	fig := site.ByURL["/post/figure/"]
+	if fig == nil || !strings.Contains(fig.Doc.HTML, "<figcaption>Detentions rose in 2019.</figcaption>") || strings.Contains(fig.Doc.HTML, "<script") || strings.Contains(fig.Doc.HTML, "plotly") {
+		t.Errorf("raw HTML and shortcodes: %+v", fig)
+	} else if !slices.ContainsFunc(fig.Doc.Blocks, func(b markdown.Block) bool { return strings.Contains(b.Text, "Detentions rose") }) {
+		t.Errorf("the figure's caption is not a quotable block: %+v", fig.Doc.Blocks)
+	}
+	if h := site.ByURL["/post/html-report/"]; h == nil || len(h.Doc.Blocks) != 2 || h.Doc.Blocks[1].ID != "findings-p1" {
+		t.Errorf("the .html content file: %+v", h)
 	}
 	// Hugo's static/ copied in: served from the top of the site.
 	if site.FileAliases["images/chart.svg"] != "static/images/chart.svg" || site.Files["static/images/chart.svg"] == 0 {

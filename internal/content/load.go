@@ -63,6 +63,7 @@ type loader struct {
 	languages  []string      // site.toml's languages, for translations by file name
 	staticDir  string        // the site's static folder (Settings.StaticDir)
 	unknown    unknownFields // guarded by mu
+	shortcodes unknownFields // Hugo shortcodes and Liquid tags met, guarded by mu
 	// fileAliases are URL paths of bundle files served beside a page that
 	// is not at its folder's URL (see Site.FileAliases).
 	fileAliases map[string]string
@@ -195,6 +196,9 @@ func Load(fsys fs.FS, opts Options) (*Site, Problems, error) {
 			}
 		case p == SettingsFile || ext == ".go":
 			// The site's settings and the Go file that embeds the folder.
+		case isHTMLContent(p) && hasFrontMatter(fsys, p):
+			// An .html content file, as Hugo and Jekyll take them.
+			sources = append(sources, p)
 		case !ServedTypes[ext]:
 			withheld = append(withheld, Withheld{p, "the site does not serve " + cmp.Or(ext, "files without an extension")})
 		case top:
@@ -214,9 +218,10 @@ func Load(fsys fs.FS, opts Options) (*Site, Problems, error) {
 	if err != nil {
 		return nil, nil, fmt.Errorf("read content folder: %w", unwrapPath(err))
 	}
-	l.unknown = unknownFields{}
+	l.unknown, l.shortcodes = unknownFields{}, unknownFields{}
 	pubs, redirects := l.parseAll(sources)
-	l.unknown.report(l)
+	l.unknown.report(l, "unknown field %s is kept but not used")
+	l.shortcodes.report(l, "shortcode %s is not one the archive knows: it is left out and the text around it kept")
 	l.attach(pubs, candidates)
 	files, private := l.decidePublic(pubs, candidates, bundles)
 	withheld = append(withheld, private...)
@@ -490,12 +495,21 @@ func (l *loader) parse(file string) parsed {
 		out.pub = p
 		return out
 	}
-	doc, err := l.md.Render(p.Body)
+	render := l.md.Render
+	if isHTMLContent(file) {
+		render = l.md.RenderHTML
+	}
+	doc, err := render(p.Body)
 	if err != nil {
 		l.errorf(file, p.BodyLine, "%v", err)
 		return out
 	}
 	p.Doc = doc
+	for _, sc := range doc.Shortcodes {
+		l.mu.Lock()
+		l.shortcodes.add(sc.Name, file, p.BodyLine+sc.Line-1)
+		l.mu.Unlock()
+	}
 	out.pub = p
 	return out
 }

@@ -16,6 +16,46 @@
 // (class "anchor"), so that a reader can copy the link to one paragraph
 // without JavaScript. The link is not part of Block.Text.
 //
+// # Raw HTML
+//
+// Raw HTML in Markdown is rendered, sanitized by an allow-list made for
+// publications (figures, tables, quotations, lists, details; links and images
+// to http, https, mailto or relative URLs; nothing that runs, styles or
+// embeds): see publicationPolicy. Each piece of raw HTML that goldmark hands
+// over (an inline tag, or a block of lines) is sanitized on its own, and the
+// Markdown around it is rendered by goldmark as before, so a page without raw
+// HTML renders byte for byte as it did. The sanitizer filters tags one by one
+// and re-writes each it keeps whole, so a <figure> opened in one block and
+// closed in a later one still works, and no piece can leave an attribute or
+// comment open for the next. Options.AllowHTML trusts raw HTML instead and
+// passes it through unchanged, along with Markdown links of any scheme.
+//
+// A block of raw HTML at the top level that holds text (a figure with its
+// caption, a table, a paragraph written in HTML) is a quotable Block like a
+// paragraph: its visible text, with the alt text of its images, is
+// Block.Text, and it is wrapped in <div id="p-4" class="html-block"> ending
+// with the "¶" link. Consecutive blocks are joined first when a blank line
+// split an element; one that still leaves an element open (a <details> whose
+// body is Markdown) is not wrapped, and an empty <span> before it carries the
+// id instead. Inline HTML adds no text of its own to a block, and a heading
+// written in HTML is a block, not an entry of the table of contents.
+//
+// # Shortcodes and Liquid tags
+//
+// Hugo shortcodes ({{< name >}}, {{% name %}}, {{< /name >}}) and Liquid tags
+// ({% name %}) are removed before rendering, keeping the text between an
+// opening and a closing tag as Markdown and the line numbers of everything
+// else; {% raw %} keeps its inner text verbatim. Document.Shortcodes names
+// each, so the content loader can tell which of them a site relied on.
+// Liquid output ({{ page.title }}) is left as text.
+//
+// # HTML files
+//
+// RenderHTML renders a body written in HTML with the same sanitizing,
+// anchors and reported parts: each top-level paragraph and list item is a
+// Block with its id on the element, any other top-level element holding text
+// is wrapped like raw HTML in Markdown, and h2–h6 start sections.
+//
 // It does not own front matter, files or URLs: see package content.
 package markdown
 
@@ -23,9 +63,11 @@ import (
 	"bytes"
 	"fmt"
 	"html"
+	"sort"
 	"strconv"
 	"strings"
 
+	"github.com/microcosm-cc/bluemonday"
 	"github.com/yuin/goldmark"
 	"github.com/yuin/goldmark/ast"
 	"github.com/yuin/goldmark/extension"
@@ -39,8 +81,9 @@ import (
 
 // Options are the site settings that change rendering.
 type Options struct {
-	// AllowHTML passes raw HTML in Markdown through to the page. When false,
-	// raw HTML is shown as text, so a content file cannot inject markup.
+	// AllowHTML trusts raw HTML: it reaches the page as written, and
+	// Markdown links keep any scheme. When false, raw HTML is sanitized
+	// (see the package doc), so a content file cannot inject script.
 	AllowHTML bool
 }
 
@@ -51,7 +94,8 @@ type Heading struct {
 	Text  string
 }
 
-// Block is a quotable unit of the body: a paragraph or a list item.
+// Block is a quotable unit of the body: a paragraph, a list item, a footnote
+// or a top-level block of raw HTML that holds text.
 type Block struct {
 	ID   string
 	Text string // plain text, as a reader would copy it
@@ -70,11 +114,16 @@ type Document struct {
 	Headings []Heading
 	Blocks   []Block
 	Links    []Link
+	// Shortcodes lists each Hugo shortcode or Liquid tag name once, in order
+	// of first use.
+	Shortcodes []Shortcode
 }
 
-// Renderer renders Markdown. It is safe for concurrent use.
+// Renderer renders Markdown, and HTML bodies with RenderHTML. It is safe for
+// concurrent use.
 type Renderer struct {
-	md goldmark.Markdown
+	md     goldmark.Markdown
+	policy *bluemonday.Policy // nil when raw HTML is trusted
 }
 
 // New returns a Renderer with the archive's Markdown dialect: GitHub tables,
@@ -82,13 +131,16 @@ type Renderer struct {
 // Unicode characters, and heading ids.
 func New(opts Options) *Renderer {
 	htmlOpts := []renderer.Option{gmhtml.WithXHTML()}
-	var extra []util.PrioritizedValue
+	var policy *bluemonday.Policy
 	if opts.AllowHTML {
 		htmlOpts = append(htmlOpts, gmhtml.WithUnsafe())
 	} else {
-		extra = append(extra, util.Prioritized(escapedHTML{}, 100))
+		policy = publicationPolicy()
 	}
-	extra = append(extra, util.Prioritized(anchorLinkRenderer{}, 100))
+	extra := []util.PrioritizedValue{
+		util.Prioritized(rawHTMLRenderer{policy}, 100),
+		util.Prioritized(anchorLinkRenderer{}, 100),
+	}
 	md := goldmark.New(
 		goldmark.WithExtensions(
 			extension.Table,
@@ -99,11 +151,11 @@ func New(opts Options) *Renderer {
 		),
 		goldmark.WithParserOptions(
 			parser.WithAutoHeadingID(),
-			parser.WithASTTransformers(util.Prioritized(anchorer{}, 1000)),
+			parser.WithASTTransformers(util.Prioritized(anchorer{policy}, 1000)),
 		),
 		goldmark.WithRendererOptions(append(htmlOpts, renderer.WithNodeRenderers(extra...))...),
 	)
-	return &Renderer{md: md}
+	return &Renderer{md: md, policy: policy}
 }
 
 var typography = extension.TypographicSubstitutions{
@@ -121,9 +173,10 @@ var typography = extension.TypographicSubstitutions{
 
 // Render renders src. Errors come only from the writer and are not expected.
 func (r *Renderer) Render(src []byte) (*Document, error) {
+	src, shortcodes := stripTemplateTags(src)
 	ctx := parser.NewContext()
 	root := r.md.Parser().Parse(text.NewReader(src), parser.WithContext(ctx))
-	doc := &Document{}
+	doc := &Document{Shortcodes: shortcodes}
 	collect(root, src, doc)
 	var buf bytes.Buffer
 	buf.Grow(len(src) + len(src)/4)
@@ -134,20 +187,56 @@ func (r *Renderer) Render(src []byte) (*Document, error) {
 	return doc, nil
 }
 
-// anchorer gives every quotable block its id, scoped by the preceding heading.
-type anchorer struct{}
+// anchors hands out block ids within sections, as the package doc describes.
+type anchors struct {
+	used    map[string]bool
+	section string
+	count   int
+}
 
-func (anchorer) Transform(doc *ast.Document, reader text.Reader, pc parser.Context) {
-	used := map[string]bool{}
+func newAnchors() *anchors { return &anchors{used: map[string]bool{}} }
+
+// enter starts the section of the heading with the given id.
+func (a *anchors) enter(section string) { a.section, a.count = section, 0 }
+
+// next is the id of the next block of the current section.
+func (a *anchors) next() string {
+	a.count++
+	id := fmt.Sprintf("p-%d", a.count)
+	if a.section != "" {
+		id = fmt.Sprintf("%s-p%d", a.section, a.count)
+	}
+	return a.unique(id)
+}
+
+// unique is id, or id with a number added if another element has it.
+func (a *anchors) unique(id string) string {
+	for base, i := id, 2; a.used[id]; i++ {
+		id = fmt.Sprintf("%s-%d", base, i)
+	}
+	a.used[id] = true
+	return id
+}
+
+// anchorer gives every quotable block its id, scoped by the preceding heading.
+type anchorer struct {
+	policy *bluemonday.Policy // nil when raw HTML is trusted
+}
+
+func (t anchorer) Transform(doc *ast.Document, reader text.Reader, pc parser.Context) {
+	gatherHTMLSections(doc, reader.Source(), t.policy)
+	if t.policy != nil {
+		dropHiddenInline(doc, reader.Source())
+	}
+	a := newAnchors()
 	_ = ast.Walk(doc, func(n ast.Node, entering bool) (ast.WalkStatus, error) {
 		if h, ok := n.(*ast.Heading); entering && ok {
 			if id, ok := h.AttributeString("id"); ok {
-				used[string(id.([]byte))] = true
+				a.used[string(id.([]byte))] = true
 			}
 		}
 		return ast.WalkContinue, nil
 	})
-	section, count := "", 0
 	_ = ast.Walk(doc, func(n ast.Node, entering bool) (ast.WalkStatus, error) {
 		if !entering {
 			return ast.WalkContinue, nil
@@ -155,9 +244,14 @@ func (anchorer) Transform(doc *ast.Document, reader text.Reader, pc parser.Conte
 		switch n.Kind() {
 		case ast.KindHeading:
 			if id, ok := n.AttributeString("id"); ok {
-				section, count = string(id.([]byte)), 0
+				a.enter(string(id.([]byte)))
 			}
 			return ast.WalkSkipChildren, nil
+		case kindHTMLSection:
+			if s := n.(*htmlSection); s.text != "" {
+				s.id = a.next()
+			}
+			return ast.WalkContinue, nil
 		case extast.KindFootnoteList:
 			return ast.WalkSkipChildren, nil
 		case ast.KindParagraph:
@@ -168,15 +262,7 @@ func (anchorer) Transform(doc *ast.Document, reader text.Reader, pc parser.Conte
 		default:
 			return ast.WalkContinue, nil
 		}
-		count++
-		id := fmt.Sprintf("p-%d", count)
-		if section != "" {
-			id = fmt.Sprintf("%s-p%d", section, count)
-		}
-		for base, i := id, 2; used[id]; i++ {
-			id = fmt.Sprintf("%s-%d", base, i)
-		}
-		used[id] = true
+		id := a.next()
 		n.SetAttributeString("id", []byte(id))
 		addAnchorLink(n, id)
 		return ast.WalkContinue, nil
@@ -217,9 +303,8 @@ type anchorLinkRenderer struct{}
 func (anchorLinkRenderer) RegisterFuncs(reg renderer.NodeRendererFuncRegisterer) {
 	reg.Register(kindAnchorLink, func(w util.BufWriter, src []byte, n ast.Node, entering bool) (ast.WalkStatus, error) {
 		if entering {
-			id := html.EscapeString(n.(*anchorLink).id)
 			// A no-break space keeps the ¶ from wrapping onto a line of its own.
-			_, _ = w.WriteString("\u00a0<a class=\"anchor\" href=\"#" + id + "\" aria-label=\"Link to this paragraph\">¶</a>")
+			_, _ = w.WriteString("\u00a0" + anchorLinkHTML(n.(*anchorLink).id))
 		}
 		return ast.WalkContinue, nil
 	})
@@ -245,6 +330,15 @@ func collect(root ast.Node, src []byte, doc *Document) {
 					Line: lines.of(blockStart(n)),
 				})
 			}
+		case *htmlSection:
+			if n.id != "" {
+				doc.Blocks = append(doc.Blocks, Block{ID: n.id, Text: n.text, Line: lines.of(blockStart(n))})
+			}
+			doc.Links = appendHTMLLinks(doc.Links, segmentsOf(n.Lines()), src, lines)
+		case *ast.HTMLBlock:
+			doc.Links = appendHTMLLinks(doc.Links, htmlBlockLines(n), src, lines)
+		case *ast.RawHTML:
+			doc.Links = appendHTMLLinks(doc.Links, segmentsOf(n.Segments), src, lines)
 		case *ast.Link:
 			doc.Links = append(doc.Links, Link{Dest: string(n.Destination), Line: lines.of(blockStart(n))})
 		case *ast.Image:
@@ -292,10 +386,10 @@ func plainText(n ast.Node, src []byte) string {
 			case *ast.String:
 				b.Write(c.Value)
 			case *ast.RawHTML:
-				for i := 0; i < c.Segments.Len(); i++ {
-					s := c.Segments.At(i)
-					b.Write(s.Value(src))
-				}
+				// A tag; its text, if any, is in the nodes around it.
+			case *ast.HTMLBlock:
+				raw, _ := joinSegments(htmlBlockLines(c), src)
+				b.WriteString(" " + html.EscapeString(visibleText(raw)) + " ")
 			case *ast.AutoLink:
 				b.Write(c.Label(src))
 			case *extast.FootnoteLink:
@@ -336,34 +430,167 @@ func (l lineIndex) of(offset int) int {
 	return lo + 1
 }
 
-// escapedHTML renders raw HTML as visible text instead of markup.
-type escapedHTML struct{}
+// htmlSection is a top-level block of raw HTML, sanitized once while the tree
+// is anchored so that its text is known and the page shows the same.
+type htmlSection struct {
+	ast.BaseBlock
+	markup []byte
+	text   string
+	id     string
+}
 
-func (escapedHTML) RegisterFuncs(reg renderer.NodeRendererFuncRegisterer) {
+var kindHTMLSection = ast.NewNodeKind("HTMLSection")
+
+func (n *htmlSection) Kind() ast.NodeKind { return kindHTMLSection }
+
+func (n *htmlSection) Dump(src []byte, level int) {
+	ast.DumpHelper(n, src, level, map[string]string{"id": n.id, "text": n.text}, nil)
+}
+
+// gatherHTMLSections replaces each top-level HTML block with an htmlSection.
+// goldmark ends an HTML block at a blank line, so a block that leaves an
+// element open takes in the HTML blocks that follow it until it closes.
+func gatherHTMLSections(doc *ast.Document, src []byte, policy *bluemonday.Policy) {
+	for c := doc.FirstChild(); c != nil; c = c.NextSibling() {
+		hb, ok := c.(*ast.HTMLBlock)
+		if !ok {
+			continue
+		}
+		segs := htmlBlockLines(hb)
+		raw, _ := joinSegments(segs, src)
+		markup := clean(policy, raw)
+		open, ok := unclosed(nil, markup)
+		for ok && len(open) > 0 {
+			next, isHTML := hb.NextSibling().(*ast.HTMLBlock)
+			if !isHTML {
+				break
+			}
+			doc.RemoveChild(doc, next)
+			nextSegs := htmlBlockLines(next)
+			segs = append(segs, nextSegs...)
+			raw, _ = joinSegments(nextSegs, src)
+			more := clean(policy, raw)
+			open, ok = unclosed(open, more)
+			markup = append(markup, more...)
+		}
+		s := &htmlSection{markup: markup, text: visibleText(markup)}
+		for _, seg := range segs {
+			s.Lines().Append(seg)
+		}
+		doc.ReplaceChild(doc, hb, s)
+		c = s
+	}
+}
+
+// dropHiddenInline removes what lies between an inline <script> (or another
+// element whose content no reader sees) and its end tag: the sanitizer drops
+// both tags, and the code between them would otherwise show as text.
+func dropHiddenInline(doc *ast.Document, src []byte) {
+	tagName := func(n ast.Node) (string, bool) {
+		r, ok := n.(*ast.RawHTML)
+		if !ok || r.Segments.Len() == 0 {
+			return "", false
+		}
+		first := r.Segments.At(0)
+		v := first.Value(src)
+		end := bytes.HasPrefix(v, []byte("</"))
+		name := bytes.TrimLeft(v, "</")
+		if i := bytes.IndexFunc(name, func(r rune) bool { return !('a' <= r && r <= 'z' || 'A' <= r && r <= 'Z') }); i >= 0 {
+			name = name[:i]
+		}
+		return strings.ToLower(string(name)), end
+	}
+	var opens []ast.Node
+	_ = ast.Walk(doc, func(n ast.Node, entering bool) (ast.WalkStatus, error) {
+		if name, end := tagName(n); entering && !end && hiddenElements[name] {
+			opens = append(opens, n)
+		}
+		return ast.WalkContinue, nil
+	})
+	for _, open := range opens {
+		want, _ := tagName(open)
+		for c := open.NextSibling(); c != nil; {
+			next := c.NextSibling()
+			if name, end := tagName(c); end && name == want {
+				break
+			}
+			if c.Parent() != nil {
+				c.Parent().RemoveChild(c.Parent(), c)
+			}
+			c = next
+		}
+	}
+}
+
+// htmlBlockLines are the lines of an HTML block, its closing line included.
+func htmlBlockLines(n *ast.HTMLBlock) []text.Segment {
+	segs := segmentsOf(n.Lines())
+	if n.HasClosure() {
+		segs = append(segs, n.ClosureLine)
+	}
+	return segs
+}
+
+func segmentsOf(s *text.Segments) []text.Segment {
+	segs := make([]text.Segment, s.Len())
+	for i := range segs {
+		segs[i] = s.At(i)
+	}
+	return segs
+}
+
+// joinSegments is the text of segs, and the source offset of each of its bytes.
+func joinSegments(segs []text.Segment, src []byte) ([]byte, func(int) int) {
+	var raw []byte
+	starts := make([]int, len(segs)) // offset in raw of each segment
+	for i, s := range segs {
+		starts[i] = len(raw)
+		raw = append(raw, s.Value(src)...)
+	}
+	return raw, func(off int) int {
+		i := max(sort.SearchInts(starts, off+1)-1, 0)
+		return segs[i].Start + off - starts[i]
+	}
+}
+
+// appendHTMLLinks adds the links written in a piece of raw HTML.
+func appendHTMLLinks(links []Link, segs []text.Segment, src []byte, lines lineIndex) []Link {
+	if len(segs) == 0 {
+		return links
+	}
+	raw, pos := joinSegments(segs, src)
+	for _, l := range htmlLinks(raw) {
+		links = append(links, Link{Dest: l.dest, Line: lines.of(pos(l.offset))})
+	}
+	return links
+}
+
+// rawHTMLRenderer renders raw HTML sanitized, or as written when trusted, and
+// a top-level block that holds text with its anchor.
+type rawHTMLRenderer struct {
+	policy *bluemonday.Policy
+}
+
+func (r rawHTMLRenderer) RegisterFuncs(reg renderer.NodeRendererFuncRegisterer) {
+	reg.Register(kindHTMLSection, func(w util.BufWriter, src []byte, n ast.Node, entering bool) (ast.WalkStatus, error) {
+		if s := n.(*htmlSection); entering && s.id != "" {
+			_, _ = w.WriteString(anchorHTMLBlock(s.markup, s.id))
+		} else if entering {
+			_, _ = w.Write(s.markup)
+		}
+		return ast.WalkSkipChildren, nil
+	})
 	reg.Register(ast.KindHTMLBlock, func(w util.BufWriter, src []byte, n ast.Node, entering bool) (ast.WalkStatus, error) {
-		if !entering {
-			return ast.WalkContinue, nil
+		if entering {
+			raw, _ := joinSegments(htmlBlockLines(n.(*ast.HTMLBlock)), src)
+			_, _ = w.Write(clean(r.policy, raw))
 		}
-		hb := n.(*ast.HTMLBlock)
-		_, _ = w.WriteString("<pre class=\"raw-html\">")
-		for i := 0; i < hb.Lines().Len(); i++ {
-			s := hb.Lines().At(i)
-			_, _ = w.WriteString(html.EscapeString(string(s.Value(src))))
-		}
-		if hb.HasClosure() {
-			_, _ = w.WriteString(html.EscapeString(string(hb.ClosureLine.Value(src))))
-		}
-		_, _ = w.WriteString("</pre>\n")
 		return ast.WalkSkipChildren, nil
 	})
 	reg.Register(ast.KindRawHTML, func(w util.BufWriter, src []byte, n ast.Node, entering bool) (ast.WalkStatus, error) {
-		if !entering {
-			return ast.WalkContinue, nil
-		}
-		r := n.(*ast.RawHTML)
-		for i := 0; i < r.Segments.Len(); i++ {
-			s := r.Segments.At(i)
-			_, _ = w.WriteString(html.EscapeString(string(s.Value(src))))
+		if entering {
+			raw, _ := joinSegments(segmentsOf(n.(*ast.RawHTML).Segments), src)
+			_, _ = w.Write(clean(r.policy, raw))
 		}
 		return ast.WalkSkipChildren, nil
 	})

@@ -61,7 +61,9 @@ func TestDocumentParts(t *testing.T) {
 		{ID: "findings-p1", Text: "first item", Line: 11},
 		{ID: "findings-p2", Text: "second item with a footnote", Line: 12},
 		{ID: "findings-p3", Text: "A quoted paragraph.", Line: 14},
-		{ID: "detail-p1", Text: "Raw <script>alert(1)</script> HTML is shown as text.", Line: 18},
+		// Raw HTML is sanitized: the script goes, the text of the div is a block.
+		{ID: "detail-p1", Text: "Raw HTML is shown as text.", Line: 18},
+		{ID: "detail-p2", Text: "block html", Line: 20},
 		{ID: "fn:1", Text: "The footnote text.", Line: 22},
 	}
 	if diff := cmp.Diff(wantBlocks, doc.Blocks); diff != "" {
