@@ -32,13 +32,20 @@ test-browser:
 check:
 	$(GO) run ./cmd/archive check -content content
 
+# wrk, the load generator of bench, loadtest and test-deploy, is installed
+# from the distribution when missing, as nginx is for test-deploy.
+NEED_WRK = command -v wrk >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null)
+
+# The figures go into BENCHMARKS.md, in the section of N publications.
 bench:
-	$(GO) run ./cmd/bench -n $(N) -go $(GO) -command "make bench N=$(N)"
+	@$(NEED_WRK)
+	$(GO) run ./cmd/bench -n $(N) -command "make bench N=$(N)"
 
 # Load on loopback for about 30 s: pages, PDF ranges and searches from 64
 # clients, then again while search is flooded (see README, Hardening).
 LOADTEST_FLAGS ?= -duration 30s
 loadtest:
+	@$(NEED_WRK)
 	$(GO) run ./cmd/loadtest $(LOADTEST_FLAGS)
 
 # Rehearse a deploy on loopback: 3 replicas of one build behind nginx
@@ -46,6 +53,7 @@ loadtest:
 DEPLOY_FLAGS ?= -replicas 3 -phase 10s -c 64
 test-deploy:
 	@command -v nginx >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx >/dev/null)
+	@$(NEED_WRK)
 	$(GO) run ./cmd/deploytest $(DEPLOY_FLAGS)
 
 clean:

@@ -1,8 +1,8 @@
 package main_test
 
 import (
-	"bufio"
 	"bytes"
+	"context"
 	"io"
 	"io/fs"
 	"net/http"
@@ -12,43 +12,25 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
-)
 
-var (
-	binOnce sync.Once
-	bin     string
-	binErr  error
+	"archive/internal/archivetest"
 )
 
 // archive builds the command once for the test run.
 func archive(t *testing.T) string {
 	t.Helper()
-	binOnce.Do(func() {
-		dir, err := os.MkdirTemp("", "archive-cli")
-		if err != nil {
-			binErr = err
-			return
-		}
-		bin = filepath.Join(dir, "archive")
-		if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-			binErr = &exec.ExitError{}
-			t.Logf("%s", out)
-		}
-	})
-	if binErr != nil {
-		t.Fatal("build archive:", binErr)
+	bin, err := archivetest.Binary()
+	if err != nil {
+		t.Fatal(err)
 	}
 	return bin
 }
 
 func TestMain(m *testing.M) {
 	code := m.Run()
-	if bin != "" {
-		os.RemoveAll(filepath.Dir(bin))
-	}
+	archivetest.RemoveBinary()
 	os.Exit(code)
 }
 
@@ -145,48 +127,12 @@ func TestCheckGoBlogCorpus(t *testing.T) {
 // /healthz says 200.
 func startServe(t *testing.T, args ...string) string {
 	t.Helper()
-	cmd := exec.Command(archive(t), append([]string{"serve", "-addr", "127.0.0.1:0"}, args...)...)
-	stderr, err := cmd.StderrPipe()
+	s, _, err := archivetest.Serve(context.Background(), archivetest.Config{Bin: archive(t), Args: args, Log: filepath.Join(t.TempDir(), "serve.log")}, time.Minute)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		cmd.Process.Signal(os.Interrupt)
-		cmd.Wait()
-	})
-	addr := make(chan string, 1)
-	go func() {
-		sc := bufio.NewScanner(stderr)
-		re := regexp.MustCompile(`msg=listening addr=(\S+)`)
-		for sc.Scan() {
-			if m := re.FindStringSubmatch(sc.Text()); m != nil {
-				addr <- m[1]
-			}
-		}
-	}()
-	var base string
-	select {
-	case base = <-addr:
-	case <-time.After(20 * time.Second):
-		t.Fatal("server never said where it listens")
-	}
-	deadline := time.Now().Add(60 * time.Second)
-	for {
-		res, err := http.Get(base + "/healthz")
-		if err == nil {
-			res.Body.Close()
-			if res.StatusCode == 200 {
-				return base
-			}
-		}
-		if time.Now().After(deadline) {
-			t.Fatal("server never became healthy")
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+	t.Cleanup(s.Stop)
+	return s.URL
 }
 
 func fetch(t *testing.T, url string) (int, string) {

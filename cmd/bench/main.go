@@ -1,475 +1,444 @@
 // Command bench measures the archive at a given size and writes the figures
-// to BENCHMARKS.md, beside the targets of issue 7. `make bench` runs it.
+// to BENCHMARKS.md, beside the targets of the issues. `make bench` runs it.
 //
-//	bench [-n 1000] [-seed 1] [-runs 3] [-duration 10s] [-conns 64] [-out BENCHMARKS.md]
-//	bench -profile DIR [-n 10000]
+//	bench [-n 1000] [-runs 3] [-duration 10s] [-conns 64] [-out BENCHMARKS.md]
 //
-// # What it measures
+// It builds the binary and writes a corpus of n publications (corpus.go),
+// then, over loopback, with package archivetest starting every server (in a
+// folder without templates/ or static/, so that it uses the copies built
+// into it, as deployed) and wrk sending every load:
 //
-// It builds the real binary (go build ./cmd/archive) and generates a corpus
-// of n publications with package benchgen into a folder under the system's
-// temporary folder (archive-bench-<n>-<seed>), reused by later runs of the
-// same size and seed. Then, over loopback:
+//   - Cold start (`serve -cache <empty folder>`) and warm start (with that
+//     cache), -runs times each: from exec to the first /healthz 200; the
+//     steps' timings come from that answer and memory from /proc, and for
+//     cold starts again once /healthz says it serves the state it cached.
+//   - Page throughput: every publication page in turn (gzip accepted) at
+//     -conns connections for -duration, on the last warm server and on a
+//     bare net/http server in this process (idle meanwhile) answering the
+//     same bytes, -runs times in turn; the figure is the ratio of medians.
+//   - Search over HTTP: searchQueries on /api/search, idle and while pages
+//     load. An answer that is not 200 fails the run.
+//   - Highlighted pages flooded: with the per-client limits as deployed,
+//     the readers' page rate while one client floods `?hl=` pages ÷ their
+//     rate while it floods plain pages.
+//   - `archive build`, then `serve -from` the build -runs times, and a page
+//     load on the last.
+//   - In process: `go test -bench` of internal/search (search over the Go
+//     blog corpus, building and opening its index) and internal/site
+//     (rendering a page); run one with -cpuprofile for a CPU profile.
 //
-//   - Cold start: `archive serve -cache <empty folder>`, from exec to the
-//     first /healthz 200 (polled every 10 ms), and the server's own timings
-//     of its steps read from its log (content loaded, PDF text ready, pages
-//     rendered, ready). Resident memory (VmRSS, VmHWM) from /proc right
-//     after. PDF pages per second: the pages of the PDFs it extracted (its
-//     "pdf text extracted" lines) divided by its PDF step.
-//   - Warm start: the same, with the cache the cold start left.
-//     Both are repeated -runs times; the last warm server stays up for:
-//   - Page throughput: every publication page is fetched once (gzip
-//     accepted) and a bare net/http server in a process of its own (this
-//     program with -bare) is given the same headers and bytes. A load
-//     generator of this package keeps -conns connections busy for
-//     -duration on the archive and then on the bare server, -runs times in
-//     turn, cycling through all publication pages. It reports requests per
-//     second and p50/p99 latency; the ratio of the medians is the figure.
-//   - Search over HTTP: a fixed mix of 30 queries (search.go) on
-//     /api/search, idle and while pages are loaded at -conns connections.
-//   - Highlighted pages flooded (flood.go): a server of the same cache with
-//     the per-client limits as deployed; readers' page rate while one
-//     client floods `?hl=` pages, divided by their rate while it floods
-//     plain pages, -conns connections each, at most 5 s a phase.
-//   - Search in process: package search opens the index as the server
-//     does (reopening the server's cached index when it matches) and runs
-//     the mix -rounds times.
-//
-// The figures, the machine, the command, the date and the commit go into
-// BENCHMARKS.md, in the section of this corpus size.
-//
-// -profile DIR instead runs the start's steps in this process (content.Load,
-// site.Build, search.Build) with a CPU profile of each and a heap profile
-// at the end, for `go tool pprof`.
-//
-// The load generator is the package's own (load.go): no shared one existed
-// when it was written.
+// The figures go into BENCHMARKS.md, in the section of this corpus size.
 package main
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"flag"
 	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
 	"os"
 	"os/exec"
 	"os/signal"
 	"path/filepath"
-	"runtime"
 	"strings"
 	"syscall"
 	"time"
 
-	"archive/internal/benchgen"
+	"archive/internal/archivetest"
+	"archive/internal/wrk"
 )
 
 type options struct {
-	n, runs, conns, rounds int
-	seed                   uint64
-	duration               time.Duration
-	startTimeout           time.Duration
-	out, corpus, shared    string
-	goCmd                  string
-	keep                   bool
-	profile                string
-	steps                  string
-	command                string
+	n, runs, conns         int
+	duration, startTimeout time.Duration
+	out, command           string
 }
 
 func main() {
 	var o options
-	fl := flag.NewFlagSet("bench", flag.ExitOnError)
-	fl.IntVar(&o.n, "n", 1000, "publications in the generated corpus")
-	fl.Uint64Var(&o.seed, "seed", 1, "seed of the generated corpus")
-	fl.IntVar(&o.runs, "runs", 3, "times each start and each page load is measured (the median is reported)")
-	fl.DurationVar(&o.duration, "duration", 10*time.Second, "length of each page load")
-	fl.IntVar(&o.conns, "conns", 64, "concurrent connections of the page load")
-	fl.IntVar(&o.rounds, "rounds", 20, "times the query mix is run in process")
-	fl.DurationVar(&o.startTimeout, "start-timeout", 30*time.Minute, "longest a start may take")
-	fl.StringVar(&o.out, "out", "BENCHMARKS.md", "file to write the figures into, relative to the repository (\"\" writes none)")
-	fl.StringVar(&o.corpus, "corpus", "", "folder of the generated corpus (default: <temp>/archive-bench-<n>-<seed>)")
-	fl.StringVar(&o.shared, "shared", "", "shared test material, with markdown/go-blog and pdf/ (default: ../shared/corpus beside the repository)")
-	fl.StringVar(&o.goCmd, "go", "go", "go command that builds the archive")
-	fl.BoolVar(&o.keep, "keep", false, "keep the run's temporary folder (binary, caches, logs)")
-	fl.StringVar(&o.profile, "profile", "", "write CPU and heap profiles of the start's steps, run in this process, to this folder, instead of benchmarking")
-	fl.StringVar(&o.steps, "steps", "load,render,index,search", "with -profile: the steps to run, of load,render,index,search,serve (each needs the ones before, except serve)")
-	fl.StringVar(&o.command, "command", "", "how the run was started, for BENCHMARKS.md (default: the command line)")
-	bare := fl.Bool("bare", false, "internal: serve the pages in -pages on -addr")
-	addr := fl.String("addr", "", "internal: address of the bare server")
-	pages := fl.String("pages", "", "internal: pages of the bare server")
-	fl.Parse(os.Args[1:])
-
-	if *bare {
-		if err := serveBare(*addr, *pages); err != nil {
-			fmt.Fprintln(os.Stderr, "bench -bare:", err)
-			os.Exit(1)
-		}
-		return
-	}
+	flag.IntVar(&o.n, "n", 1000, "publications in the corpus")
+	flag.IntVar(&o.runs, "runs", 3, "times each start and each page load is measured (the median is reported)")
+	flag.DurationVar(&o.duration, "duration", 10*time.Second, "length of each page load")
+	flag.IntVar(&o.conns, "conns", 64, "connections of the page load")
+	flag.DurationVar(&o.startTimeout, "start-timeout", 30*time.Minute, "longest a start may take")
+	flag.StringVar(&o.out, "out", "BENCHMARKS.md", "file to write the figures into, relative to the repository (\"\" prints them)")
+	flag.StringVar(&o.command, "command", "", "how the run was started, for BENCHMARKS.md (default: the command line)")
+	flag.Parse()
 	if o.command == "" {
 		o.command = "go run ./cmd/bench " + strings.Join(os.Args[1:], " ")
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
-	var err error
-	if o.profile != "" {
-		err = runProfile(ctx, o)
-	} else {
-		err = run(ctx, o)
-	}
-	if err != nil {
+	if err := run(ctx, o); err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)
 		os.Exit(1)
 	}
 }
 
-func logf(format string, args ...any) {
-	fmt.Fprintf(os.Stderr, "bench: "+format+"\n", args...)
+func logf(format string, args ...any) { fmt.Fprintf(os.Stderr, "bench: "+format+"\n", args...) }
+
+// bench is one run: where it works and what it found.
+type bench struct {
+	options
+	root, tmp, bin, cache string
+	c                     *corpus
+	live                  *archivetest.Server // the last warm start
+	r                     *report
 }
 
-// setup is what both modes need: the repository, a temporary folder, the
-// binary and the corpus.
-type setup struct {
-	root, tmp, bin, corpus string
-	sum                    *benchgen.Summary
-	reused                 bool
-	genTook                time.Duration
-}
+// unlimited turns the per-client search limit off: the benchmark is one
+// client searching back to back. The cap on searches at once stays.
+var unlimited = []string{"-search-rate", "0"}
 
-func prepare(ctx context.Context, o options) (*setup, error) {
-	s := &setup{}
+func run(ctx context.Context, o options) error {
+	b := &bench{options: o, r: &report{options: o, Date: time.Now(), LoadStart: loadAverage()}}
+	b.root = filepath.Dir(cmdOutput("go", "env", "GOMOD"))
 	var err error
-	if s.root, err = repoRoot(); err != nil {
-		return nil, err
-	}
-	if s.tmp, err = os.MkdirTemp("", "archive-bench-run-"); err != nil {
-		return nil, err
-	}
-	s.bin = filepath.Join(s.tmp, "archive")
-	logf("building %s", s.bin)
-	build := exec.CommandContext(ctx, o.goCmd, "build", "-o", s.bin, "./cmd/archive")
-	build.Dir, build.Stdout, build.Stderr = s.root, os.Stderr, os.Stderr
-	if err := build.Run(); err != nil {
-		return s, fmt.Errorf("go build ./cmd/archive: %w", err)
-	}
-
-	shared := o.shared
-	if shared == "" {
-		shared = filepath.Join(filepath.Dir(s.root), "shared", "corpus")
-	}
-	s.corpus = o.corpus
-	if s.corpus == "" {
-		s.corpus = filepath.Join(os.TempDir(), fmt.Sprintf("archive-bench-%d-%d", o.n, o.seed))
-	}
-	logf("corpus of %d publications in %s", o.n, s.corpus)
-	start := time.Now()
-	s.sum, s.reused, err = benchgen.Ensure(s.corpus, benchgen.Config{
-		N:        o.n,
-		Seed:     o.seed,
-		ProseDir: filepath.Join(shared, "markdown", "go-blog"),
-		PDFDir:   filepath.Join(shared, "pdf"),
-	})
-	if err != nil {
-		return s, fmt.Errorf("generate corpus: %w", err)
-	}
-	s.genTook = time.Since(start)
-	return s, nil
-}
-
-func (s *setup) cleanup(keep bool) {
-	if s == nil || s.tmp == "" {
-		return
-	}
-	if keep {
-		logf("kept %s", s.tmp)
-		return
-	}
-	os.RemoveAll(s.tmp)
-}
-
-func run(ctx context.Context, o options) (err error) {
-	s, err := prepare(ctx, o)
-	defer s.cleanup(o.keep)
-	if err != nil {
+	if b.tmp, err = os.MkdirTemp("", "archive-bench-"); err != nil {
 		return err
 	}
-	r := &report{
-		N: o.n, Date: time.Now(), Runs: o.runs, Duration: o.duration, Conns: o.conns, Command: o.command,
-		Corpus: s.sum, CorpusDir: s.corpus, CorpusReused: s.reused, CorpusTook: s.genTook,
-	}
-	r.LoadStart = loadAverage()
-	r.Commit, r.Dirty = gitCommit(s.root)
-	r.GoVersion = goVersion(o.goCmd)
-	r.Machine = machine()
-	self, err := os.Executable()
-	if err != nil {
+	defer os.RemoveAll(b.tmp)
+	defer archivetest.RemoveBinary()
+	if b.bin, err = archivetest.Binary(); err != nil {
 		return err
 	}
-
-	// Starts: cold (empty cache), then warm (its cache), -runs times. The
-	// last warm server stays up for the load.
-	extra := serveFlags(s.bin)
-	r.ServeFlags = strings.Join(extra, " ")
-	var live *archiveProc
-	var cache string
-	for i := 1; i <= o.runs; i++ {
-		if cache != "" {
-			os.RemoveAll(cache) // caches of 10,000 publications take room
-		}
-		cache = filepath.Join(s.tmp, fmt.Sprintf("cache-%d", i))
-		p, res, err := startArchive(ctx, s.bin, extra, []string{"-content", s.corpus, "-cache", cache}, s.tmp, filepath.Join(s.tmp, fmt.Sprintf("cold-%d.log", i)), o.startTimeout)
-		if err != nil {
-			return fmt.Errorf("cold start %d: %w", i, err)
-		}
-		if err := p.waitStateCached(ctx, &res, o.startTimeout); err != nil {
-			logf("cold start %d: %v", i, err)
-		}
-		p.stop()
-		r.Cold = append(r.Cold, res)
-		if res.PDF > 0 && res.PDFPages > 0 {
-			r.PDFPagesPerSecond = append(r.PDFPagesPerSecond, float64(res.PDFPages)/res.PDF.Seconds())
-			r.Pages = res.PDFPages
-		}
-		if res.PDFChildTime > 0 {
-			r.PDFChildPagesPerSecond = append(r.PDFChildPagesPerSecond, float64(res.PDFPages)/res.PDFChildTime.Seconds())
-		}
-		logf("cold start %d: ready in %v (content %v, PDF %v for %d files / %d pages, render %v, index %v), RSS %s; state cached %v later, RSS then %s",
-			i, res.Ready, res.Content, res.PDF, res.PDFFiles, res.PDFPages, res.Render, res.Index, fmtBytes(res.Mem.RSS), res.Cached, fmtBytes(res.Settled.RSS))
-
-		p, res, err = startArchive(ctx, s.bin, extra, []string{"-content", s.corpus, "-cache", cache}, s.tmp, filepath.Join(s.tmp, fmt.Sprintf("warm-%d.log", i)), o.startTimeout)
-		if err != nil {
-			return fmt.Errorf("warm start %d: %w", i, err)
-		}
-		r.Warm = append(r.Warm, res)
-		logf("warm start %d: ready in %v (content %v, PDF %v, render %v, index %v), RSS %s",
-			i, res.Ready, res.Content, res.PDF, res.Render, res.Index, fmtBytes(res.Mem.RSS))
-		if i < o.runs {
-			p.stop()
-		} else {
-			live = p
-		}
+	logf("writing a corpus of %d publications", o.n)
+	if b.c, err = writeCorpus(filepath.Join(b.tmp, "corpus"), filepath.Join(b.root, "..", "shared", "corpus"), o.n); err != nil {
+		return fmt.Errorf("corpus: %w", err)
 	}
+	b.r.Corpus = b.c
 	defer func() {
-		if live != nil {
-			live.stop()
+		if b.live != nil {
+			b.live.Stop()
 		}
 	}()
-
-	if err := measureLoad(ctx, o, s, self, live, r); err != nil {
-		return err
+	for _, step := range []func(context.Context) error{b.starts, b.pages, b.flood, b.build, b.goBench} {
+		if err := step(ctx); err != nil {
+			return err
+		}
 	}
-	live.stop()
-	live = nil
-	if err := measureHighlightFlood(ctx, o, s, cache, r); err != nil {
-		return err
-	}
-
-	logf("search in process")
-	ip, err := searchInProcess(ctx, s.bin, s.corpus, cache, o.rounds)
-	if err != nil {
-		r.InProcessNote = "failed: " + firstLine(err.Error())
-		logf("search in process: %v", err)
-	}
-	r.InProcess = ip
-	logf("search in process: p50 %v, p99 %v over %d searches (index %v, cached %v)", ip.All.P50, ip.All.P99, ip.All.N, ip.Build, ip.Cached)
-
-	if err := measureBuild(ctx, o, s, extra, r); err != nil {
-		return err
-	}
-
-	r.LoadEnd = loadAverage()
+	b.r.Commit = git(b.root, "rev-parse", "--short", "HEAD")
+	b.r.Dirty = git(b.root, "status", "--porcelain", "--untracked-files=no") != ""
+	b.r.GoVersion = cmdOutput("go", "env", "GOVERSION")
+	b.r.Machine, b.r.LoadEnd = machine(), loadAverage()
 	if o.out == "" {
-		fmt.Println(r.markdown())
+		fmt.Println(b.r.markdown())
 		return nil
 	}
-	out := o.out
-	if !filepath.IsAbs(out) {
-		out = filepath.Join(s.root, out)
-	}
-	if err := updateFile(out, r); err != nil {
-		return err
-	}
-	logf("wrote %s", out)
-	return nil
+	out := filepath.Join(b.root, o.out)
+	logf("writing %s", out)
+	return updateFile(out, b.r)
 }
 
-// measureLoad runs the page loads, the bare server and the HTTP searches
-// against the running archive.
-func measureLoad(ctx context.Context, o options, s *setup, self string, live *archiveProc, r *report) error {
-	logf("fetching %d publication pages", len(s.sum.URLs))
-	pages, err := fetchPages(ctx, live.addr, s.sum.URLs)
-	if err != nil {
-		return err
-	}
-	bare, err := startBare(ctx, self, filepath.Join(s.tmp, "pages.gob"), pages)
-	if err != nil {
-		return err
-	}
-	defer bare.stop()
-	pages = nil
+// start is what one start measured.
+type start struct {
+	archivetest.Health
+	Mem archivetest.Memory
+	// Cold starts: the time from ready until the server serves the state
+	// it cached, and its memory then.
+	Cached  time.Duration
+	Settled archivetest.Memory
+}
 
-	lc := loadConfig{Paths: s.sum.URLs, Conns: o.conns, Duration: o.duration, Header: "Accept-Encoding: gzip\r\n"}
-	for i := 1; i <= o.runs; i++ {
-		for _, target := range []struct {
-			name string
-			addr string
-			out  *[]loadResult
-		}{{"archive", live.addr, &r.Archive}, {"bare", bare.addr, &r.Bare}} {
-			lc.Addr = target.addr
-			res, err := runLoad(ctx, lc)
-			if err != nil {
-				return fmt.Errorf("%s: %w", target.name, err)
+// serve starts the archive and measures its start.
+func (b *bench) serve(ctx context.Context, name string, args ...string) (*archivetest.Server, start, error) {
+	s, h, err := archivetest.Serve(ctx, archivetest.Config{Bin: b.bin, Args: args, Dir: b.tmp, Log: filepath.Join(b.tmp, name+".log")}, b.startTimeout)
+	if err != nil {
+		return nil, start{}, fmt.Errorf("%s: %w", name, err)
+	}
+	st := start{Health: h}
+	if st.Mem, err = s.Memory(); err != nil {
+		s.Stop()
+		return nil, st, err
+	}
+	logf("%s: ready in %s (content %s, PDF %s, render %s, index %s), RSS %s", name, fmtDur(h.Ready), fmtDur(h.Timings.Content),
+		fmtDur(h.Timings.PDF), fmtDur(h.Timings.Render), fmtDur(h.Timings.Index), fmtBytes(st.Mem.RSS))
+	return s, st, nil
+}
+
+// starts measures cold and warm starts; the last warm server stays up.
+func (b *bench) starts(ctx context.Context) error {
+	for i := 1; i <= b.runs; i++ {
+		os.RemoveAll(b.cache) // caches of 10,000 publications take room
+		b.cache = filepath.Join(b.tmp, fmt.Sprintf("cache-%d", i))
+		source := append([]string{"-content", b.c.Dir, "-cache", b.cache}, unlimited...)
+		s, cold, err := b.serve(ctx, fmt.Sprintf("cold-%d", i), source...)
+		if err != nil {
+			return err
+		}
+		// The next start can use the cache once the state is in it.
+		h, err := s.Health(ctx)
+		for deadline := time.Now().Add(5 * time.Minute); err != nil || h.Timings.Source != "state"; h, err = s.Health(ctx) {
+			if time.Now().After(deadline) || ctx.Err() != nil {
+				s.Stop()
+				return fmt.Errorf("cold start %d: the server did not switch to the state it cached:\n%s", i, s.Log())
 			}
-			*target.out = append(*target.out, res)
-			logf("load %d on %s: %s", i, target.name, loadOne(res))
+			time.Sleep(50 * time.Millisecond)
+		}
+		cold.Cached = h.Ready - cold.Ready
+		cold.Settled, _ = s.Memory()
+		s.Stop()
+		b.r.Cold = append(b.r.Cold, cold)
+		s, warm, err := b.serve(ctx, fmt.Sprintf("warm-%d", i), source...)
+		if err != nil {
+			return err
+		}
+		b.r.Warm = append(b.r.Warm, warm)
+		if i < b.runs {
+			s.Stop()
+		} else {
+			b.live = s
 		}
 	}
-	if r.AfterLoad, err = readMem(live.pid()); err != nil {
-		return err
-	}
-	r.BareMem, _ = readMem(bare.pid())
-
-	// Search over HTTP: a failure is reported in the table, and the run
-	// goes on, so that the other figures are not lost.
-	logf("search over HTTP")
-	r.SearchIdle, err = searchHTTP(ctx, live.addr, 5, nil)
-	if errors.Is(err, errSearchUnavailable) {
-		r.SearchHTTPNote = "not measured: the archive does not answer /api/search yet"
-		logf("%s", r.SearchHTTPNote)
-		return nil
-	}
-	if err != nil {
-		r.SearchHTTPNote = "failed: " + firstLine(err.Error())
-		logf("search over HTTP: %v", err)
-		return nil
-	}
-	lc.Addr = live.addr
-	done := make(chan struct{})
-	var loadErr error
-	go func() {
-		defer close(done)
-		r.BusyLoad, loadErr = runLoad(ctx, lc)
-	}()
-	r.SearchBusy, err = searchHTTP(ctx, live.addr, 0, done)
-	<-done
-	if err == nil {
-		err = loadErr
-	}
-	if err != nil {
-		r.SearchHTTPNote = "failed under load: " + firstLine(err.Error())
-		logf("search over HTTP under load: %v", err)
-		return nil
-	}
-	if m, err := readMem(live.pid()); err == nil {
-		r.AfterLoad = m
-	}
-	logf("search over HTTP: idle p50 %v p99 %v; under load p50 %v p99 %v", r.SearchIdle.P50, r.SearchIdle.P99, r.SearchBusy.P50, r.SearchBusy.P99)
 	return nil
 }
 
-// measureBuild makes a build of the corpus with `archive build` and starts
-// servers of it, as a deploy does, then loads the last one with pages.
-func measureBuild(ctx context.Context, o options, s *setup, extra []string, r *report) error {
-	out := filepath.Join(s.tmp, "build")
-	os.RemoveAll(out)
-	logf("archive build")
-	cmd := exec.CommandContext(ctx, s.bin, "build", "-content", s.corpus, "-o", out)
-	cmd.Dir = s.tmp
-	start := time.Now()
-	if b, err := cmd.CombinedOutput(); err != nil {
-		return fmt.Errorf("archive build: %w\n%s", err, tailText(string(b), 20))
+// load runs wrk on paths: every request must be answered with a 2xx or 3xx.
+func (b *bench) load(ctx context.Context, base string, reqs []wrk.Request, d time.Duration) (wrk.Result, error) {
+	res, err := wrk.Run(ctx, wrk.Load{URL: base, Requests: reqs, Conns: b.conns, Duration: d})
+	if err == nil && (res.Status > 0 || res.Unanswered() > 0 || res.Requests == 0) {
+		err = fmt.Errorf("load on %s: %d requests, %d unanswered, %d answered 400 or more", base, res.Requests, res.Unanswered(), res.Status)
 	}
-	r.BuildTook = time.Since(start)
-	logf("archive build: %v", r.BuildTook)
+	logf("load on %s: %s", base, loadOne(res))
+	return res, err
+}
+
+// requests makes the page load: every path in turn, gzip accepted, from
+// the client network client when it is not "".
+func requests(paths []string, query, client string) []wrk.Request {
+	out := make([]wrk.Request, len(paths))
+	for i, p := range paths {
+		out[i] = wrk.Request{Path: p + query, Header: map[string]string{"Accept-Encoding": "gzip"}}
+		if client != "" {
+			out[i].Header["X-Forwarded-For"] = client
+		}
+	}
+	return out
+}
+
+// pages measures page throughput against the bare server, then searches
+// over HTTP, idle and under the page load.
+func (b *bench) pages(ctx context.Context) error {
+	bare, err := serveBare(ctx, b.live.URL, b.c.URLs)
+	if err != nil {
+		return err
+	}
+	defer bare.Close()
+	gz := requests(b.c.URLs, "", "")
+	for range b.runs {
+		archive, err := b.load(ctx, b.live.URL, gz, b.duration)
+		if err != nil {
+			return err
+		}
+		bareRes, err := b.load(ctx, "http://"+bare.Addr, gz, b.duration)
+		if err != nil {
+			return err
+		}
+		b.r.Archive, b.r.Bare = append(b.r.Archive, archive), append(b.r.Bare, bareRes)
+	}
+	if b.r.SearchIdle, err = searchHTTP(ctx, b.live.URL, nil); err != nil {
+		return err
+	}
+	done := make(chan error, 1)
+	go func() {
+		var err error
+		b.r.BusyLoad, err = b.load(ctx, b.live.URL, gz, b.duration)
+		done <- err
+	}()
+	b.r.SearchBusy, err = searchHTTP(ctx, b.live.URL, done)
+	if err != nil {
+		return err
+	}
+	b.r.AfterLoad, err = b.live.Memory()
+	b.live.Stop()
+	b.live = nil
+	return err
+}
+
+// serveBare fetches every page of the archive as wrk will (gzip accepted)
+// and serves the same headers and bytes from a map, on loopback: the
+// yardstick for page throughput. Whatever the archive costs beyond it is
+// routing, middleware, logging and lookups.
+func serveBare(ctx context.Context, base string, paths []string) (*http.Server, error) {
+	type page struct {
+		header http.Header
+		body   []byte
+	}
+	pages := map[string]page{}
+	client := &http.Client{Transport: &http.Transport{DisableCompression: true}} // keep the gzip body as sent
+	for _, p := range paths {
+		req, _ := http.NewRequestWithContext(ctx, http.MethodGet, base+p, nil)
+		req.Header.Set("Accept-Encoding", "gzip")
+		res, err := client.Do(req)
+		if err != nil {
+			return nil, err
+		}
+		body, err := io.ReadAll(res.Body)
+		res.Body.Close()
+		if err != nil || res.StatusCode != http.StatusOK {
+			return nil, fmt.Errorf("GET %s: %s %v", p, res.Status, err)
+		}
+		res.Header.Del("Date") // net/http writes its own
+		pages[p] = page{res.Header, body}
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, err
+	}
+	srv := &http.Server{Addr: ln.Addr().String(), Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		p, ok := pages[r.URL.Path]
+		if !ok {
+			http.NotFound(w, r)
+			return
+		}
+		for k, v := range p.header {
+			w.Header()[k] = v
+		}
+		w.Write(p.body)
+	})}
+	go srv.Serve(ln)
+	return srv, nil
+}
+
+// searchQueries are searches of the Go blog's words, in the proportions a
+// journalist types them: words common and rare, two and three words, exact
+// quotes (some from the PDFs), filters, prefixes, OR and an excluded word.
+// Change them only with a note in BENCHMARKS.md: figures before and after
+// are not comparable.
+var searchQueries = []string{
+	"q=language", "q=package", "q=performance", "q=compiler",
+	"q=anecdotally", "q=shuffling", "q=transient", "q=autocompletion", "q=woodchuck", "q=tracemonkey",
+	"q=garbage+collector", "q=error+handling", "q=type+parameters", "q=module+proxy", "q=data+race",
+	"q=standard+library+packages", "q=concurrent+garbage+collection", "q=interface+method+values",
+	`q="errors+are+values"`, `q="the+Go+programming+language"`, `q="hash+table+using+open+addressing"`,
+	`q="Programs+that+write+programs+are+therefore+important+elements+in+software+engineering"`, `q="I+went+to+the+woods"`,
+	"q=performance&section=blog-01", "q=compiler&year=2019", "q=release&tag=community",
+	"q=concurr*", "q=serializ*", "q=mutex+OR+channel", "q=goroutine+-channel",
+}
+
+// searchHTTP runs the mix on /api/search, five times over or, when until is
+// not nil, until it says the page load is over (and returns its error).
+func searchHTTP(ctx context.Context, base string, until <-chan error) ([]time.Duration, error) {
+	var took []time.Duration
+	for round := 0; until != nil || round < 5; round++ {
+		for _, q := range searchQueries {
+			select {
+			case err := <-until:
+				return took, err
+			default:
+			}
+			u := base + "/api/search?" + strings.ReplaceAll(q, `"`, url.QueryEscape(`"`))
+			req, _ := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
+			t0 := time.Now()
+			res, err := http.DefaultClient.Do(req)
+			if err != nil {
+				return took, err
+			}
+			_, err = io.Copy(io.Discard, res.Body)
+			res.Body.Close()
+			took = append(took, time.Since(t0))
+			if err != nil || res.StatusCode != http.StatusOK {
+				return took, fmt.Errorf("search over HTTP: GET %s: %s %v", u, res.Status, err)
+			}
+		}
+	}
+	return took, nil
+}
+
+// flood measures the readers' pages beside a flood of highlighted pages,
+// against the same beside a flood of plain pages, on a server with the
+// per-client limits as deployed, behind loopback as its trusted proxy so
+// that X-Forwarded-For makes the flood and the readers two networks.
+func (b *bench) flood(ctx context.Context) error {
+	s, _, err := b.serve(ctx, "flood", "-content", b.c.Dir, "-cache", b.cache, "-trusted-proxies", "127.0.0.1/32")
+	if err != nil {
+		return err
+	}
+	defer s.Stop()
+	d := min(b.duration, maxFloodPhase)
+	readers := requests(b.c.URLs, "", "198.51.100.7")
+	beside := func(query string) (wrk.Result, error) {
+		done := make(chan error, 1)
+		go func() { _, err := b.load(ctx, s.URL, requests(b.c.URLs, query, "192.0.2.66"), d); done <- err }()
+		res, err := b.load(ctx, s.URL, readers, d)
+		return res, errors.Join(err, <-done)
+	}
+	for range b.runs {
+		plain, err := beside("")
+		if err != nil {
+			return err
+		}
+		hl, err := beside("?hl=the") // "the" is on every line: the most marks a page gets
+		if err != nil {
+			return err
+		}
+		b.r.FloodPlain, b.r.FloodHL = append(b.r.FloodPlain, plain), append(b.r.FloodHL, hl)
+	}
+	return nil
+}
+
+// build makes a build of the corpus with `archive build` and starts
+// servers of it, as a deploy does, then loads the last one with pages.
+func (b *bench) build(ctx context.Context) error {
+	out := filepath.Join(b.tmp, "build")
+	t0 := time.Now()
+	if msg, err := exec.CommandContext(ctx, b.bin, "build", "-content", b.c.Dir, "-o", out).CombinedOutput(); err != nil {
+		return fmt.Errorf("archive build: %w\n%s", err, msg)
+	}
+	b.r.BuildTook = time.Since(t0)
 	defer os.RemoveAll(out)
-	var last *archiveProc
-	for i := 1; i <= o.runs; i++ {
+	var last *archivetest.Server
+	for i := 1; i <= b.runs; i++ {
+		if last != nil {
+			last.Stop()
+		}
 		// The build's files are in the system's page cache, as they are
 		// after a deploy has just copied them.
-		p, res, err := startArchive(ctx, s.bin, extra, []string{"-from", out}, s.tmp, filepath.Join(s.tmp, fmt.Sprintf("from-%d.log", i)), o.startTimeout)
+		s, st, err := b.serve(ctx, fmt.Sprintf("from-%d", i), append([]string{"-from", out}, unlimited...)...)
 		if err != nil {
-			return fmt.Errorf("start from the build %d: %w", i, err)
+			return err
 		}
-		r.FromBuild = append(r.FromBuild, res)
-		logf("start from the build %d: ready in %v (opened pages %v), RSS %s", i, res.Ready, res.Render, fmtBytes(res.Mem.RSS))
-		if last != nil {
-			last.stop()
-		}
-		last = p
+		b.r.FromBuild, last = append(b.r.FromBuild, st), s
 	}
-	defer last.stop()
-	lc := loadConfig{Paths: s.sum.URLs, Conns: o.conns, Duration: o.duration, Header: "Accept-Encoding: gzip\r\n", Addr: last.addr}
-	res, err := runLoad(ctx, lc)
+	defer last.Stop()
+	var err error
+	if b.r.FromBuildLoad, err = b.load(ctx, last.URL, requests(b.c.URLs, "", ""), b.duration); err != nil {
+		return err
+	}
+	b.r.FromBuildMem, err = last.Memory()
+	return err
+}
+
+var goBenchCmd = []string{"go", "test", "-run", "^$", "-bench", ".", "-count", "1", "./internal/search", "./internal/site"}
+
+// goBench runs the in-process benchmarks of the packages that have them.
+func (b *bench) goBench(ctx context.Context) error {
+	logf("%s", strings.Join(goBenchCmd, " "))
+	cmd := exec.CommandContext(ctx, goBenchCmd[0], goBenchCmd[1:]...)
+	cmd.Dir = b.root
+	out, err := cmd.CombinedOutput()
 	if err != nil {
-		return fmt.Errorf("load on the build's server: %w", err)
+		return fmt.Errorf("go test -bench: %w\n%s", err, out)
 	}
-	r.FromBuildLoad = res
-	r.FromBuildMem, _ = readMem(last.pid())
-	logf("load on the build's server: %s", loadOne(res))
+	var lines []string
+	for _, line := range strings.Split(string(out), "\n") {
+		if !strings.HasPrefix(line, "PASS") && !strings.HasPrefix(line, "ok ") && line != "" {
+			lines = append(lines, line)
+		}
+	}
+	b.r.GoBench = strings.Join(lines, "\n")
 	return nil
 }
 
-func tailText(s string, n int) string {
-	lines := strings.Split(strings.TrimRight(s, "\n"), "\n")
-	return strings.Join(lines[max(0, len(lines)-n):], "\n")
+func git(dir string, args ...string) string {
+	return strings.TrimSpace(cmdOutput("git", append([]string{"-C", dir}, args...)...))
 }
 
-func firstLine(s string) string {
-	line, _, _ := strings.Cut(s, "\n")
-	return line
-}
-
-// repoRoot is the folder holding go.mod, from the working folder up.
-func repoRoot() (string, error) {
-	dir, err := os.Getwd()
-	if err != nil {
-		return "", err
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return dir, nil
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			return "", errors.New("run bench inside the repository (no go.mod found)")
-		}
-		dir = parent
-	}
-}
-
-func gitCommit(root string) (string, bool) {
-	out, err := exec.Command("git", "-C", root, "rev-parse", "--short", "HEAD").Output()
-	if err != nil {
-		return "unknown", false
-	}
-	status, _ := exec.Command("git", "-C", root, "status", "--porcelain", "--untracked-files=no").Output()
-	return strings.TrimSpace(string(out)), len(strings.TrimSpace(string(status))) > 0
-}
-
-func goVersion(goCmd string) string {
-	out, err := exec.Command(goCmd, "env", "GOVERSION").Output()
-	if err != nil {
-		return runtime.Version()
-	}
-	return strings.TrimSpace(string(out))
-}
-
-// machine describes the CPU and memory: "2 × AMD EPYC, 23.4 GiB, linux/amd64".
-func machine() string {
-	model := "unknown CPU"
-	if b, err := os.ReadFile("/proc/cpuinfo"); err == nil {
-		for _, line := range strings.Split(string(b), "\n") {
-			if k, v, ok := strings.Cut(line, ":"); ok && strings.TrimSpace(k) == "model name" {
-				model = strings.TrimSpace(v)
-				break
-			}
-		}
-	}
-	mem := ""
-	if b, err := os.ReadFile("/proc/meminfo"); err == nil {
-		m := parseMem(strings.Replace(string(b), "MemTotal", "VmRSS", 1))
-		mem = ", " + fmtBytes(m.RSS) + " of memory"
-	}
-	return fmt.Sprintf("%d × %s%s, %s/%s", runtime.NumCPU(), model, mem, runtime.GOOS, runtime.GOARCH)
+func cmdOutput(name string, args ...string) string {
+	out, _ := exec.Command(name, args...).Output()
+	return string(bytes.TrimSpace(out))
 }

@@ -7,14 +7,14 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"log/slog"
 	"os"
-	"os/exec"
-	"path/filepath"
 	"time"
 
+	"archive/internal/archivetest"
 	"archive/internal/deploytest"
 )
 
@@ -25,35 +25,39 @@ func main() {
 	contentDir := flag.String("content", "content", "content folder to build")
 	flag.Parse()
 	log := slog.New(slog.NewTextHandler(os.Stderr, nil))
-
-	work, err := os.MkdirTemp("", "archive-deploytest")
-	if err != nil {
+	cfg := deploytest.Config{Content: *contentDir, NginxConf: "deploy/nginx.conf", Replicas: *replicas, Phase: *phase, Concurrency: *conc, Logger: log}
+	if err := run(cfg); err != nil {
 		log.Error("deploytest", "error", err)
 		os.Exit(1)
 	}
+}
+
+func run(cfg deploytest.Config) error {
+	work, err := os.MkdirTemp("", "archive-deploytest")
+	if err != nil {
+		return err
+	}
 	defer os.RemoveAll(work)
-	bin := filepath.Join(work, "archive")
-	if out, err := exec.Command("go", "build", "-o", bin, "./cmd/archive").CombinedOutput(); err != nil {
-		log.Error("build", "error", err, "output", string(out))
-		os.Exit(1)
+	bin, err := archivetest.Binary()
+	defer archivetest.RemoveBinary()
+	if err != nil {
+		return err
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
 	defer cancel()
-	res, err := deploytest.Run(ctx, deploytest.Config{
-		Archive: bin, Content: *contentDir, NginxConf: "deploy/nginx.conf", WorkDir: work,
-		Replicas: *replicas, Phase: *phase, Concurrency: *conc, Logger: log,
-	})
+	cfg.Archive, cfg.WorkDir = bin, work
+	res, err := deploytest.Run(ctx, cfg)
 	if res != nil {
-		fmt.Printf("\n%d replicas behind nginx, %d clients, %v per phase\n", *replicas, *conc, *phase)
+		fmt.Printf("\n%d replicas behind nginx, %d clients, %v per phase\n", cfg.Replicas, cfg.Concurrency, cfg.Phase)
 		res.Table(os.Stdout)
-	}
-	if err != nil {
-		log.Error("deploytest", "error", err)
-		os.Exit(1)
-	}
-	for _, p := range res.Phases {
-		if p.Failures() > 0 || !res.NewBuildServed {
-			os.Exit(1)
+		for _, p := range res.Phases {
+			if p.Failures() > 0 {
+				err = errors.Join(err, fmt.Errorf("%s: %d requests failed", p.Name, p.Failures()))
+			}
+		}
+		if !res.NewBuildServed {
+			err = errors.Join(err, errors.New("not every replica serves the new build"))
 		}
 	}
+	return err
 }

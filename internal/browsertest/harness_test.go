@@ -1,22 +1,17 @@
 package browsertest
 
 import (
-	"bufio"
 	"context"
 	"errors"
 	"fmt"
-	"io"
-	"io/fs"
 	"net/http"
 	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"regexp"
 	"sort"
 	"strings"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 
@@ -27,6 +22,8 @@ import (
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
+
+	"archive/internal/archivetest"
 )
 
 // The run's shared state, set up once by TestMain.
@@ -149,124 +146,39 @@ func prepareShotsDir() error {
 	return nil
 }
 
-// startServer builds the archive binary and serves a copy of content/ with
-// testdata/content laid over it, from the repository root so that the
-// templates and stylesheet on disk are used. It waits until /healthz says the
-// search index is built.
+// startServer serves a copy of content/ with testdata/content laid over
+// it, from the repository root so that the templates and stylesheet on
+// disk are used, and waits until /healthz says the search index is built.
 func startServer(tmp string) (stop func(), err error) {
 	root, err := filepath.Abs(filepath.Join("..", ".."))
 	if err != nil {
 		return nil, err
 	}
-	bin := filepath.Join(tmp, "archive")
-	build := exec.Command("go", "build", "-o", bin, "./cmd/archive")
-	build.Dir = root
-	if out, err := build.CombinedOutput(); err != nil {
-		return nil, fmt.Errorf("build: %v\n%s", err, out)
-	}
-	contentDir := filepath.Join(tmp, "content")
-	if err := copyTree(filepath.Join(root, "content"), contentDir); err != nil {
-		return nil, err
-	}
-	if err := copyTree("testdata/content", contentDir); err != nil {
-		return nil, err
-	}
-	cmd := exec.Command(bin, "serve", "-content", contentDir, "-addr", "127.0.0.1:0", "-grace", "2s")
-	cmd.Dir = root
-	stderr, err := cmd.StderrPipe()
+	bin, err := archivetest.Binary()
+	defer func() {
+		if err != nil {
+			archivetest.RemoveBinary()
+		}
+	}()
 	if err != nil {
 		return nil, err
 	}
-	if err := cmd.Start(); err != nil {
+	contentDir := filepath.Join(tmp, "content")
+	if err := os.CopyFS(contentDir, os.DirFS(filepath.Join(root, "content"))); err != nil {
 		return nil, err
 	}
-	stop = func() {
-		cmd.Process.Signal(syscall.SIGTERM)
-		done := make(chan struct{})
-		go func() { cmd.Wait(); close(done) }()
-		select {
-		case <-done:
-		case <-time.After(5 * time.Second):
-			cmd.Process.Kill()
-			<-done
-		}
+	if err := os.CopyFS(contentDir, os.DirFS("testdata/content")); err != nil {
+		return nil, err
 	}
-	var logTail tail
-	addr := make(chan string, 1)
-	go func() {
-		listening := regexp.MustCompile(`msg=listening addr=(http://127\.0\.0\.1:\d+)`)
-		sc := bufio.NewScanner(stderr)
-		for sc.Scan() {
-			logTail.add(sc.Text())
-			if m := listening.FindStringSubmatch(sc.Text()); m != nil {
-				select {
-				case addr <- m[1]:
-				default:
-				}
-			}
-		}
-		io.Copy(io.Discard, stderr)
-	}()
-	select {
-	case serverURL = <-addr:
-	case <-time.After(30 * time.Second):
-		stop()
-		return nil, fmt.Errorf("the server did not say where it listens:\n%s", logTail.String())
+	s, _, err := archivetest.Serve(context.Background(), archivetest.Config{
+		Bin: bin, Dir: root, Log: filepath.Join(tmp, "serve.log"),
+		Args: []string{"-content", contentDir, "-grace", "2s"},
+	}, 90*time.Second)
+	if err != nil {
+		return nil, err
 	}
-	deadline := time.Now().Add(90 * time.Second)
-	for {
-		res, err := http.Get(serverURL + "/healthz")
-		if err == nil {
-			res.Body.Close()
-			if res.StatusCode == http.StatusOK {
-				return stop, nil
-			}
-		}
-		if time.Now().After(deadline) {
-			stop()
-			return nil, fmt.Errorf("the server was not ready in 90s:\n%s", logTail.String())
-		}
-		time.Sleep(200 * time.Millisecond)
-	}
-}
-
-// tail keeps the last lines of the server's log, for error messages.
-type tail struct {
-	mu    sync.Mutex
-	lines []string
-}
-
-func (t *tail) add(s string) {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	t.lines = append(t.lines, s)
-	if len(t.lines) > 40 {
-		t.lines = t.lines[1:]
-	}
-}
-
-func (t *tail) String() string {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	return strings.Join(t.lines, "\n")
-}
-
-func copyTree(from, to string) error {
-	return filepath.WalkDir(from, func(p string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		rel, _ := filepath.Rel(from, p)
-		dst := filepath.Join(to, rel)
-		if d.IsDir() {
-			return os.MkdirAll(dst, 0o755)
-		}
-		b, err := os.ReadFile(p)
-		if err != nil {
-			return err
-		}
-		return os.WriteFile(dst, b, 0o644)
-	})
+	serverURL = s.URL
+	return func() { s.Stop(); archivetest.RemoveBinary() }, nil
 }
 
 // viewport is a reader's screen.

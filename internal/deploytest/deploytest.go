@@ -1,15 +1,15 @@
 // Package deploytest rehearses a deploy on this machine, on loopback only:
 // one build served by several replicas behind nginx with the configuration
-// in deploy/nginx.conf, under a mixed load, while one replica is killed and
-// then every replica is restarted, one at a time, on a new build. It reports
-// what readers saw in each phase: requests served, failures and latency.
+// in deploy/nginx.conf, under a mixed load (package wrk), while one replica
+// is killed and then every replica is restarted, one at a time, on a new
+// build. It reports what readers saw in each phase: requests served,
+// failures and latency.
 //
 // It is the engine of `make test-deploy` (cmd/deploytest) and of its short
 // version in `make test`.
 package deploytest
 
 import (
-	"bufio"
 	"context"
 	"errors"
 	"fmt"
@@ -17,17 +17,18 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
-	"sync"
 	"syscall"
 	"time"
 
-	"archive/internal/loadgen"
+	"archive/internal/archivetest"
+	"archive/internal/wrk"
 )
 
 // Config is a rehearsal.
@@ -45,11 +46,24 @@ type Config struct {
 // Phase is what readers saw while one thing happened.
 type Phase struct {
 	Name   string
-	Report loadgen.Report
+	Routes []wrk.Route
+}
+
+// Requests counts the requests answered in the phase.
+func (p Phase) Requests() (n int64) {
+	for _, r := range p.Routes {
+		n += r.Requests
+	}
+	return n
 }
 
 // Failures counts requests that got no answer or a 5xx.
-func (p Phase) Failures() int { return p.Report.Total.Errors + p.Report.Total.Status5xx() }
+func (p Phase) Failures() (n int64) {
+	for _, r := range p.Routes {
+		n += r.Unanswered() + r.Count(500, 599)
+	}
+	return n
+}
 
 // Result is the outcome of a rehearsal.
 type Result struct {
@@ -62,12 +76,6 @@ type Result struct {
 // settle is how long a rollout waits between replicas: longer than nginx's
 // fail_timeout for a replica.
 const settle = 4 * time.Second
-
-type replica struct {
-	port int
-	cmd  *exec.Cmd
-	done chan struct{}
-}
 
 // Run rehearses the deploy. The error is for a rehearsal that could not be
 // set up or carried out; what readers saw is in Result.
@@ -91,7 +99,7 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 		return nil, err
 	}
 	contentB := filepath.Join(cfg.WorkDir, "content-b")
-	if err := copyTree(cfg.Content, contentB); err != nil {
+	if err := os.CopyFS(contentB, os.DirFS(cfg.Content)); err != nil {
 		return nil, err
 	}
 	newPub := filepath.Join(contentB, "letters", "rollout-check.md")
@@ -102,27 +110,25 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 		return nil, err
 	}
 
-	reps := make([]*replica, cfg.Replicas)
+	reps := make([]*archivetest.Server, cfg.Replicas)
 	defer func() {
 		for _, r := range reps {
 			if r != nil {
-				r.stop(syscall.SIGKILL)
+				r.Kill()
 			}
 		}
 	}()
 	for i := range reps {
-		r, err := startReplica(ctx, cfg, buildA, 0, i)
-		if err != nil {
+		if reps[i], err = startReplica(ctx, cfg, buildA, "127.0.0.1:0", i); err != nil {
 			return nil, err
 		}
-		reps[i] = r
 	}
 
 	listen, err := freePort()
 	if err != nil {
 		return nil, err
 	}
-	stopNginx, err := startNginx(ctx, nginx, cfg, reps, listen)
+	stopNginx, err := startNginx(nginx, cfg, reps, listen)
 	if err != nil {
 		return nil, err
 	}
@@ -131,39 +137,34 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	if err := waitHealthy(ctx, base, 20*time.Second); err != nil {
 		return nil, fmt.Errorf("deploytest: nginx: %w", err)
 	}
-	arch, err := loadgen.Discover(ctx, base, 50)
+	arch, err := wrk.Discover(ctx, base, 50)
 	if err != nil {
 		return nil, fmt.Errorf("deploytest: %w", err)
 	}
-	load := func(name string, during func()) (Phase, error) {
-		var wg sync.WaitGroup
-		if during != nil {
-			wg.Add(1)
-			go func() { defer wg.Done(); during() }()
-		}
-		rep, err := loadgen.Run(ctx, loadgen.Config{BaseURL: base, Kinds: arch.Kinds(0), Concurrency: cfg.Concurrency, Duration: cfg.Phase, Seed: 1})
-		wg.Wait()
-		log.Info("phase done", "phase", name, "requests", rep.Total.Requests, "errors", rep.Total.Errors, "5xx", rep.Total.Status5xx(), "p99", rep.Total.P99)
-		return Phase{Name: name, Report: rep}, err
-	}
+	mix := arch.Readers(cfg.Concurrency, 0)
 	res := &Result{}
-	add := func(p Phase, err error) error {
+	load := func(name string, during func() error) error {
+		errc := make(chan error, 1)
+		go func() { errc <- during() }()
+		routes, err := wrk.RunMix(ctx, base, mix, cfg.Phase)
+		p := Phase{name, routes}
 		res.Phases = append(res.Phases, p)
-		return err
+		log.Info("phase done", "phase", name, "requests", p.Requests(), "failures", p.Failures())
+		return errors.Join(err, <-errc)
 	}
 
-	if err := add(load("steady", nil)); err != nil {
+	if err := load("steady", func() error { return nil }); err != nil {
 		return res, err
 	}
-	if err := add(load("kill one replica", func() {
+	if err := load("kill one replica", func() error {
 		time.Sleep(cfg.Phase / 4)
-		log.Info("killing replica", "port", reps[0].port)
-		reps[0].stop(syscall.SIGKILL)
-	})); err != nil {
+		log.Info("killing replica", "url", reps[0].URL)
+		reps[0].Kill()
+		return nil
+	}); err != nil {
 		return res, err
 	}
-	var rollErr error
-	if err := add(load("rollout to a new build", func() {
+	if err := load("rollout to a new build", func() error {
 		// The killed replica comes back on the new build, then the others
 		// are replaced one at a time, each waiting for the last to be up.
 		for i := range reps {
@@ -172,27 +173,26 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 				// fail_timeout (3 s in deploy/nginx.conf): wait for that
 				// before taking the next one down, as a rollout script must.
 				time.Sleep(settle)
-				reps[i].stop(syscall.SIGTERM)
+				reps[i].Stop()
 			}
-			r, err := startReplica(ctx, cfg, buildB, reps[i].port, i)
+			u, _ := url.Parse(reps[i].URL)
+			r, err := startReplica(ctx, cfg, buildB, u.Host, i)
 			if err != nil {
-				rollErr = err
-				return
+				return err
 			}
 			reps[i] = r
 		}
-	})); err != nil {
+		return nil
+	}); err != nil {
 		return res, err
-	}
-	if rollErr != nil {
-		return res, rollErr
 	}
 	res.NewBuildServed = true
 	for _, r := range reps {
-		code, err := status(ctx, "http://127.0.0.1:"+strconv.Itoa(r.port)+"/letters/rollout-check/")
-		if err != nil || code != 200 {
-			res.NewBuildServed = false
+		page, err := http.Get(r.URL + "/letters/rollout-check/")
+		if err == nil {
+			page.Body.Close()
 		}
+		res.NewBuildServed = res.NewBuildServed && err == nil && page.StatusCode == 200
 	}
 	return res, nil
 }
@@ -205,67 +205,21 @@ func runCmd(ctx context.Context, name string, args ...string) error {
 	return nil
 }
 
-var listening = regexp.MustCompile(`msg=listening addr=http://127\.0\.0\.1:(\d+)`)
-
-// startReplica starts archive serve -from build on port (0: any free port)
-// and waits until it is healthy.
-func startReplica(ctx context.Context, cfg Config, build string, port, i int) (*replica, error) {
-	logf, err := os.OpenFile(filepath.Join(cfg.WorkDir, fmt.Sprintf("replica-%d.log", i)), os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o644)
-	if err != nil {
-		return nil, err
-	}
-	cmd := exec.Command(cfg.Archive, "serve", "-from", build, "-addr", "127.0.0.1:"+strconv.Itoa(port),
+// startReplica serves build on addr and waits until it is healthy.
+func startReplica(ctx context.Context, cfg Config, build, addr string, i int) (*archivetest.Server, error) {
+	s, _, err := archivetest.Serve(ctx, archivetest.Config{
+		Bin: cfg.Archive, Addr: addr, Log: filepath.Join(cfg.WorkDir, fmt.Sprintf("replica-%d-%s.log", i, filepath.Base(build))),
 		// No search limits: the rehearsal counts what a deploy does to
 		// readers, and the limits' 429 and 503 are tested elsewhere.
-		"-trusted-proxies", "127.0.0.1/32", "-search-rate", "0", "-max-searches", "0", "-grace", "5s")
-	pipe, err := cmd.StderrPipe()
+		Args: []string{"-from", build, "-trusted-proxies", "127.0.0.1/32", "-search-rate", "0", "-max-searches", "0", "-grace", "5s"},
+	}, time.Minute)
 	if err != nil {
-		return nil, err
-	}
-	if err := cmd.Start(); err != nil {
-		return nil, err
-	}
-	r := &replica{cmd: cmd, done: make(chan struct{})}
-	portc := make(chan int, 1)
-	go func() {
-		defer logf.Close()
-		sc := bufio.NewScanner(pipe)
-		for sc.Scan() {
-			line := sc.Text()
-			io.WriteString(logf, line+"\n")
-			if m := listening.FindStringSubmatch(line); m != nil {
-				p, _ := strconv.Atoi(m[1])
-				portc <- p
-			}
-		}
-	}()
-	go func() { cmd.Wait(); close(r.done) }()
-	select {
-	case r.port = <-portc:
-	case <-r.done:
-		return nil, fmt.Errorf("deploytest: replica %d exited at start (see replica-%d.log)", i, i)
-	case <-time.After(30 * time.Second):
-		r.stop(syscall.SIGKILL)
-		return nil, fmt.Errorf("deploytest: replica %d did not listen", i)
-	}
-	if err := waitHealthy(ctx, "http://127.0.0.1:"+strconv.Itoa(r.port), 60*time.Second); err != nil {
-		r.stop(syscall.SIGKILL)
 		return nil, fmt.Errorf("deploytest: replica %d: %w", i, err)
 	}
-	return r, nil
+	return s, nil
 }
 
-func (r *replica) stop(sig syscall.Signal) {
-	r.cmd.Process.Signal(sig)
-	select {
-	case <-r.done:
-	case <-time.After(15 * time.Second):
-		r.cmd.Process.Kill()
-		<-r.done
-	}
-}
-
-func startNginx(ctx context.Context, nginx string, cfg Config, reps []*replica, listen int) (func(), error) {
+func startNginx(nginx string, cfg Config, reps []*archivetest.Server, listen int) (func(), error) {
 	prefix := filepath.Join(cfg.WorkDir, "nginx")
 	cache := filepath.Join(prefix, "cache")
 	for _, d := range []string{prefix, cache, filepath.Join(prefix, "tmp")} {
@@ -285,17 +239,12 @@ func startNginx(ctx context.Context, nginx string, cfg Config, reps []*replica, 
 	if err != nil {
 		return nil, err
 	}
-	ports := []string{strconv.Itoa(reps[0].port), strconv.Itoa(reps[1].port)}
-	if len(reps) > 2 {
-		ports = append(ports, strconv.Itoa(reps[2].port))
-	}
-	conf := string(site)
-	conf = strings.ReplaceAll(conf, "__CACHE_DIR__", cache)
-	conf = strings.ReplaceAll(conf, "__LISTEN_PORT__", strconv.Itoa(listen))
+	conf := strings.NewReplacer("__CACHE_DIR__", cache, "__LISTEN_PORT__", strconv.Itoa(listen)).Replace(string(site))
 	for i := 1; i <= 3; i++ {
 		ph := fmt.Sprintf("__PORT%d__", i)
-		if i <= len(ports) {
-			conf = strings.ReplaceAll(conf, ph, ports[i-1])
+		if i <= len(reps) {
+			u, _ := url.Parse(reps[i-1].URL)
+			conf = strings.ReplaceAll(conf, ph, u.Port())
 		} else {
 			conf = regexp.MustCompile(`(?m)^.*`+ph+`.*\n`).ReplaceAllString(conf, "")
 		}
@@ -345,36 +294,14 @@ http {
 	}, nil
 }
 
-func waitHealthy(ctx context.Context, base string, limit time.Duration) error {
-	deadline := time.Now().Add(limit)
-	for {
-		code, err := status(ctx, base+"/healthz")
-		if err == nil && code == 200 {
+// waitHealthy waits for base/healthz to answer 200.
+func waitHealthy(ctx context.Context, base string, limit time.Duration) (err error) {
+	for deadline := time.Now().Add(limit); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+		if _, err = archivetest.Healthy(ctx, base); err == nil {
 			return nil
 		}
-		if time.Now().After(deadline) {
-			return fmt.Errorf("%s/healthz not 200 after %v (last: %d %v)", base, limit, code, err)
-		}
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-time.After(50 * time.Millisecond):
-		}
 	}
-}
-
-func status(ctx context.Context, url string) (int, error) {
-	req, err := http.NewRequestWithContext(ctx, "GET", url, nil)
-	if err != nil {
-		return 0, err
-	}
-	res, err := http.DefaultClient.Do(req)
-	if err != nil {
-		return 0, err
-	}
-	io.Copy(io.Discard, res.Body)
-	res.Body.Close()
-	return res.StatusCode, nil
+	return err
 }
 
 func freePort() (int, error) {
@@ -386,31 +313,16 @@ func freePort() (int, error) {
 	return ln.Addr().(*net.TCPAddr).Port, nil
 }
 
-func copyTree(src, dst string) error {
-	return filepath.Walk(src, func(p string, info os.FileInfo, err error) error {
-		if err != nil {
-			return err
-		}
-		rel, _ := filepath.Rel(src, p)
-		target := filepath.Join(dst, rel)
-		if info.IsDir() {
-			return os.MkdirAll(target, 0o755)
-		}
-		b, err := os.ReadFile(p)
-		if err != nil {
-			return err
-		}
-		return os.WriteFile(target, b, 0o644)
-	})
-}
-
-// Table writes the result as a table.
+// Table writes the result as a table, and each phase's routes.
 func (r *Result) Table(w io.Writer) {
-	fmt.Fprintf(w, "%-26s %9s %8s %9s %9s %9s\n", "phase", "requests", "req/s", "failures", "p50", "p99")
+	fmt.Fprintf(w, "%-26s %9s %9s %9s %9s\n", "phase", "requests", "failures", "page p50", "page p99")
 	for _, p := range r.Phases {
-		t := p.Report.Total
-		fmt.Fprintf(w, "%-26s %9d %8.0f %9d %9s %9s\n", p.Name, t.Requests, p.Report.RPS(), p.Failures(),
-			t.P50.Round(10*time.Microsecond), t.P99.Round(10*time.Microsecond))
+		page := p.Routes[0] // Readers puts pages first
+		fmt.Fprintf(w, "%-26s %9d %9d %9s %9s\n", p.Name, p.Requests(), p.Failures(), page.P50.Round(10*time.Microsecond), page.P99.Round(10*time.Microsecond))
 	}
-	fmt.Fprintf(w, "new build served by every replica after the rollout: %v\n", r.NewBuildServed)
+	for _, p := range r.Phases {
+		fmt.Fprintf(w, "\n%s:\n", p.Name)
+		wrk.Table(w, p.Routes)
+	}
+	fmt.Fprintf(w, "\nnew build served by every replica after the rollout: %v\n", r.NewBuildServed)
 }

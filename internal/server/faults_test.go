@@ -4,6 +4,7 @@ package server_test
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -11,11 +12,12 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"regexp"
 	"strings"
 	"syscall"
 	"testing"
 	"time"
+
+	"archive/internal/archivetest"
 )
 
 // archiveBin is the real archive binary, built once for the test run.
@@ -25,83 +27,48 @@ func archiveBin(t *testing.T) string {
 	return binPath
 }
 
-// served is a running `archive serve`.
+// served is a running `archive serve`, under the names these tests use.
 type served struct {
+	*archivetest.Server
 	url    string
 	cmd    *exec.Cmd
-	logs   *logBuffer
-	exited chan struct{}
-	err    error // set when exited is closed
+	logs   fmt.Stringer
+	exited <-chan struct{}
 }
 
-var listeningRE = regexp.MustCompile(`msg=listening addr=(http://\S+)`)
+type serverLog struct{ s *archivetest.Server }
 
-// startServe starts `archive serve` on a free loopback port and waits until
-// it listens, or exits.
+func (l serverLog) String() string { return l.s.Log() }
+
+// startServe starts `archive serve` on a free loopback port.
 func startServe(t *testing.T, args ...string) *served { return startServeAs(t, nil, args...) }
 
 // startServeAs is startServe as another user (nil: this one).
 func startServeAs(t *testing.T, user *syscall.Credential, args ...string) *served {
 	t.Helper()
-	s := &served{logs: &logBuffer{}, exited: make(chan struct{})}
-	s.cmd = exec.Command(archiveBin(t), append([]string{"serve", "-addr", "127.0.0.1:0"}, args...)...)
-	s.cmd.SysProcAttr = &syscall.SysProcAttr{Credential: user}
-	s.cmd.Stderr = s.logs
-	s.cmd.Stdout = s.logs
-	if err := s.cmd.Start(); err != nil {
+	s, err := archivetest.Start(archivetest.Config{Bin: archiveBin(t), Args: args, Log: filepath.Join(t.TempDir(), "serve.log"), User: user})
+	if err != nil {
 		t.Fatal(err)
 	}
-	go func() {
-		s.err = s.cmd.Wait()
-		close(s.exited)
-	}()
-	t.Cleanup(func() {
-		select {
-		case <-s.exited:
-		default:
-			s.cmd.Process.Kill()
-			<-s.exited
-		}
-	})
-	deadline := time.Now().Add(30 * time.Second)
-	for time.Now().Before(deadline) {
-		if m := listeningRE.FindStringSubmatch(s.logs.String()); m != nil {
-			s.url = m[1]
-			return s
-		}
-		select {
-		case <-s.exited:
-			return s
-		case <-time.After(10 * time.Millisecond):
-		}
-	}
-	t.Fatalf("archive serve did not start listening:\n%s", s.logs)
-	return nil
+	t.Cleanup(s.Kill)
+	return &served{Server: s, cmd: s.Cmd, logs: serverLog{s}, exited: s.Exited}
 }
 
 // waitReady waits until /healthz says 200, or the process exits; it reports
 // whether the site came up.
 func (s *served) waitReady(t *testing.T, within time.Duration) bool {
 	t.Helper()
-	deadline := time.Now().Add(within)
-	for time.Now().Before(deadline) {
-		select {
-		case <-s.exited:
-			return false
-		default:
-		}
-		if s.url != "" {
-			if res, err := http.Get(s.url + "/healthz"); err == nil {
-				res.Body.Close()
-				if res.StatusCode == 200 {
-					return true
-				}
-			}
-		}
-		time.Sleep(20 * time.Millisecond)
+	ctx, cancel := context.WithTimeout(context.Background(), within)
+	defer cancel()
+	_, err := s.WaitHealthy(ctx)
+	if errors.Is(err, archivetest.ErrExited) {
+		return false
 	}
-	t.Fatalf("not ready after %v:\n%s", within, s.logs)
-	return false
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.url = s.URL
+	return true
 }
 
 // exitCode waits for the process to end and returns its exit code.
@@ -113,11 +80,11 @@ func (s *served) exitCode(t *testing.T, within time.Duration) int {
 		t.Fatalf("still running after %v:\n%s", within, s.logs)
 	}
 	var ee *exec.ExitError
-	if errors.As(s.err, &ee) {
+	if errors.As(s.Err, &ee) {
 		return ee.ExitCode()
 	}
-	if s.err != nil {
-		t.Fatal(s.err)
+	if s.Err != nil {
+		t.Fatal(s.Err)
 	}
 	return 0
 }
