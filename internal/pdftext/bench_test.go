@@ -31,7 +31,7 @@ func BenchmarkCorpus(b *testing.B) {
 	for i, f := range benchFiles {
 		paths[i] = corpusFile(b, f)
 	}
-	ex := &pdftext.Extractor{Command: testCommand(), Parallel: 1}
+	ex := &pdftext.Extractor{Command: testCommand(), Parallel: 1, OCR: pdftext.OCRConfig{Off: true}}
 	ours := make([]time.Duration, len(paths))
 	child := make([]time.Duration, len(paths))
 	ref := make([]time.Duration, len(paths))

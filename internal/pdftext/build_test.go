@@ -7,25 +7,14 @@ import (
 	"encoding/hex"
 	"fmt"
 	"strings"
+
+	"archive/internal/pdftext/pdftexttest"
 )
 
 // pdfFile writes a PDF from numbered objects (object i+1 is objs[i]; object 1
 // must be the catalog), with a correct cross-reference table.
 func pdfFile(header string, objs []string, trailer string) []byte {
-	var b bytes.Buffer
-	b.WriteString(header)
-	offsets := make([]int, len(objs))
-	for i, o := range objs {
-		offsets[i] = b.Len()
-		fmt.Fprintf(&b, "%d 0 obj\n%s\nendobj\n", i+1, o)
-	}
-	xref := b.Len()
-	fmt.Fprintf(&b, "xref\n0 %d\n0000000000 65535 f \n", len(objs)+1)
-	for _, off := range offsets {
-		fmt.Fprintf(&b, "%010d 00000 n \n", off)
-	}
-	fmt.Fprintf(&b, "trailer\n<< /Size %d /Root 1 0 R %s >>\nstartxref\n%d\n%%%%EOF\n", len(objs)+1, trailer, xref)
-	return b.Bytes()
+	return pdftexttest.File(header, objs, trailer)
 }
 
 func stream(dict, data string) string {

@@ -11,6 +11,8 @@ import (
 	"os"
 	"runtime"
 	"runtime/debug"
+	"strconv"
+	"strings"
 	"time"
 )
 
@@ -18,48 +20,83 @@ import (
 // runs: one file, extracted in this process, streamed as JSON lines.
 const childFlag = "-child"
 
+// limitFlag makes `archive pdftext` set its memory limit and become the
+// command after "--" (Tesseract), which keeps the limit.
+const limitFlag = "-limit"
+
 // message is one JSON line from the child. Exactly one field is set.
 type message struct {
-	Info  *info  `json:"info,omitempty"`
-	Page  *Page  `json:"page,omitempty"`
-	Error string `json:"error,omitempty"`
-	Done  bool   `json:"done,omitempty"`
+	Info   *info       `json:"info,omitempty"`
+	Page   *Page       `json:"page,omitempty"`
+	Images *pageImages `json:"images,omitempty"`
+	Error  string      `json:"error,omitempty"`
+	Done   bool        `json:"done,omitempty"`
 }
 
 // Main implements `archive pdftext`. args exclude the subcommand name.
 //
-//	archive pdftext [-timeout 60s] [-mem bytes] FILE...
+//	archive pdftext [-timeout 60s] [-mem bytes] [-lang CODE] [-ocr=false] FILE...
 //
 // prints each file's text with a form feed after every page, as pdftotext
 // does (with a "==> FILE <==" line before each file when there are several),
 // and reports a file it cannot read as "FILE: reason" on stderr with exit
 // status 1. Extraction runs in child processes (`archive pdftext -child`)
-// under the time and memory limits. It returns the exit status.
+// under the time and memory limits; scanned pages are read by Tesseract in
+// the languages of -lang (a BCP 47 tag, default English), unless -ocr=false.
+// It returns the exit status.
 func Main(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("pdftext", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	child := fs.Bool(childFlag[1:], false, "extract one file in this process and write JSON lines (used by the server)")
+	images := fs.String("images", "", "with -child: write the images of -pages into this folder instead (used by the server)")
+	pages := fs.String("pages", "", "with -images: comma-separated page numbers")
+	limit := fs.Bool(limitFlag[1:], false, "run the command after -- under the -mem limit (used by the server for tesseract)")
 	mem := fs.Uint64("mem", defaultMemoryLimit, "memory limit per file in bytes")
 	timeout := fs.Duration("timeout", defaultTimeout, "time limit per file")
+	lang := fs.String("lang", "", "language of the files, a BCP 47 tag such as en or zh-Hant: chooses the OCR languages (default English)")
+	ocr := fs.Bool("ocr", true, "read scanned pages with Tesseract")
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: archive pdftext [-timeout 60s] [-mem bytes] FILE...")
+		fmt.Fprintln(stderr, "usage: archive pdftext [-timeout 60s] [-mem bytes] [-lang CODE] [-ocr=false] FILE...")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
 		return 2
+	}
+	if *limit {
+		if fs.NArg() == 0 {
+			fmt.Fprintln(stderr, "pdftext -limit: want a command")
+			return 2
+		}
+		return execLimited(*mem, fs.Args(), stderr)
 	}
 	if *child {
 		if fs.NArg() != 1 {
 			fmt.Fprintln(stderr, "pdftext -child: want exactly one file")
 			return 2
 		}
-		return runChild(fs.Arg(0), *mem, stdout, stderr)
+		if *images != "" {
+			var list []int
+			for _, f := range strings.Split(*pages, ",") {
+				n, err := strconv.Atoi(f)
+				if err != nil {
+					fmt.Fprintf(stderr, "pdftext -pages: %q is not a page number\n", f)
+					return 2
+				}
+				list = append(list, n)
+			}
+			return runChild(*mem, stdout, stderr, func(send func(message)) error {
+				return writePageImages(fs.Arg(0), list, *images, func(p pageImages) { send(message{Images: &p}) })
+			})
+		}
+		return runChild(*mem, stdout, stderr, func(send func(message)) error {
+			return extract(fs.Arg(0), func(i info) { send(message{Info: &i}) }, func(p Page) { send(message{Page: &p}) })
+		})
 	}
 	if fs.NArg() == 0 {
 		fs.Usage()
 		return 2
 	}
-	ex := &Extractor{Timeout: *timeout, MemoryLimit: *mem}
+	ex := &Extractor{Timeout: *timeout, MemoryLimit: *mem, OCR: OCRConfig{Off: !*ocr}}
 	status := 0
 	out := bufio.NewWriter(stdout)
 	defer out.Flush()
@@ -70,8 +107,9 @@ func Main(args []string, stdout, stderr io.Writer) int {
 			}
 			fmt.Fprintf(out, "==> %s <==\n", path)
 		}
-		doc, err := ex.ExtractFile(context.Background(), path)
+		doc, err := ex.ExtractFileLang(context.Background(), path, *lang)
 		if doc != nil {
+			unread := 0
 			for _, p := range doc.Pages {
 				if p.Text != "" {
 					out.WriteString(p.Text)
@@ -82,8 +120,19 @@ func Main(args []string, stdout, stderr io.Writer) int {
 					out.Flush()
 					fmt.Fprintf(stderr, "%s: page %d: %s\n", path, p.Number, p.Err)
 				}
+				switch {
+				case p.OCRErr == ErrNoTesseract.Error():
+					unread++
+				case p.OCRErr != "":
+					out.Flush()
+					fmt.Fprintf(stderr, "%s: page %d: scan not read by OCR: %s\n", path, p.Number, p.OCRErr)
+				}
 			}
-			if err == nil && doc.Scanned() {
+			if unread > 0 {
+				out.Flush()
+				fmt.Fprintf(stderr, "%s: %d scanned pages not read: %v (apt-get install tesseract-ocr)\n", path, unread, ErrNoTesseract)
+			}
+			if err == nil && doc.Scanned() && unread == 0 {
 				out.Flush()
 				fmt.Fprintf(stderr, "%s: no text layer (a scan?)\n", path)
 			}
@@ -97,10 +146,10 @@ func Main(args []string, stdout, stderr io.Writer) int {
 	return status
 }
 
-// runChild extracts one file and streams it to stdout. Everything that can go
-// wrong in the library is either recovered here or ends the process, which
-// the parent reports.
-func runChild(path string, mem uint64, stdout, stderr io.Writer) int {
+// runChild runs one job of the child and streams its messages to stdout.
+// Everything that can go wrong in the library is either recovered here or
+// ends the process, which the parent reports.
+func runChild(mem uint64, stdout, stderr io.Writer, job func(send func(message)) error) int {
 	// One file at a time needs one thread; fewer threads, less memory.
 	runtime.GOMAXPROCS(1)
 	if mem > 0 {
@@ -122,7 +171,7 @@ func runChild(path string, mem uint64, stdout, stderr io.Writer) int {
 				err = fmt.Errorf("internal error: %v", x)
 			}
 		}()
-		return extract(path, func(i info) { send(message{Info: &i}) }, func(p Page) { send(message{Page: &p}) })
+		return job(send)
 	}()
 	if err != nil {
 		var pe *os.PathError

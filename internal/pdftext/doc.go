@@ -23,4 +23,21 @@
 // a newline where the baseline moves. Ligatures are expanded, line-end
 // hyphenation is joined, the result is NFC with control characters and soft
 // hyphens removed.
+//
+// # Scanned pages
+//
+// A page whose text layer has fewer than 20 characters while the images it
+// draws cover half its MediaBox or more is a scan (Page.Scan). An Extractor
+// reads it with Tesseract, in the same isolation as the text: a second
+// child (`archive pdftext -child -images DIR -pages N,...`) finds the image
+// XObjects the page draws and writes each upright at its own resolution
+// (JPEG as the file holds it; Flate, raw and CCITT fax images decoded by us
+// into PNG; JBIG2 and JPEG 2000 reported as not readable), then Tesseract
+// runs on each image as `archive pdftext -limit -mem N -- tesseract ...`,
+// which sets its address-space limit and becomes Tesseract, killed with its
+// process group at the OCR time limit. The languages come from the
+// publication's lang ([TesseractLanguage]), else the site default
+// (OCRConfig.Languages), else English, among those installed. Each page's
+// OCR text is cached by the file's SHA-256, the page, Tesseract's version
+// and the languages. The server never decodes an image itself.
 package pdftext

@@ -67,18 +67,22 @@ func ExtractBytes(data []byte) (*Document, error) {
 // extract reads the file at path and reports its info, then each page as it
 // is read, so a caller that streams them keeps what was read before a crash.
 func extract(path string, onInfo func(info), onPage func(Page)) error {
-	st, err := os.Stat(path)
-	if err != nil {
-		return err
-	}
-	if st.Size() > maxFileSize {
-		return fmt.Errorf("file too large (%d MB)", st.Size()>>20)
-	}
-	data, err := os.ReadFile(path)
+	data, err := readPDF(path)
 	if err != nil {
 		return err
 	}
 	return extractBytes(data, onInfo, onPage)
+}
+
+func readPDF(path string) ([]byte, error) {
+	st, err := os.Stat(path)
+	if err != nil {
+		return nil, err
+	}
+	if st.Size() > maxFileSize {
+		return nil, fmt.Errorf("file too large (%d MB)", st.Size()>>20)
+	}
+	return os.ReadFile(path)
 }
 
 func extractBytes(data []byte, onInfo func(info), onPage func(Page)) error {
@@ -301,13 +305,20 @@ func (d *doc) pageTree() (refs []pageRef, err error) {
 }
 
 // page reads one page, keeping the text read before any fault.
-func (d *doc) page(num int, ref pageRef) (p Page) {
+func (d *doc) page(num int, ref pageRef) Page {
+	p, _ := d.readPage(num, ref)
+	return p
+}
+
+// readPage is page, also returning the interpreter that ran the page (nil
+// for a page the tree could not give), which knows the images it drew.
+func (d *doc) readPage(num int, ref pageRef) (p Page, in *interp) {
 	p.Number = num
 	if ref.err != "" {
 		p.Err = ref.err
-		return p
+		return p, nil
 	}
-	in := newInterp(d)
+	in = newInterp(d)
 	func() {
 		defer func() {
 			if x := recover(); x != nil {
@@ -361,6 +372,9 @@ func (d *doc) page(num int, ref pageRef) (p Page) {
 		}
 	}
 	p.Err = strings.Join(problems, "; ")
-	p.NoText = p.Text == "" && p.Err == ""
-	return p
+	p.Scan = isScan(p.Text, in.images, pageBox(ref.v))
+	// A scan's few characters (a page number, a stamp) are no text to
+	// search: until OCR reads it, it has none.
+	p.NoText = p.Text == "" && p.Err == "" || p.Scan
+	return p, in
 }

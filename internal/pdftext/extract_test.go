@@ -31,6 +31,9 @@ func render(d *pdftext.Document, err error) string {
 		if p.NoText {
 			b.WriteString(" (no text layer)")
 		}
+		if p.Scan {
+			b.WriteString(" (scan)")
+		}
 		if p.Err != "" {
 			fmt.Fprintf(&b, " (error: %s)", p.Err)
 		}

@@ -15,6 +15,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -26,7 +27,8 @@ import (
 
 // cacheVersion is part of every cache file name: bump it when extraction
 // changes, so that a restart re-extracts instead of serving old text.
-const cacheVersion = "1"
+// Version 2: pages say whether they are scans (Page.Scan).
+const cacheVersion = "2"
 
 // maxLine bounds one JSON line from a child; a page's text is far smaller.
 const maxLine = 256 << 20
@@ -41,9 +43,16 @@ type Extractor struct {
 	Parallel    int           // concurrent children (default runtime.NumCPU())
 	CacheDir    string        // "" means no cache
 	Logger      *slog.Logger  // may be nil
+	// OCR says how scanned pages are read (see ocr.go); its zero value
+	// reads them with the tesseract on PATH.
+	OCR OCRConfig
 
 	once sync.Once
 	sem  chan struct{}
+
+	tessOnce sync.Once
+	tess     TesseractInfo
+	tessErr  error
 }
 
 // Result is the outcome of extracting one file.
@@ -53,6 +62,10 @@ type Result struct {
 	// Child is how long the child process took, 0 when the text came from
 	// the cache.
 	Child time.Duration
+	// OCRPages were read by Tesseract (not from the cache), in OCR time
+	// (images and Tesseract, as the wall clock saw it).
+	OCRPages int
+	OCR      time.Duration
 }
 
 func (e *Extractor) init() {
@@ -86,57 +99,100 @@ func (e *Extractor) memoryLimit() uint64 {
 	return defaultMemoryLimit
 }
 
-// ExtractFile extracts one file in a child process. Errors read "path:
-// reason". When the child fails after reading some pages (time or memory
-// limit), the Document is returned as well as the error, with the pages
-// read before the fault and the others marked with the reason.
+// ExtractFile extracts one file in a child process, reading scanned pages
+// by OCR in English. Errors read "path: reason". When the child fails after
+// reading some pages (time or memory limit), the Document is returned as
+// well as the error, with the pages read before the fault and the others
+// marked with the reason.
 func (e *Extractor) ExtractFile(ctx context.Context, path string) (*Document, error) {
-	doc, _, err := e.extract(ctx, path)
-	return doc, err
+	return e.ExtractFileLang(ctx, path, "")
 }
 
-// extract is ExtractFile, also telling how long the child took.
-func (e *Extractor) extract(ctx context.Context, path string) (*Document, time.Duration, error) {
+// ExtractFileLang is ExtractFile for a file in language lang, a BCP 47 tag
+// such as "zh-Hant" (the publication's lang), which chooses the OCR
+// languages (see [TesseractLanguage]); "" means the site default.
+func (e *Extractor) ExtractFileLang(ctx context.Context, path, lang string) (*Document, error) {
+	r := e.extract(ctx, path, lang)
+	return r.Doc, r.Err
+}
+
+// extract is ExtractFileLang, also telling how long the children took.
+func (e *Extractor) extract(ctx context.Context, path, lang string) Result {
 	e.init()
 	sum, err := fileSHA256(path)
 	if err != nil {
-		return nil, 0, fmt.Errorf("%s: %w", path, unwrapPath(err))
+		return Result{Err: fmt.Errorf("%s: %w", path, unwrapPath(err))}
 	}
+	r := e.extractText(ctx, path, sum)
+	if r.Doc != nil && ctx.Err() == nil {
+		r.OCRPages, r.OCR = e.ocrDocument(ctx, path, sum, lang, r.Doc)
+	}
+	return r
+}
+
+// extractText reads the text layer, from the cache or in a child.
+func (e *Extractor) extractText(ctx context.Context, path, sum string) Result {
 	if doc, reason, ok := e.cached(sum); ok {
 		if reason != "" {
-			return doc, 0, fmt.Errorf("%s: %s", path, reason)
+			return Result{Doc: doc, Err: fmt.Errorf("%s: %s", path, reason)}
 		}
-		return doc, 0, nil
+		return Result{Doc: doc}
 	}
 
-	select {
-	case e.sem <- struct{}{}:
-	case <-ctx.Done():
-		return nil, 0, fmt.Errorf("%s: %w", path, ctx.Err())
+	if err := e.acquire(ctx); err != nil {
+		return Result{Err: fmt.Errorf("%s: %w", path, err)}
 	}
 	start := time.Now()
 	doc, reason, rss := e.run(ctx, path)
-	<-e.sem
+	e.release()
 	child := time.Since(start)
 
 	log := e.logger()
 	if ctx.Err() != nil {
 		// The caller gave up; the file may be fine, so nothing is cached.
-		return doc, child, fmt.Errorf("%s: %w", path, ctx.Err())
+		return Result{Doc: doc, Child: child, Err: fmt.Errorf("%s: %w", path, ctx.Err())}
 	}
 	e.store(sum, doc, reason)
 	if reason != "" {
 		log.Warn("pdf text extraction failed", "path", path, "reason", reason, "elapsed", time.Since(start), "max_rss_mib", rss>>20)
-		return doc, child, fmt.Errorf("%s: %s", path, reason)
+		return Result{Doc: doc, Child: child, Err: fmt.Errorf("%s: %s", path, reason)}
 	}
 	log.Info("pdf text extracted", "path", path, "pages", doc.NumPages(), "elapsed", time.Since(start), "max_rss_mib", rss>>20)
-	return doc, child, nil
+	return Result{Doc: doc, Child: child}
 }
 
+// acquire takes one of the Parallel slots for a child process.
+func (e *Extractor) acquire(ctx context.Context) error {
+	select {
+	case e.sem <- struct{}{}:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+func (e *Extractor) release() { <-e.sem }
+
 // ExtractFiles extracts many files concurrently (bounded by Parallel),
-// calling progress (if not nil) after each.
+// calling progress (if not nil) after each. Scanned pages are read by OCR
+// in the site default languages.
 func (e *Extractor) ExtractFiles(ctx context.Context, paths []string, progress func(done, total int)) map[string]Result {
+	files := make(map[string]string, len(paths))
+	for _, p := range paths {
+		files[p] = ""
+	}
+	return e.ExtractFilesLang(ctx, files, progress)
+}
+
+// ExtractFilesLang is ExtractFiles for files given with their language
+// (path -> BCP 47 tag, "" for the site default), as in ExtractFileLang.
+func (e *Extractor) ExtractFilesLang(ctx context.Context, files map[string]string, progress func(done, total int)) map[string]Result {
 	e.init()
+	paths := make([]string, 0, len(files))
+	for p := range files {
+		paths = append(paths, p)
+	}
+	slices.Sort(paths)
 	var (
 		mu   sync.Mutex
 		wg   sync.WaitGroup
@@ -147,20 +203,18 @@ func (e *Extractor) ExtractFiles(ctx context.Context, paths []string, progress f
 	// As many workers as children may run: a goroutine per file would hash
 	// thousands of files at once and run out of file descriptors.
 	for range min(cap(e.sem), len(paths)) {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
+		wg.Go(func() {
 			for p := range next {
-				doc, child, err := e.extract(ctx, p)
+				r := e.extract(ctx, p, files[p])
 				mu.Lock()
-				out[p] = Result{Doc: doc, Err: err, Child: child}
+				out[p] = r
 				done++
 				if progress != nil {
 					progress(done, len(paths))
 				}
 				mu.Unlock()
 			}
-		}()
+		})
 	}
 	for _, p := range paths {
 		next <- p
@@ -170,35 +224,70 @@ func (e *Extractor) ExtractFiles(ctx context.Context, paths []string, progress f
 	return out
 }
 
-func (e *Extractor) command(path string) (*exec.Cmd, error) {
-	argv := e.Command
-	if len(argv) == 0 {
-		exe, err := os.Executable()
-		if err != nil {
-			return nil, err
-		}
-		argv = []string{exe, "pdftext"}
+// argv is the command that runs `archive pdftext`.
+func (e *Extractor) argv() ([]string, error) {
+	if len(e.Command) > 0 {
+		return e.Command[:len(e.Command):len(e.Command)], nil
 	}
-	args := append(argv[1:len(argv):len(argv)], childFlag, "-mem", strconv.FormatUint(e.memoryLimit(), 10), "--", path)
+	exe, err := os.Executable()
+	if err != nil {
+		return nil, err
+	}
+	return []string{exe, "pdftext"}, nil
+}
+
+// command is the child that reads path, with flags (before the path) for
+// what to read.
+func (e *Extractor) command(path string, flags ...string) (*exec.Cmd, error) {
+	argv, err := e.argv()
+	if err != nil {
+		return nil, err
+	}
+	args := append(argv[1:], childFlag, "-mem", strconv.FormatUint(e.memoryLimit(), 10))
+	args = append(append(args, flags...), "--", path)
 	return exec.Command(argv[0], args...), nil
 }
 
-// run starts the child and reads its stream. reason is "" on success; rss is
-// the child's peak resident memory in bytes, where the system reports it.
+// run starts the text child and reads its stream. reason is "" on success;
+// rss is the child's peak resident memory in bytes, where the system
+// reports it.
 func (e *Extractor) run(ctx context.Context, path string) (doc *Document, reason string, rss int64) {
-	cmd, err := e.command(path)
+	var want int
+	reason, rss = e.runChild(ctx, path, nil, func(m message) {
+		switch {
+		case m.Info != nil:
+			doc = &Document{Title: m.Info.Title, Author: m.Info.Author}
+			want = m.Info.Pages
+		case m.Page != nil && doc != nil:
+			doc.Pages = append(doc.Pages, *m.Page)
+		}
+	})
+	if reason != "" && doc != nil {
+		// Keep what was read; mark what was not.
+		for n := len(doc.Pages) + 1; n <= want; n++ {
+			doc.Pages = append(doc.Pages, Page{Number: n, Err: "not read: " + reason})
+		}
+	}
+	return doc, reason, rss
+}
+
+// runChild runs a child on path with flags, under the time limit, and
+// hands each message but errors and the end to handle. reason is "" when
+// the child said it was done.
+func (e *Extractor) runChild(ctx context.Context, path string, flags []string, handle func(message)) (reason string, rss int64) {
+	cmd, err := e.command(path, flags...)
 	if err != nil {
-		return nil, fmt.Sprintf("starting extraction: %v", err), 0
+		return fmt.Sprintf("starting extraction: %v", err), 0
 	}
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
-		return nil, fmt.Sprintf("starting extraction: %v", err), 0
+		return fmt.Sprintf("starting extraction: %v", err), 0
 	}
 	var stderr tailBuffer
 	cmd.Stderr = &stderr
 	ownGroup(cmd)
 	if err := cmd.Start(); err != nil {
-		return nil, fmt.Sprintf("starting extraction: %v", err), 0
+		return fmt.Sprintf("starting extraction: %v", err), 0
 	}
 
 	// The child is killed at the time limit or when the caller gives up;
@@ -217,7 +306,6 @@ func (e *Extractor) run(ctx context.Context, path string) (doc *Document, reason
 	var (
 		childErr string
 		done     bool
-		want     int
 	)
 	r := bufio.NewReaderSize(io.LimitReader(stdout, maxLine*4), 64<<10)
 	for {
@@ -229,15 +317,12 @@ func (e *Extractor) run(ctx context.Context, path string) (doc *Document, reason
 				break
 			}
 			switch {
-			case m.Info != nil:
-				doc = &Document{Title: m.Info.Title, Author: m.Info.Author}
-				want = m.Info.Pages
-			case m.Page != nil && doc != nil:
-				doc.Pages = append(doc.Pages, *m.Page)
 			case m.Error != "":
 				childErr = m.Error
 			case m.Done:
 				done = true
+			default:
+				handle(m)
 			}
 		}
 		if err != nil {
@@ -252,26 +337,18 @@ func (e *Extractor) run(ctx context.Context, path string) (doc *Document, reason
 
 	select {
 	case <-timedOut:
-		reason = fmt.Sprintf("timed out after %v", e.timeout())
+		return fmt.Sprintf("timed out after %v", e.timeout()), rss
 	default:
-		switch {
-		case done && waitErr == nil:
-			return doc, "", rss
-		case childErr != "":
-			reason = childErr
-		case ctx.Err() != nil:
-			reason = ctx.Err().Error()
-		default:
-			reason = crashReason(waitErr, stderr.String(), e.memoryLimit())
-		}
 	}
-	if doc != nil {
-		// Keep what was read; mark what was not.
-		for n := len(doc.Pages) + 1; n <= want; n++ {
-			doc.Pages = append(doc.Pages, Page{Number: n, Err: "not read: " + reason})
-		}
+	switch {
+	case done && waitErr == nil:
+		return "", rss
+	case childErr != "":
+		return childErr, rss
+	case ctx.Err() != nil:
+		return ctx.Err().Error(), rss
 	}
-	return doc, reason, rss
+	return crashReason(waitErr, stderr.String(), e.memoryLimit()), rss
 }
 
 // crashReason explains a child that ended without saying why.
@@ -295,17 +372,22 @@ func crashReason(waitErr error, stderr string, limit uint64) string {
 	return "extraction ended early"
 }
 
-// tailBuffer keeps the first kilobytes a child writes to stderr: a Go crash
-// puts its reason on the first line.
+// tailBuffer keeps the first kilobytes (max bytes, if set) a child writes
+// to stderr: a Go crash puts its reason on the first line.
 type tailBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
+	mu  sync.Mutex
+	b   bytes.Buffer
+	max int
 }
 
 func (t *tailBuffer) Write(p []byte) (int, error) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	if room := 8<<10 - t.b.Len(); room > 0 {
+	limit := t.max
+	if limit == 0 {
+		limit = 8 << 10
+	}
+	if room := limit - t.b.Len(); room > 0 {
 		t.b.Write(p[:min(len(p), room)])
 	}
 	return len(p), nil
@@ -349,28 +431,33 @@ func (e *Extractor) cachePath(sum string) string {
 }
 
 func (e *Extractor) cached(sum string) (*Document, string, bool) {
-	if e.CacheDir == "" {
-		return nil, "", false
-	}
-	data, err := os.ReadFile(e.cachePath(sum))
-	if err != nil {
-		return nil, "", false
-	}
 	var c cacheEntry
-	if err := json.Unmarshal(data, &c); err != nil || (c.Doc == nil && c.Err == "") {
+	if !e.readCache(e.cachePath(sum), &c) || (c.Doc == nil && c.Err == "") {
 		return nil, "", false
 	}
 	return c.Doc, c.Err, true
 }
 
-// store writes the cache entry atomically, so a crash mid-write leaves no
-// half file to be trusted on the next start.
 func (e *Extractor) store(sum string, doc *Document, reason string) {
+	e.writeCache(e.cachePath(sum), cacheEntry{Doc: doc, Err: reason})
+}
+
+// readCache reads the JSON cache file at path into v.
+func (e *Extractor) readCache(path string, v any) bool {
+	if e.CacheDir == "" {
+		return false
+	}
+	data, err := os.ReadFile(path)
+	return err == nil && json.Unmarshal(data, v) == nil
+}
+
+// writeCache writes v as JSON atomically, so a crash mid-write leaves no
+// half file to be trusted on the next start.
+func (e *Extractor) writeCache(path string, v any) {
 	if e.CacheDir == "" {
 		return
 	}
-	path := e.cachePath(sum)
-	data, err := json.Marshal(cacheEntry{Doc: doc, Err: reason})
+	data, err := json.Marshal(v)
 	if err == nil {
 		err = os.MkdirAll(filepath.Dir(path), 0o755)
 	}

@@ -204,3 +204,16 @@ func TestMain_(t *testing.T) {
 		t.Errorf("stdout %q", out.String())
 	}
 }
+
+// TestMainScan: archive pdftext -ocr=false leaves a scan unread and says so;
+// -lang takes a BCP 47 tag.
+func TestMainScan(t *testing.T) {
+	path := writeFile(t, t.TempDir(), "scan.pdf", imagePage("612 0 0 792 0 0", "", stream(grayImage, strings.Repeat("\x80", 100*100))))
+	var out, errOut bytes.Buffer
+	if code := pdftext.Main([]string{"-ocr=false", "-lang", "zh-Hant", path}, &out, &errOut); code != 0 {
+		t.Errorf("exit %d, stderr %q", code, errOut.String())
+	}
+	if out.String() != "\f" || errOut.String() != path+": no text layer (a scan?)\n" {
+		t.Errorf("stdout %q, stderr %q", out.String(), errOut.String())
+	}
+}

@@ -43,9 +43,21 @@ type interp struct {
 	err    error // first fault; text before it is kept
 	forms  map[string]bool
 
-	images   int
+	images   []placedImage  // image XObjects drawn, in order, at most maxPlacedImages
 	unmapped map[string]int // font name -> glyphs without Unicode
 }
+
+// placedImage is an image XObject as the page draws it: the CTM maps the
+// unit square onto the page.
+type placedImage struct {
+	name string
+	xo   pdf.Value
+	ctm  matrix
+}
+
+// maxPlacedImages bounds the images remembered per page: a scan has one, or
+// a few strips; a page drawing thousands is not one to OCR.
+const maxPlacedImages = 256
 
 func newInterp(d *doc) *interp {
 	return &interp{
@@ -271,7 +283,9 @@ func (in *interp) do(name string, res pdf.Value) {
 	xo := res.Key("XObject").Key(name)
 	switch xo.Key("Subtype").Name() {
 	case "Image":
-		in.images++
+		if len(in.images) < maxPlacedImages {
+			in.images = append(in.images, placedImage{name: name, xo: xo, ctm: in.g.ctm})
+		}
 		return
 	case "Form":
 	default:

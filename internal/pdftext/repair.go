@@ -178,7 +178,7 @@ func objStmContents(data []byte, off int64, head []byte) []int {
 	case rePredict.Match(head):
 		return nil
 	case reFlate.Match(head):
-		dec, _ = inflate(raw)
+		dec, _ = inflate(raw, maxStreamSize)
 	case reAnyFilt.Match(head):
 		return nil
 	default:

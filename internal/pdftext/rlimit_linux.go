@@ -2,6 +2,8 @@ package pdftext
 
 import (
 	"bufio"
+	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"strconv"
@@ -56,4 +58,25 @@ func peakRSS(cmd *exec.Cmd) int64 {
 		return ru.Maxrss << 10
 	}
 	return 0
+}
+
+// execLimited becomes argv (looked up in PATH) with its address space
+// limited to limit bytes, which the program keeps: this is how Tesseract
+// runs under the same kind of limit as our own child. It returns only if
+// the exec fails.
+func execLimited(limit uint64, argv []string, stderr io.Writer) int {
+	path, err := exec.LookPath(argv[0])
+	if err != nil {
+		fmt.Fprintf(stderr, "%s: %v\n", argv[0], err)
+		return 127
+	}
+	if limit > 0 {
+		if err := syscall.Setrlimit(syscall.RLIMIT_AS, &syscall.Rlimit{Cur: limit, Max: limit}); err != nil {
+			fmt.Fprintf(stderr, "setting memory limit: %v\n", err)
+			return 1
+		}
+	}
+	err = syscall.Exec(path, argv, os.Environ())
+	fmt.Fprintf(stderr, "%s: %v\n", path, err)
+	return 126
 }

@@ -42,6 +42,24 @@ func (d *doc) streamData(v pdf.Value) (data []byte, err error) {
 		}
 		return data, err
 	}
+	raw, err := d.encodedStream(v)
+	if err != nil {
+		return nil, err
+	}
+	filters, parms := filterChain(v)
+	data = raw
+	for i, f := range filters {
+		data, err = decodeFilter(f, parms[i], data, maxStreamSize)
+		if err != nil {
+			return data, fmt.Errorf("%s: %w", f, err)
+		}
+	}
+	return data, nil
+}
+
+// encodedStream returns the bytes of a stream as the file holds them,
+// decrypted but not decoded. Not for files the library decrypts.
+func (d *doc) encodedStream(v pdf.Value) ([]byte, error) {
 	s := v.String()
 	at := strings.LastIndexByte(s, '@')
 	if at < 0 {
@@ -57,20 +75,9 @@ func (d *doc) streamData(v pdf.Value) (data []byte, err error) {
 	}
 	raw := d.rawStream(off, length)
 	if d.aesKey != nil && v.Key("Type").Name() != "XRef" {
-		if raw, err = decryptAES256(d.aesKey, raw); err != nil {
-			return nil, err
-		}
+		return decryptAES256(d.aesKey, raw)
 	}
-
-	filters, parms := filterChain(v)
-	data = raw
-	for i, f := range filters {
-		data, err = decodeFilter(f, parms[i], data)
-		if err != nil {
-			return data, fmt.Errorf("%s: %w", f, err)
-		}
-	}
-	return data, nil
+	return raw, nil
 }
 
 // rawStream finds a stream's bytes, trusting /Length only when "endstream"
@@ -135,10 +142,12 @@ func filterChain(v pdf.Value) ([]string, []pdf.Value) {
 	return nil, nil
 }
 
-func decodeFilter(name string, parm pdf.Value, in []byte) ([]byte, error) {
+// decodeFilter decodes one filter of a stream. limit bounds what Flate may
+// inflate to (the other filters grow data by a small factor at most).
+func decodeFilter(name string, parm pdf.Value, in []byte, limit int) ([]byte, error) {
 	switch name {
 	case "FlateDecode", "Fl":
-		out, err := inflate(in)
+		out, err := inflate(in, limit)
 		return predict(out, err, parm)
 	case "LZWDecode", "LZW":
 		early := 1
@@ -161,7 +170,9 @@ func decodeFilter(name string, parm pdf.Value, in []byte) ([]byte, error) {
 	return nil, fmt.Errorf("unsupported filter")
 }
 
-func inflate(in []byte) ([]byte, error) {
+// inflate decodes zlib or bare deflate data up to limit bytes; beyond it
+// the data is cut and errStreamTooBig returned.
+func inflate(in []byte, limit int) ([]byte, error) {
 	var r io.Reader
 	zr, err := zlib.NewReader(bytes.NewReader(in))
 	if err != nil {
@@ -171,9 +182,9 @@ func inflate(in []byte) ([]byte, error) {
 		r = zr
 	}
 	var buf bytes.Buffer
-	n, err := io.Copy(&buf, io.LimitReader(r, maxStreamSize+1))
-	if n > maxStreamSize {
-		return buf.Bytes()[:maxStreamSize], errStreamTooBig
+	n, err := io.Copy(&buf, io.LimitReader(r, int64(limit)+1))
+	if n > int64(limit) {
+		return buf.Bytes()[:limit], errStreamTooBig
 	}
 	if err == io.ErrUnexpectedEOF {
 		// Everything before the cut is good and is kept.

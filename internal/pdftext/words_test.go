@@ -1,6 +1,7 @@
 package pdftext_test
 
 import (
+	"slices"
 	"strings"
 	"unicode"
 
@@ -107,4 +108,14 @@ func splits(w string, vocab map[string]bool) bool {
 		}
 	}
 	return parts[n] >= 2
+}
+
+// median of xs, which it sorts.
+func median(xs []float64) float64 {
+	slices.Sort(xs)
+	m := xs[len(xs)/2]
+	if len(xs)%2 == 0 {
+		m = (xs[len(xs)/2-1] + m) / 2
+	}
+	return m
 }

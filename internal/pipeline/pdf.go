@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -24,6 +25,9 @@ type pdfTexts struct {
 	// child time altogether (see Timings).
 	extracted, pages int
 	child            time.Duration
+	// ocrPages were read by Tesseract (not from the cache), in ocr time.
+	ocrPages int
+	ocr      time.Duration
 }
 
 // extractPDFs reads the text of every PDF attachment of cs, in child
@@ -46,72 +50,158 @@ func extractPDFs(ctx context.Context, e *pdftext.Extractor, dir string, cs *cont
 		dir = tmp
 	}
 	// The same file attached twice (a report and its annex elsewhere, or
-	// one PDF under several publications) is read once: extraction is by
-	// far the slowest step of a start.
-	var paths []string               // one file per distinct content
+	// one PDF under several publications) is read once, in the language of
+	// the first publication that has it: extraction is by far the slowest
+	// step of a start.
+	files := map[string]string{}     // file extracted -> language of its publication
 	extracted := map[string]string{} // attachment path -> file extracted for it
 	bySum := map[string]string{}
-	for _, a := range cs.Attachments() {
-		if !a.IsPDF() {
-			continue
+	for _, pub := range cs.Publications {
+		for _, a := range pub.Attachments {
+			if !a.IsPDF() {
+				continue
+			}
+			full := filepath.Join(dir, filepath.FromSlash(a.Path))
+			if first, ok := bySum[a.SHA256]; ok && a.SHA256 != "" {
+				extracted[a.Path] = first
+				continue
+			}
+			bySum[a.SHA256] = full
+			extracted[a.Path] = full
+			files[full] = pub.Lang
 		}
-		full := filepath.Join(dir, filepath.FromSlash(a.Path))
-		if first, ok := bySum[a.SHA256]; ok && a.SHA256 != "" {
-			extracted[a.Path] = first
-			continue
-		}
-		bySum[a.SHA256] = full
-		extracted[a.Path] = full
-		paths = append(paths, full)
 	}
-	if len(paths) == 0 {
+	if len(files) == 0 {
 		return out
 	}
 	last := time.Now()
-	results := e.ExtractFiles(ctx, paths, func(done, total int) {
+	results := e.ExtractFilesLang(ctx, files, func(done, total int) {
 		if log != nil && (time.Since(last) > 2*time.Second || done == total) {
 			last = time.Now()
 			log.Info("extracting PDF text", "done", done, "total", total)
 		}
 	})
+	tess, tessErr := e.Tesseract()
+	noOCR := scansWithoutOCR{files: map[string]bool{}, langs: map[string]bool{}}
 	counted := map[string]bool{}
-	for _, a := range cs.Attachments() {
-		full, ok := extracted[a.Path]
-		if !ok {
-			continue
-		}
-		p := a.Path
-		r := results[full]
-		if r.Child > 0 && r.Doc != nil && !counted[full] {
-			counted[full] = true
-			out.extracted++
-			out.pages += r.Doc.NumPages()
-			out.child += r.Child
-		}
-		info := site.PDFInfo{}
-		if r.Err != nil {
-			info.Err = r.Err.Error()
-			out.problems = append(out.problems, content.Problem{Path: p, Warning: true,
-				Message: "PDF text cannot be read, so it is not searchable: " + strings.TrimPrefix(info.Err, full+": ")})
-		}
-		if r.Doc != nil {
-			out.docs[p] = r.Doc
-			info.Pages = r.Doc.NumPages()
-			info.NoText = r.Doc.Scanned()
-			if info.NoText {
-				out.problems = append(out.problems, content.Problem{Path: p, Warning: true,
-					Message: fmt.Sprintf("PDF has no text layer (a scan?) on any of its %d pages: it cannot be searched; add an OCR text layer", info.Pages)})
+	for _, pub := range cs.Publications {
+		for _, a := range pub.Attachments {
+			full, ok := extracted[a.Path]
+			if !ok {
+				continue
 			}
-			for _, pg := range r.Doc.Pages {
-				if pg.Err != "" {
+			p := a.Path
+			r := results[full]
+			first := !counted[full]
+			counted[full] = true
+			if r.Child > 0 && r.Doc != nil && first {
+				out.extracted++
+				out.pages += r.Doc.NumPages()
+				out.child += r.Child
+			}
+			if first {
+				out.ocrPages += r.OCRPages
+				out.ocr += r.OCR
+			}
+			info := site.PDFInfo{}
+			if r.Err != nil {
+				info.Err = r.Err.Error()
+				out.problems = append(out.problems, content.Problem{Path: p, Warning: true,
+					Message: "PDF text cannot be read, so it is not searchable: " + strings.TrimPrefix(info.Err, full+": ")})
+			}
+			if r.Doc != nil {
+				out.docs[p] = r.Doc
+				info.Pages = r.Doc.NumPages()
+				info.NoText = r.Doc.Scanned()
+				scans := 0
+				for _, pg := range r.Doc.Pages {
+					if pg.Scan {
+						scans++
+					}
+				}
+				if info.NoText && (scans == 0 || e.OCR.Off) {
 					out.problems = append(out.problems, content.Problem{Path: p, Warning: true,
-						Message: fmt.Sprintf("page %d: %s", pg.Number, pg.Err)})
+						Message: fmt.Sprintf("PDF has no text layer (a scan?) on any of its %d pages: it cannot be searched; add an OCR text layer", info.Pages)})
+				}
+				for _, pg := range r.Doc.Pages {
+					if pg.Err != "" {
+						out.problems = append(out.problems, content.Problem{Path: p, Warning: true,
+							Message: fmt.Sprintf("page %d: %s", pg.Number, pg.Err)})
+					}
+					if !pg.Scan || e.OCR.Off {
+						continue
+					}
+					switch {
+					case pg.OCRErr != "" && tessErr != nil:
+						// Said once for the whole site, below.
+						if first {
+							noOCR.pages++
+							noOCR.files[full] = true
+							noOCR.langs[pub.Lang] = true
+						}
+					case pg.OCRErr != "" && !pg.OCR:
+						out.problems = append(out.problems, content.Problem{Path: p, Warning: true,
+							Message: fmt.Sprintf("page %d is a scan that OCR could not read, so it is not searchable: %s", pg.Number, pg.OCRErr)})
+					case pg.OCRErr != "":
+						out.problems = append(out.problems, content.Problem{Path: p, Warning: true,
+							Message: fmt.Sprintf("page %d is a scan of which OCR read only part: %s", pg.Number, pg.OCRErr)})
+					case pg.OCR && !pg.NoText && pg.Confidence < lowOCRConfidence:
+						out.problems = append(out.problems, content.Problem{Path: p, Warning: true,
+							Message: fmt.Sprintf("page %d was read by OCR (Tesseract, %s) with a mean confidence of %.0f%%, below %d%%: its text may be wrong; check it against the scan%s",
+								pg.Number, pg.OCRLang, pg.Confidence, lowOCRConfidence, missingModel(pub.Lang, tess))})
+					}
 				}
 			}
+			out.infos[p] = info
 		}
-		out.infos[p] = info
+	}
+	if noOCR.pages > 0 {
+		out.problems = append(out.problems, content.Problem{Path: "content", Warning: true, Message: noOCR.message(tessErr)})
+	}
+	if log != nil && out.ocrPages > 0 {
+		log.Info("PDF pages read by OCR", "pages", out.ocrPages, "elapsed", out.ocr)
 	}
 	return out
+}
+
+// lowOCRConfidence is the mean word confidence (Tesseract's, 0 to 100)
+// below which a page read by OCR is reported: clean scans read at 90 or
+// more, a scan read in the wrong language or a poor photocopy far lower.
+const lowOCRConfidence = 70
+
+// missingModel advises installing the Tesseract model of a publication's
+// language when it is not there (the page was read in another language).
+func missingModel(lang string, tess pdftext.TesseractInfo) string {
+	l := pdftext.TesseractLanguage(lang)
+	if l == "" || slices.Contains(tess.Languages, l) {
+		return ""
+	}
+	return fmt.Sprintf(" (the publication's language %s needs Tesseract's %s: apt-get install %s)", lang, l, tesseractPackage(l))
+}
+
+// tesseractPackage is the Debian package of a Tesseract model.
+func tesseractPackage(model string) string {
+	return "tesseract-ocr-" + strings.ReplaceAll(model, "_", "-")
+}
+
+// scansWithoutOCR counts the scanned pages left unread because Tesseract
+// is missing, for one warning per start or check instead of one per page.
+type scansWithoutOCR struct {
+	pages int
+	files map[string]bool
+	langs map[string]bool // languages of their publications
+}
+
+func (s scansWithoutOCR) message(err error) string {
+	pkgs := []string{"tesseract-ocr"}
+	for lang := range s.langs {
+		if l := pdftext.TesseractLanguage(lang); l != "" && l != "eng" && !slices.Contains(pkgs, tesseractPackage(l)) {
+			pkgs = append(pkgs, tesseractPackage(l))
+		}
+	}
+	slices.Sort(pkgs[1:])
+	return fmt.Sprintf("%d scanned pages in %d PDF files are not searchable: %v; install it, with the languages of these files, and start again: apt-get install %s",
+		s.pages, len(s.files), err, strings.Join(pkgs, " "))
 }
 
 // CheckPDFs reports the PDF attachments of cs that cannot be read or have
