@@ -4,7 +4,8 @@
 //	archive check   [-content DIR]
 //	archive build   [-content DIR] -o BUILD
 //	archive export  [-content DIR] -o DIR [-search-url URL]
-//	archive pdftext FILE...
+//	archive pdftext [-lang CODE] [-ocr=false] FILE...
+//	archive import  wordpress [-uploads DIR] [-o DIR] [-section NAME] [-force] EXPORT.xml...
 package main
 
 import (
@@ -38,7 +39,9 @@ const usage = `usage:
   archive check   [-content DIR] [-cache DIR]                  check the content, exit 1 on errors
   archive build   [-content DIR] -o BUILD                      compute everything a server needs, ahead
   archive export  [-content DIR] -o DIR [-search-url URL]      write the site as static files for a mirror
-  archive pdftext FILE...                                      print the text of PDF files
+  archive pdftext [-lang CODE] [-ocr=false] FILE...            print the text of PDF files, scans read by OCR
+  archive import  wordpress [-uploads DIR] [-o DIR] [-section NAME] [-force] EXPORT.xml...
+                                                               move a WordPress site into the content folder
 `
 
 func main() {
@@ -59,6 +62,8 @@ func main() {
 		code = exportSite(args, os.Stderr)
 	case "pdftext":
 		code = pdftext.Main(args, os.Stdout, os.Stderr)
+	case "import":
+		code = importSite(args, os.Stdout, os.Stderr)
 	case "-h", "-help", "--help", "help":
 		fmt.Print(usage)
 	default:

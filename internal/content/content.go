@@ -246,6 +246,10 @@ type Settings struct {
 	Description  string `toml:"description"`
 	BaseURL      string `toml:"base_url"` // absolute URL for feeds, sitemaps and citations
 	AllowHTML    bool   `toml:"allow_html"`
+	// OCRLanguages are read in scanned PDF pages whose publication's
+	// language has no Tesseract model installed (default English): BCP 47
+	// tags ("zh-Hant") or Tesseract names ("eng+fra").
+	OCRLanguages []string `toml:"ocr_languages"`
 	// StaticDir is the site's static folder inside the content folder
 	// (default "static", as Hugo's static/ copied in): its files are
 	// served from the top of the site.

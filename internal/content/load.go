@@ -693,7 +693,9 @@ func undatedPageAllowed(p *Publication, fm *frontMatter) bool {
 	if p.Dir != "" {
 		return false
 	}
-	for _, k := range []string{"summary", "authors", "author", "by", "tags", "attachments", "related", "aliases"} {
+	// Aliases are allowed: a page moved in from WordPress keeps its old
+	// address as one.
+	for _, k := range []string{"summary", "authors", "author", "by", "tags", "attachments", "related"} {
 		if _, ok := fm.fields[k]; ok {
 			return false
 		}

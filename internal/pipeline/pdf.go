@@ -74,6 +74,10 @@ func extractPDFs(ctx context.Context, e *pdftext.Extractor, dir string, cs *cont
 	if len(files) == 0 {
 		return out
 	}
+	if len(e.OCR.Languages) == 0 {
+		// The site's default for scans in a language with no model.
+		e.OCR.Languages = cs.Settings.OCRLanguages
+	}
 	last := time.Now()
 	results := e.ExtractFilesLang(ctx, files, func(done, total int) {
 		if log != nil && (time.Since(last) > 2*time.Second || done == total) {

@@ -98,9 +98,13 @@ type Timings struct {
 	PDFExtracted int           `json:"pdf_extracted"`
 	PDFPages     int           `json:"pdf_pages"`
 	PDFChild     time.Duration `json:"pdf_child_ns"`
-	Render       time.Duration `json:"render_ns"` // or, for a state, opening its pages
-	Index        time.Duration `json:"index_ns"`  // building, updating or opening the index
-	Total        time.Duration `json:"total_ns"`
+	// OCRPages scanned pages were read by Tesseract (not from the cache),
+	// taking OCR in all.
+	OCRPages int           `json:"ocr_pages"`
+	OCR      time.Duration `json:"ocr_ns"`
+	Render   time.Duration `json:"render_ns"` // or, for a state, opening its pages
+	Index    time.Duration `json:"index_ns"`  // building, updating or opening the index
+	Total    time.Duration `json:"total_ns"`
 }
 
 // Pipeline loads one content folder, again and again if asked to.
@@ -185,6 +189,7 @@ func (p *Pipeline) load(ctx context.Context, publish func(*State)) (*State, erro
 		p.log.Warn("PDF", "problem", pr.String())
 	}
 	tm.PDF, tm.PDFExtracted, tm.PDFPages, tm.PDFChild = time.Since(t0), pdfs.extracted, pdfs.pages, pdfs.child
+	tm.OCRPages, tm.OCR = pdfs.ocrPages, pdfs.ocr
 	p.log.Info("PDF text ready", "files", len(pdfs.infos), "took", tm.PDF.Round(time.Millisecond))
 
 	t0 = time.Now()

@@ -42,6 +42,11 @@ func (p *Pipeline) stateCache() stateCache {
 	}
 	h := sha256.New()
 	fmt.Fprintf(h, "program %s\n%s\n", p.cfg.Version, p.fingerprint())
+	if e := p.cfg.PDF; e != nil && !e.OCR.Off {
+		// Installing Tesseract, or a language for it, reads scans anew.
+		tess, err := e.Tesseract()
+		fmt.Fprintf(h, "tesseract %s %q %v\n", tess.Version, tess.Languages, err == nil)
+	}
 	c.dir = filepath.Join(p.cfg.CacheDir, "state", "state-"+hex.EncodeToString(h.Sum(nil))[:24])
 	return c
 }

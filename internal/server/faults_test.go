@@ -266,8 +266,17 @@ func TestStartupFaults(t *testing.T) {
 			if !s.waitReady(t, 30*time.Second) {
 				t.Fatalf("serve exited; the site should run without the bad file:\n%s", s.logs)
 			}
-			if !strings.Contains(s.logs.String(), strings.ReplaceAll(tt.want, ": warning: ", "")) &&
-				!strings.Contains(s.logs.String(), strings.TrimPrefix(tt.want, "reports/a/report.pdf: warning: ")) {
+			// The server's log is buffered (flushed every 200 ms): wait for
+			// the line rather than read it at once.
+			logged := func() bool {
+				l := s.logs.String()
+				return strings.Contains(l, strings.ReplaceAll(tt.want, ": warning: ", "")) ||
+					strings.Contains(l, strings.TrimPrefix(tt.want, "reports/a/report.pdf: warning: "))
+			}
+			for deadline := time.Now().Add(10 * time.Second); !logged() && time.Now().Before(deadline); {
+				time.Sleep(20 * time.Millisecond)
+			}
+			if !logged() {
 				t.Errorf("serve logs no warning naming the file (%q):\n%s", tt.want, s.logs)
 			}
 			for _, u := range []string{"/reports/a/", tt.get} {
