@@ -59,7 +59,8 @@ type Publication struct {
 	Updated        []time.Time
 	Summary        string
 	Authors        []string
-	Tags           []string
+	Tags           []string // in URL form: hong-kong
+	TagNames       []string // the same tags as written: Hong Kong
 	Lang           string
 	Draft          bool      // draft: true, or published: false
 	PublishDate    time.Time // not published before this time, if set

@@ -10,7 +10,7 @@ import (
 
 // encodingVersion changes whenever what Encode writes changes, so that
 // Decode refuses what an older program wrote rather than misread it.
-const encodingVersion = 3
+const encodingVersion = 4
 
 // encoded is what Encode writes: the site's metadata without its Markdown.
 type encoded struct {

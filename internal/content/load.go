@@ -608,7 +608,7 @@ func (l *loader) fields(p *Publication, fm *frontMatter) {
 	for _, k := range []string{"authors", "author", "by"} {
 		p.Authors = append(p.Authors, listField(k)...)
 	}
-	p.Tags = normalizeTags(listField("tags"))
+	p.Tags, p.TagNames = normalizeTags(listField("tags"))
 	p.Aliases = listField("aliases")
 	p.RelatedPaths = listField("related")
 	if v, ok := fm.fields["draft"]; ok {
@@ -703,16 +703,34 @@ func undatedPageAllowed(p *Publication, fm *frontMatter) bool {
 	return true
 }
 
-func normalizeTags(tags []string) []string {
-	var out []string
-	for _, t := range tags {
-		t = strings.ToLower(strings.TrimSpace(t))
-		t = strings.Join(strings.Fields(t), "-")
-		if t != "" && !slices.Contains(out, t) {
-			out = append(out, t)
+// normalizeTags makes the URL form of each tag ("Hong Kong" is hong-kong)
+// and keeps each as written, for pages to show.
+func normalizeTags(tags []string) (slugs, names []string) {
+	for _, name := range tags {
+		name = strings.Join(strings.Fields(name), " ")
+		t := strings.Join(strings.Fields(strings.ToLower(name)), "-")
+		if t != "" && !slices.Contains(slugs, t) {
+			slugs, names = append(slugs, t), append(names, name)
 		}
 	}
-	return out
+	return slugs, names
+}
+
+// TagLabel is the tag as the site shows it: as most of its publications
+// write it (the newest first among equals).
+func (s *Site) TagLabel(tag string) string {
+	count := map[string]int{}
+	best := tag
+	for _, p := range s.Tags[tag] {
+		if i := slices.Index(p.Tags, tag); i >= 0 && i < len(p.TagNames) {
+			n := p.TagNames[i]
+			count[n]++
+			if count[n] > count[best] {
+				best = n
+			}
+		}
+	}
+	return best
 }
 
 func corrections(v any) ([]Correction, error) {

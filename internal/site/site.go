@@ -216,7 +216,8 @@ type YearCount struct{ Year, Count int }
 
 // TagCount is a line of the tag list.
 type TagCount struct {
-	Name  string
+	Name  string // in URL form
+	Label string // as written
 	Count int
 }
 
@@ -284,9 +285,10 @@ func Rebuild(prev *Site, cs *content.Site, t *Templates, a *Assets, pdfs map[str
 	}
 	var tags []TagCount
 	for tag, pubs := range cs.Tags {
-		tags = append(tags, TagCount{tag, len(pubs)})
+		label := cs.TagLabel(tag)
+		tags = append(tags, TagCount{tag, label, len(pubs)})
 		d := s.Data()
-		d.Heading = "Tag: " + tag
+		d.Heading = "Tag: " + label
 		d.Feeds = s.feedLinks("/tags/" + tag + "/")
 		s.lists(add, "/tags/"+tag+"/", d.Heading, pubs, d)
 	}

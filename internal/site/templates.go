@@ -202,6 +202,7 @@ var funcs = template.FuncMap{
 	"humanSize":    HumanSize,
 	"fileKinds":    fileKinds,
 	"pdfs":         pdfAttachments,
+	"tags":         tagLinks,
 	"uiLang":       func() string { return UILang },
 	"textDir":      textDir,
 	"textStart":    func() template.HTML { return TextStart },
@@ -228,6 +229,20 @@ func SectionTitle(s string) string {
 }
 
 // HumanSize writes a byte count as readers expect: 41 KB, 1.3 MB.
+// tagLink is a tag of a publication: its URL form and as written.
+type tagLink struct{ Slug, Name string }
+
+func tagLinks(p *content.Publication) []tagLink {
+	out := make([]tagLink, len(p.Tags))
+	for i, t := range p.Tags {
+		out[i] = tagLink{t, t}
+		if i < len(p.TagNames) && p.TagNames[i] != "" {
+			out[i].Name = p.TagNames[i]
+		}
+	}
+	return out
+}
+
 // pdfAttachments are the PDFs among as, linked beside the title.
 func pdfAttachments(as []*content.Attachment) []*content.Attachment {
 	var out []*content.Attachment
