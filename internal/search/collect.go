@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -50,6 +51,7 @@ func (d *facetDict) id(v string) int32 {
 type docTable struct {
 	first   []int32
 	entry   []*entry
+	pub     []int32 // the publication the hit belongs to, numbered from 0: results are grouped by it
 	section []int32
 	year    []int32 // -1 when undated
 	lang    []int32
@@ -57,6 +59,10 @@ type docTable struct {
 	day     []int32 // days since 1970-01-01, for sorting and date filters
 	tagOff  []int32 // the tags of hit h are tagIDs[tagOff[h]:tagOff[h+1]]
 	tagIDs  []int32
+
+	pubs     int                // publications numbered in pub
+	pubByURL map[string]int32   // publication numbers, for Request.Within
+	pdfPages map[string][]int32 // the hits of each PDF attachment (by its URL), in page order
 }
 
 // titleIndex lists, for each index term of a title (keyed by group and
@@ -77,7 +83,8 @@ func (x *Index) fill(byNum [][]*entry) {
 		d.entry = append(d.entry, es...)
 	}
 	h := len(d.entry)
-	d.section, d.year, d.lang = make([]int32, h), make([]int32, h), make([]int32, h)
+	d.pub, d.section, d.year, d.lang = make([]int32, h), make([]int32, h), make([]int32, h), make([]int32, h)
+	d.pubByURL, d.pdfPages = map[string]int32{}, map[string][]int32{}
 	d.pdf, d.day, d.tagOff = make([]bool, h), make([]int32, h), make([]int32, h+1)
 	x.titles = titleIndex{docs: map[string][]int32{}, terms: map[string][]string{}}
 	x.sources.id(SourcePage) // 0, and PDF 1: the collector counts by these
@@ -86,15 +93,16 @@ func (x *Index) fill(byNum [][]*entry) {
 	// dozens) share its values: looking them up by name for every hit was
 	// most of the time Open takes.
 	type values struct {
-		section, lang, year, day int32
-		tags                     []int32
+		pub, section, lang, year, day int32
+		tags                          []int32
 	}
 	byPub := map[*content.Publication]*values{}
 	for i, e := range d.entry {
 		p := e.pub
 		v := byPub[p]
 		if v == nil {
-			v = &values{section: x.sections.id(p.Section), lang: x.langs.id(strings.ToLower(p.Lang)), year: -1}
+			v = &values{pub: int32(len(byPub)), section: x.sections.id(p.Section), lang: x.langs.id(strings.ToLower(p.Lang)), year: -1}
+			d.pubByURL[p.URL] = v.pub
 			if !p.Date.IsZero() {
 				v.year, v.day = x.years.id(strconv.Itoa(p.Date.Year())), dayOf(p.Date)
 			}
@@ -103,8 +111,11 @@ func (x *Index) fill(byNum [][]*entry) {
 			}
 			byPub[p] = v
 		}
-		d.section[i], d.lang[i], d.year[i], d.day[i] = v.section, v.lang, v.year, v.day
+		d.pub[i], d.section[i], d.lang[i], d.year[i], d.day[i] = v.pub, v.section, v.lang, v.year, v.day
 		d.pdf[i] = e.att != nil
+		if e.att != nil {
+			d.pdfPages[e.att.URL] = append(d.pdfPages[e.att.URL], int32(i))
+		}
 		d.tagIDs = append(d.tagIDs, v.tags...)
 		d.tagOff[i+1] = int32(len(d.tagIDs))
 		if e.att == nil {
@@ -117,36 +128,63 @@ func (x *Index) fill(byNum [][]*entry) {
 			}
 		}
 	}
+	d.pubs = len(byPub)
 	for _, ts := range x.titles.terms {
 		sort.Strings(ts)
 	}
+	for _, hs := range d.pdfPages {
+		sort.Slice(hs, func(i, j int) bool { return d.entry[hs[i]].page < d.entry[hs[j]].page })
+	}
 }
 
-// scored is a collected hit.
+// scored is a hit of the requested page, with its entry.
 type scored struct {
-	num   int // the hit's number in docTable, and the last tie-break
+	num   int // the hit's number in docTable
 	score float64
-	e     *entry // set for the hits kept
+	e     *entry
 }
 
-// collector keeps the best hits up to the requested page and counts the
-// facets of all of them.
+// Hits are grouped by publication: a result lists each publication once,
+// with its best hits (its page, pages of its PDFs) as passages under it.
+// The collector keeps, for every publication that matches, its perPub best
+// hits in a small sorted array, and counts the facets once per
+// publication; only at the end does it choose the publications of the
+// requested page. A publication's best hit can come last (bleve visits
+// documents in its own order), so none can be dropped before then.
+
+// kept is a hit a group keeps.
+type kept struct {
+	score float64
+	num   int32 // the hit's number in docTable
+}
+
+// group is what the collector knows of one publication's hits.
+type group struct {
+	off, n  int32 // its best hits are collector.kept[off:off+n], best first
+	seen    int32 // hits admitted, kept or not
+	sources uint8 // 1: a publication page was admitted; 2: a PDF page. Each counts once in the facets
+}
+
+// collector groups the hits by publication, keeps the best publications up
+// to the requested page, and counts the facets of all of them.
 type collector struct {
 	x      *Index
 	d      *docTable
 	req    Request
-	keep   int
-	heap   []scored // the worst kept hit first
-	total  int
+	keep   int     // publications up to the end of the requested page
+	perPub int     // hits kept per publication
+	slot   []int32 // by publication number: 1 + its index in groups, 0 for none yet
+	groups []group
+	kept   []kept
 	counts [4][]int // section, year, tag, source
 	// The filters, as numbers; -2 for a value no document has.
-	filtered                 bool
-	section, year, tag, lang int32
-	fromDay, toDay           int32
+	filtered                         bool
+	section, year, tag, lang, within int32
+	fromDay, toDay                   int32
 }
 
-func newCollector(x *Index, req Request) *collector {
-	c := &collector{x: x, d: &x.docs, req: req, keep: req.Page * req.PerPage}
+func newCollector(x *Index, req Request, perPub int) *collector {
+	c := &collector{x: x, d: &x.docs, req: req, keep: req.Page * req.PerPage, perPub: perPub, slot: make([]int32, x.docs.pubs)}
 	for i, d := range x.facetDicts() {
 		c.counts[i] = make([]int, len(d.names))
 	}
@@ -168,6 +206,13 @@ func newCollector(x *Index, req Request) *collector {
 		year = strconv.Itoa(req.Year)
 	}
 	c.year = lookup(&x.years, year)
+	c.within = -1
+	if req.Within != "" {
+		c.within, c.filtered = -2, true
+		if id, ok := x.docs.pubByURL[req.Within]; ok {
+			c.within = id
+		}
+	}
 	c.fromDay, c.toDay = math.MinInt32, math.MaxInt32
 	if !req.From.IsZero() {
 		c.fromDay, c.filtered = dayOf(req.From), true
@@ -186,6 +231,7 @@ func (c *collector) admits(n int) bool {
 	case c.section != -1 && d.section[n] != c.section,
 		c.year != -1 && d.year[n] != c.year,
 		c.lang != -1 && d.lang[n] != c.lang,
+		c.within != -1 && d.pub[n] != c.within,
 		c.req.Source == SourcePage && d.pdf[n],
 		c.req.Source == SourcePDF && !d.pdf[n],
 		d.day[n] < c.fromDay || d.day[n] > c.toDay:
@@ -202,87 +248,142 @@ func (c *collector) admits(n int) bool {
 	return true
 }
 
-// add collects a match.
-func (c *collector) add(s scored) {
-	n := s.num
+// total is the number of publications found.
+func (c *collector) total() int { return len(c.groups) }
+
+// add collects hit n, scored score.
+func (c *collector) add(n int, score float64) {
 	if c.filtered && !c.admits(n) {
 		return
 	}
 	d := c.d
-	c.total++
-	c.counts[0][d.section[n]]++
-	if y := d.year[n]; y >= 0 {
-		c.counts[1][y]++
-	}
-	for _, t := range d.tagIDs[d.tagOff[n]:d.tagOff[n+1]] {
-		c.counts[2][t]++
-	}
-	if d.pdf[n] {
-		c.counts[3][1]++
-	} else {
-		c.counts[3][0]++
-	}
-	if len(c.heap) < c.keep {
-		c.heap = append(c.heap, s)
-		c.up(len(c.heap) - 1)
-	} else if c.better(s, c.heap[0]) {
-		c.heap[0] = s
-		c.down(0)
-	}
-}
-
-// better orders hits for the request's sort.
-func (c *collector) better(a, b scored) bool {
-	switch c.req.Sort {
-	case SortNewest, SortOldest:
-		da, db := c.d.day[a.num], c.d.day[b.num]
-		if da != db {
-			return (da > db) == (c.req.Sort == SortNewest)
+	p := d.pub[n]
+	gi := c.slot[p] - 1
+	if gi < 0 {
+		gi = int32(len(c.groups))
+		c.slot[p] = gi + 1
+		c.groups = append(c.groups, group{off: int32(len(c.kept))})
+		c.kept = slices.Grow(c.kept, c.perPub)[:len(c.kept)+c.perPub]
+		// The facets count publications: every hit of one has its
+		// section, year and tags.
+		c.counts[0][d.section[n]]++
+		if y := d.year[n]; y >= 0 {
+			c.counts[1][y]++
+		}
+		for _, t := range d.tagIDs[d.tagOff[n]:d.tagOff[n+1]] {
+			c.counts[2][t]++
 		}
 	}
+	g := &c.groups[gi]
+	src := uint8(1)
+	if d.pdf[n] {
+		src = 2
+	}
+	if g.sources&src == 0 {
+		g.sources |= src
+		c.counts[3][src-1]++
+	}
+	g.seen++
+	hits := c.kept[g.off : g.off+int32(c.perPub)]
+	k := kept{score: score, num: int32(n)}
+	i := int(g.n)
+	if i == len(hits) {
+		if !c.betterHit(k, hits[i-1]) {
+			return
+		}
+		i--
+	} else {
+		g.n++
+	}
+	for ; i > 0 && c.betterHit(k, hits[i-1]); i-- {
+		hits[i] = hits[i-1]
+	}
+	hits[i] = k
+}
+
+// betterHit orders the hits of one publication: by score, then its page
+// before its PDFs' pages, in page order. Ties are broken by what the
+// content says rather than by bleve's numbers, which differ between two
+// builds of the same content.
+func (c *collector) betterHit(a, b kept) bool {
 	if a.score != b.score {
 		return a.score > b.score
+	}
+	d := c.d
+	if pa, pb := d.pdf[a.num], d.pdf[b.num]; pa != pb {
+		return !pa
+	}
+	if pa, pb := d.entry[a.num].page, d.entry[b.num].page; pa != pb {
+		return pa < pb
 	}
 	return a.num < b.num
 }
 
-func (c *collector) up(i int) {
-	for i > 0 {
-		parent := (i - 1) / 2
-		if !c.better(c.heap[parent], c.heap[i]) {
-			return
+// betterGroup orders publications for the request's sort, by their best hits.
+func (c *collector) betterGroup(a, b int32) bool {
+	ka, kb := c.kept[c.groups[a].off], c.kept[c.groups[b].off]
+	switch c.req.Sort {
+	case SortNewest, SortOldest:
+		da, db := c.d.day[ka.num], c.d.day[kb.num]
+		if da != db {
+			return (da > db) == (c.req.Sort == SortNewest)
 		}
-		c.heap[parent], c.heap[i] = c.heap[i], c.heap[parent]
-		i = parent
 	}
+	if ka.score != kb.score {
+		return ka.score > kb.score
+	}
+	return ka.num < kb.num
 }
 
-func (c *collector) down(i int) {
-	for {
-		worst := i
-		for _, child := range []int{2*i + 1, 2*i + 2} {
-			if child < len(c.heap) && c.better(c.heap[worst], c.heap[child]) {
-				worst = child
+// found is a publication of the requested page.
+type found struct {
+	hits []scored // its best hits, best first
+	more bool     // it has more hits than were kept
+}
+
+// page returns the publications of the requested page, best first.
+func (c *collector) page() []found {
+	// A heap of the best keep publications, the worst of them first.
+	heap := make([]int32, 0, min(c.keep, len(c.groups)))
+	worse := func(i, j int) bool { return c.betterGroup(heap[j], heap[i]) }
+	for gi := range int32(len(c.groups)) {
+		if len(heap) < c.keep {
+			heap = append(heap, gi)
+			for i := len(heap) - 1; i > 0 && worse(i, (i-1)/2); i = (i - 1) / 2 {
+				heap[i], heap[(i-1)/2] = heap[(i-1)/2], heap[i]
 			}
+			continue
 		}
-		if worst == i {
-			return
+		if !c.betterGroup(gi, heap[0]) {
+			continue
 		}
-		c.heap[i], c.heap[worst] = c.heap[worst], c.heap[i]
-		i = worst
+		heap[0] = gi
+		for i := 0; ; {
+			w := i
+			for _, child := range []int{2*i + 1, 2*i + 2} {
+				if child < len(heap) && worse(child, w) {
+					w = child
+				}
+			}
+			if w == i {
+				break
+			}
+			heap[i], heap[w] = heap[w], heap[i]
+			i = w
+		}
 	}
-}
-
-// page returns the hits of the requested page, best first.
-func (c *collector) page() []scored {
-	hits := c.heap
-	sort.Slice(hits, func(i, j int) bool { return c.better(hits[i], hits[j]) })
+	sort.Slice(heap, func(i, j int) bool { return c.betterGroup(heap[i], heap[j]) })
 	first := (c.req.Page - 1) * c.req.PerPage
-	hits = hits[min(first, len(hits)):]
-	for i := range hits {
-		hits[i].e = c.d.entry[hits[i].num]
+	var out []found
+	for _, gi := range heap[min(first, len(heap)):] {
+		g := c.groups[gi]
+		f := found{hits: make([]scored, g.n), more: g.seen > g.n}
+		for i, k := range c.kept[g.off : g.off+g.n] {
+			f.hits[i] = scored{num: int(k.num), score: k.score, e: c.d.entry[k.num]}
+		}
+		out = append(out, f)
 	}
-	return hits
+	return out
 }
 
 // facets returns the counts, most first, as many as facetSizes allows.
@@ -317,7 +418,7 @@ func (x *Index) collectAll(ctx context.Context, c *collector) error {
 				return err
 			}
 		}
-		c.add(scored{num: i})
+		c.add(i, 0)
 	}
 	return nil
 }
@@ -387,7 +488,7 @@ func (x *Index) collectQuery(ctx context.Context, p *plan, c *collector) (err er
 			if x.docs.pdf[h] {
 				s *= pdfWeight
 			}
-			c.add(scored{num: h, score: s})
+			c.add(h, s)
 		}
 	}
 }

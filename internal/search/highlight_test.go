@@ -13,10 +13,10 @@ import (
 	"archive/internal/site"
 )
 
-// TestHighlightFollowsSearch: every page hit of every relevance query,
-// followed to the page it links to, has a mark in the paragraph it names.
-// The hit's own link is followed: its hl parameter, its #anchor, and the
-// page as the site renders it.
+// TestHighlightFollowsSearch: every paragraph passage of every hit of
+// every relevance query, followed to the page it links to, has a mark in
+// the paragraph it names. The passage's own link is followed: its hl
+// parameter, its #anchor, and the page as the site renders it.
 func TestHighlightFollowsSearch(t *testing.T) {
 	root := repoRoot(t)
 	idx, _ := corpusIndex(t)
@@ -27,9 +27,9 @@ func TestHighlightFollowsSearch(t *testing.T) {
 			followed += checkHitsMarked(t, idx, pages, tt.query)
 		})
 	}
-	t.Logf("%d hits followed to their paragraph", followed)
+	t.Logf("%d passages followed to their paragraph", followed)
 	if followed < len(relevanceQueries) {
-		t.Errorf("only %d hits named a paragraph", followed)
+		t.Errorf("only %d passages named a paragraph", followed)
 	}
 }
 
@@ -73,8 +73,9 @@ func TestHighlightFoldsAsSearch(t *testing.T) {
 	}
 }
 
-// checkHitsMarked follows the page hits of query that name a paragraph and
-// checks that the paragraph has a mark. It returns how many it followed.
+// checkHitsMarked follows the passages of query's hits that name a
+// paragraph and checks that the paragraph has a mark. It returns how many
+// it followed.
 func checkHitsMarked(t *testing.T, idx *search.Index, pages map[string]*site.Page, query string) int {
 	t.Helper()
 	res, err := idx.Search(context.Background(), search.Request{Query: query, PerPage: search.MaxPerPage})
@@ -83,36 +84,44 @@ func checkHitsMarked(t *testing.T, idx *search.Index, pages map[string]*site.Pag
 	}
 	n := 0
 	for _, h := range res.Hits {
-		if h.Source != search.SourcePage || h.Anchor == "" {
-			continue
+		// The passages of a hit are on one page, with one hl: it is
+		// highlighted once.
+		var marked string
+		for _, p := range h.Passages {
+			if p.Source != search.SourcePage || p.Anchor == "" {
+				continue
+			}
+			u, err := url.Parse(p.URL)
+			if err != nil {
+				t.Fatalf("passage URL %q: %v", p.URL, err)
+			}
+			if marked == "" {
+				page := pages[u.Path]
+				if page == nil {
+					t.Fatalf("passage %s: no such page", p.URL)
+				}
+				body := string(page.Body)
+				start, end := strings.Index(body, site.TextStart), strings.LastIndex(body, site.TextEnd)
+				if start < 0 || end < start {
+					t.Fatalf("%s has no text markers", u.Path)
+				}
+				hl, ok := idx.Highlight(body[start+len(site.TextStart):end], u.Query().Get("hl"), h.Lang)
+				if !ok {
+					t.Errorf("passage %s: hl has nothing to mark", p.URL)
+					break
+				}
+				marked = hl.HTML
+			}
+			para, found := element(marked, p.Anchor)
+			if !found {
+				t.Errorf("passage %s: no element with id %q on the page", p.URL, p.Anchor)
+				continue
+			}
+			if !strings.Contains(para, "<mark") {
+				t.Errorf("passage %s: the paragraph has no mark (snippet %s):\n%s", p.URL, p.Snippet, para)
+			}
+			n++
 		}
-		u, err := url.Parse(h.URL)
-		if err != nil {
-			t.Fatalf("hit URL %q: %v", h.URL, err)
-		}
-		page := pages[u.Path]
-		if page == nil {
-			t.Fatalf("hit %s: no such page", h.URL)
-		}
-		body := string(page.Body)
-		start, end := strings.Index(body, site.TextStart), strings.LastIndex(body, site.TextEnd)
-		if start < 0 || end < start {
-			t.Fatalf("%s has no text markers", u.Path)
-		}
-		hl, ok := idx.Highlight(body[start+len(site.TextStart):end], u.Query().Get("hl"), h.Lang)
-		if !ok {
-			t.Errorf("hit %s: hl has nothing to mark", h.URL)
-			continue
-		}
-		para, found := element(hl.HTML, h.Anchor)
-		if !found {
-			t.Errorf("hit %s: no element with id %q on the page", h.URL, h.Anchor)
-			continue
-		}
-		if !strings.Contains(para, "<mark") {
-			t.Errorf("hit %s: the paragraph has no mark (snippet %s):\n%s", h.URL, h.Snippet, para)
-		}
-		n++
 	}
 	return n
 }

@@ -60,14 +60,17 @@ type Request struct {
 	From    time.Time // first day, inclusive; zero for open
 	To      time.Time // last day, inclusive; zero for open
 	Sort    string    // SortRelevance (""), SortNewest or SortOldest
-	Page    int       // 1-based; 0 means 1
-	PerPage int       // 0 means DefaultPerPage
+	// Within is the URL path of a publication (Publication.URL) to search
+	// alone; "" for all.
+	Within  string
+	Page    int // 1-based; 0 means 1
+	PerPage int // 0 means DefaultPerPage
 }
 
 // HasFilters reports whether the request narrows the search by anything
 // other than the query.
 func (r Request) HasFilters() bool {
-	return r.Section != "" || r.Tag != "" || r.Lang != "" || r.Source != "" || r.Year != 0 || !r.From.IsZero() || !r.To.IsZero()
+	return r.Section != "" || r.Tag != "" || r.Lang != "" || r.Source != "" || r.Year != 0 || !r.From.IsZero() || !r.To.IsZero() || r.Within != ""
 }
 
 // Values writes the request as URL parameters, the inverse of ParseRequest.
@@ -84,6 +87,7 @@ func (r Request) Values() url.Values {
 	set("tag", r.Tag)
 	set("lang", r.Lang)
 	set("source", r.Source)
+	set("within", r.Within)
 	if r.Year != 0 {
 		v.Set("year", strconv.Itoa(r.Year))
 	}
@@ -106,7 +110,7 @@ func (r Request) Values() url.Values {
 }
 
 // ParseRequest reads a request from URL parameters: q, section, tag, lang,
-// source, year, from, to (YYYY-MM-DD), sort, page and per_page. Empty
+// source, within, year, from, to (YYYY-MM-DD), sort, page and per_page. Empty
 // parameters are ignored, as a form sends every field. Errors are
 // *QueryError naming the parameter. The query itself is parsed by Search.
 func ParseRequest(v url.Values) (Request, error) {
@@ -150,6 +154,7 @@ func ParseRequest(v url.Values) (Request, error) {
 	r.Tag = text("tag")
 	r.Lang = text("lang")
 	r.Source = text("source")
+	r.Within = text("within")
 	r.Year = number("year", 1, 9999)
 	r.From = date("from")
 	r.To = date("to")
@@ -171,21 +176,28 @@ func ParseRequest(v url.Values) (Request, error) {
 	default:
 		return r, &QueryError{Param: "sort", Msg: `The sort must be "relevance", "newest" or "oldest".`}
 	}
+	if r.Within != "" && !strings.HasPrefix(r.Within, "/") {
+		return r, &QueryError{Param: "within", Msg: "The within filter must be the address of a publication, such as /letters/open-letter-to-interpol/."}
+	}
 	if !r.From.IsZero() && !r.To.IsZero() && r.From.After(r.To) {
 		return r, &QueryError{Param: "from", Msg: "The from date is after the to date."}
 	}
 	return r, nil
 }
 
-// Result is one page of hits.
+// Result is one page of hits, one hit per publication.
 type Result struct {
 	Query   *Query // as parsed
-	Total   int    // hits in all pages
+	Total   int    // publications found, in all pages
 	Took    time.Duration
 	Page    int
 	PerPage int
 	Hits    []Hit
 	Facets  Facets
+	// Suggestion is a query that finds something, made of the index's own
+	// words closest to those typed, when this one found nothing; "" when
+	// there is none (see suggest.go).
+	Suggestion string
 }
 
 // Pages is the number of pages of hits, at most MaxPage.
@@ -199,27 +211,55 @@ const (
 	KindPage        = "page"
 )
 
-// Hit is a publication page or a PDF page that matches.
+// Passages per hit: the best passages of a publication, and of the one
+// publication a search Within lists.
+const (
+	MaxPassages       = 4
+	MaxWithinPassages = 50
+)
+
+// Hit is a publication that matches, with the passages (paragraphs of its
+// page, pages of its PDFs) where the words stand. Its own Passage fields
+// are those of its best passage.
 type Hit struct {
 	Title          string // the publication's title
 	Kind           string // KindPublication, or KindPage for an undated page (about.md)
-	URL            string // where the words stand: a paragraph or a PDF page
 	PublicationURL string
 	Section        string
 	Date           time.Time
 	Lang           string
-	Source         string // SourcePage or SourcePDF
-	Page           int    // PDF page number
-	File           string // PDF file name
-	FileTitle      string // PDF title as the publication lists it
-	Anchor         string // id of the paragraph holding the match, for page hits
+	Passage
+	// Passages are the passages shown, best first: Passages[0] is the
+	// hit's own. At most MaxPassages, or MaxWithinPassages for a search
+	// Within the publication.
+	Passages []Passage
+	More     bool // more passages hold the words than Passages shows
+	Score    float64
+}
+
+// Passage is a paragraph or a PDF page where the words stand.
+type Passage struct {
+	URL       string // where the words stand: a paragraph, or a page of the PDF (#page=N)
+	Source    string // SourcePage or SourcePDF
+	Page      int    // PDF page number
+	File      string // PDF file name
+	FileTitle string // PDF title as the publication lists it
+	TextURL   string // a PDF page as text (PDFPageURL), with the words to mark
+	Anchor    string // id of the paragraph holding the match, for page hits
 	// Snippet is the text around the match, HTML-escaped, with the matched
 	// words in <mark>.
 	Snippet template.HTML
-	Score   float64
 }
 
-// Facets count the hits of the whole result by filter value, most first.
+// PDFPageURL is the URL of page n of the PDF attachment at attachment (its
+// URL), shown as text.
+func PDFPageURL(attachment string, n int) string {
+	return attachment + "/page/" + strconv.Itoa(n) + "/"
+}
+
+// Facets count the publications of the whole result by filter value, most
+// first. Source counts the publications with a hit on their page and those
+// with one in their PDFs, so its counts may add up to more than the total.
 type Facets struct {
 	Section, Year, Tag, Source []FacetCount
 }
@@ -259,36 +299,63 @@ func (x *Index) Search(ctx context.Context, req Request) (*Result, error) {
 		return nil, fmt.Errorf("search %q: %w", req.Query, err)
 	}
 	defer done()
+	if _, ok := x.docs.pubByURL[req.Within]; req.Within != "" && !ok {
+		return nil, &QueryError{Param: "within", Msg: "The within filter names no publication of the archive."}
+	}
 	ctx, cancel := context.WithTimeout(ctx, Timeout)
 	defer cancel()
-	p := x.plan(q)
-	c := newCollector(x, req)
-	if q.Empty() {
-		err = x.collectAll(ctx, c)
-	} else {
-		err = x.collectQuery(ctx, p, c)
-	}
+	out, err := x.search(ctx, req, q)
 	if err != nil {
 		if strings.Contains(err.Error(), "TooManyClauses") {
 			return nil, &QueryError{Param: "q", Msg: "Too many words start with the letters before the *. Type a few more letters."}
 		}
 		return nil, fmt.Errorf("search %q: %w", req.Query, err)
 	}
-	hits := c.page()
+	if out.Total == 0 && !q.Empty() {
+		out.Suggestion = x.suggest(ctx, req, q)
+	}
+	out.Took = time.Since(start)
+	return out, nil
+}
+
+// search runs a request whose query is q on x, read-locked.
+func (x *Index) search(ctx context.Context, req Request, q *Query) (*Result, error) {
+	perPub := MaxPassages
+	switch {
+	case q.Empty():
+		perPub = 1 // a list by filters: the opening of each publication is enough
+	case req.Within != "":
+		perPub = MaxWithinPassages
+	}
+	p := x.plan(q)
+	c := newCollector(x, req, perPub)
+	var err error
+	if q.Empty() {
+		err = x.collectAll(ctx, c)
+	} else {
+		err = x.collectQuery(ctx, p, c)
+	}
+	if err != nil {
+		return nil, err
+	}
+	pubs := c.page()
+	var hits []scored
+	for _, f := range pubs {
+		hits = append(hits, f.hits...)
+	}
 	locs, err := x.locations(ctx, p, hits)
 	if err != nil {
-		return nil, fmt.Errorf("search %q: %w", req.Query, err)
+		return nil, err
 	}
-	out := &Result{Query: q, Total: c.total, Page: req.Page, PerPage: req.PerPage, Facets: c.facets()}
+	out := &Result{Query: q, Total: c.total(), Page: req.Page, PerPage: req.PerPage, Facets: c.facets()}
 	hl := highlightParam(q)
-	for _, h := range hits {
-		hit, err := h.e.hit(h.score, locs[h.e.id][textField(h.e.group)], p.positive[h.e.group], hl)
+	for _, f := range pubs {
+		hit, err := hitOf(f, locs, p, hl, perPub)
 		if err != nil {
-			return nil, fmt.Errorf("search %q: %w", req.Query, err)
+			return nil, err
 		}
 		out.Hits = append(out.Hits, hit)
 	}
-	out.Took = time.Since(start)
 	return out, nil
 }
 

@@ -114,6 +114,7 @@ func TestSaveOpen(t *testing.T) {
 		{Query: "中国"},
 		{Query: "shared"},    // titles and opening snippets
 		{Section: "letters"}, // filters alone
+		{Query: "interpol", Within: "/letters/open-letter-to-interpol/"},
 	} {
 		t.Run(req.Values().Encode(), func(t *testing.T) {
 			want, err := built.Search(context.Background(), req)
@@ -131,6 +132,23 @@ func TestSaveOpen(t *testing.T) {
 				t.Errorf("opened index (-built +opened):\n%s", diff)
 			}
 		})
+	}
+	// What is read from the saved texts: the words of a suggestion, and
+	// the text of a PDF page.
+	want, err := built.Search(context.Background(), search.Request{Query: "extradtion"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := opened.Search(context.Background(), search.Request{Query: "extradtion"})
+	if err != nil || want.Suggestion == "" || got.Suggestion != want.Suggestion {
+		t.Errorf("suggestion: built %q, opened %q (%v)", want.Suggestion, got.Suggestion, err)
+	}
+	for _, n := range []int{1, 2, 3} {
+		wp, wok, werr := built.PDFPage("/"+letterPDF, n)
+		gp, gok, gerr := opened.PDFPage("/"+letterPDF, n)
+		if werr != nil || gerr != nil || wok != gok || wp.Text != gp.Text || wp.Prev != gp.Prev || wp.Next != gp.Next || (wok && wp.Text == "") {
+			t.Errorf("PDF page %d: built %t %v, opened %t %v, or texts differ", n, wok, werr, gok, gerr)
+		}
 	}
 }
 
@@ -165,7 +183,7 @@ func TestSaveOpenErrors(t *testing.T) {
 	if err != nil {
 		t.Fatalf("Open after moving the folder: %v", err)
 	}
-	if got := urls(t, moved, search.Request{Query: "banana"}); !cmp.Equal(got, []string{"/r/a/", "/r/a/", "/r/b/"}) {
+	if got := urls(t, moved, search.Request{Query: "banana"}); !cmp.Equal(got, []string{"/r/a/", "/r/b/"}) { // A's page and PDF page are one hit
 		t.Errorf("moved index finds %v", got)
 	}
 	moved.Close()

@@ -34,6 +34,18 @@
 // analyser of the field it is compared with. See the README (section Search) for the language and
 // the JSON the server makes of a Result.
 //
+// # Results
+//
+// A result lists publications, each once, with its best passages: the
+// paragraphs of its page and the pages of its PDFs where the words stand.
+// The index keeps one document per publication and per PDF page; the
+// collector groups their hits by publication as bleve finds them
+// (collect.go), and snippets are cut only for the passages shown. A search
+// may be limited to one publication (Request.Within). A query that finds
+// nothing gets a suggestion made of the index's own words closest to its
+// own (suggest.go). The text of a PDF page is read back from the index
+// for the page that shows it as text (PDFPage).
+//
 // # Highlighting
 //
 // A page hit's URL carries the query's positive terms (?hl=). The page it

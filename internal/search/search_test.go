@@ -80,7 +80,9 @@ func urls(t *testing.T, idx *search.Index, req search.Request) []string {
 
 // TestOpenLetterQuote is the acceptance test: a sentence of the open
 // letter in quotes finds the letter first, linked to the paragraph holding
-// it, and the page of the letter's PDF (really extracted) as another hit.
+// it, with the page of the letter's PDF (really extracted) as another
+// passage of the same hit, and the investigation that reprints the letter
+// as the other hit.
 func TestOpenLetterQuote(t *testing.T) {
 	idx, cs := shippedIndex(t)
 	const sentence = "We are likely the tip of the iceberg, as tens upon tens of thousands have fled Hong Kong"
@@ -122,20 +124,21 @@ func TestOpenLetterQuote(t *testing.T) {
 	if page == 0 {
 		t.Fatalf("the sentence is on no page of the extracted PDF")
 	}
-	for _, h := range res.Hits {
-		if h.Source != search.SourcePDF {
-			continue
-		}
-		want := "/" + letterPDF + fmt.Sprintf("#page=%d", page)
-		if h.URL != want || h.Page != page || h.PublicationURL != letter.URL || h.File != "open-letter-to-interpol.pdf" || h.Title != letter.Title {
-			t.Errorf("PDF hit = %+v, want %s, page %d, linked to %s", h, want, page, letter.URL)
-		}
-		if !strings.Contains(string(h.Snippet), "<mark>"+sentence+"</mark>") {
-			t.Errorf("PDF snippet %s does not mark the phrase", h.Snippet)
-		}
-		return
+	if res.Total != 2 || len(res.Hits) != 2 || res.Hits[1].PublicationURL != "/investigations/pursued-for-life/" {
+		t.Errorf("total %d, hits %d: want the letter and the investigation, once each", res.Total, len(res.Hits))
 	}
-	t.Errorf("no PDF hit among %d", len(res.Hits))
+	if len(first.Passages) != 2 || first.Passages[0] != first.Passage {
+		t.Fatalf("the letter's passages %+v: want its paragraph first, then its PDF page", first.Passages)
+	}
+	pdf := first.Passages[1]
+	want := "/" + letterPDF + fmt.Sprintf("#page=%d", page)
+	wantText := "/" + letterPDF + fmt.Sprintf("/page/%d/?hl=", page)
+	if pdf.Source != search.SourcePDF || pdf.URL != want || pdf.Page != page || pdf.File != "open-letter-to-interpol.pdf" || !strings.HasPrefix(pdf.TextURL, wantText) {
+		t.Errorf("PDF passage = %+v, want %s, page %d, as text at %s…", pdf, want, page, wantText)
+	}
+	if !strings.Contains(string(pdf.Snippet), "<mark>"+sentence+"</mark>") {
+		t.Errorf("PDF snippet %s does not mark the phrase", pdf.Snippet)
+	}
 }
 
 // TestQuerySemantics checks what each construct of the query language
@@ -305,8 +308,8 @@ func TestSharedPDF(t *testing.T) {
 	var got []string
 	for _, h := range res.Hits {
 		got = append(got, h.URL)
-		if !strings.Contains(string(h.Snippet), "<mark>extradition treaty</mark>") {
-			t.Errorf("%s: snippet %s", h.URL, h.Snippet)
+		if !strings.Contains(string(h.Snippet), "<mark>extradition treaty</mark>") || !strings.HasPrefix(h.TextURL, strings.TrimSuffix(h.URL, "#page=2")+"/page/2/?hl=") {
+			t.Errorf("%s: snippet %s, text at %s", h.URL, h.Snippet, h.TextURL)
 		}
 	}
 	slices.Sort(got)
@@ -424,10 +427,10 @@ func TestFilters(t *testing.T) {
 		}
 		seen := map[string]bool{}
 		for _, h := range append(p1.Hits, p2.Hits...) {
-			if seen[h.URL] {
-				t.Errorf("%s on both pages", h.URL)
+			if seen[h.PublicationURL] {
+				t.Errorf("%s twice", h.PublicationURL)
 			}
-			seen[h.URL] = true
+			seen[h.PublicationURL] = true
 		}
 		if p1.Hits[9].Score < p2.Hits[0].Score {
 			t.Errorf("page 2 starts with a better hit (%f) than page 1 ends with (%f)", p2.Hits[0].Score, p1.Hits[9].Score)
@@ -437,13 +440,20 @@ func TestFilters(t *testing.T) {
 		}
 	})
 	t.Run("facets", func(t *testing.T) {
+		// Facets count publications, as the total does: each count is the
+		// total its filter gives.
 		res := must(search.Request{Query: "interpol"})
-		sum := 0
 		for _, f := range res.Facets.Source {
+			if got := must(search.Request{Query: "interpol", Source: f.Value}).Total; got != f.Count || f.Count > res.Total {
+				t.Errorf("source %s: facet %d, filtered total %d, total %d", f.Value, f.Count, got, res.Total)
+			}
+		}
+		sum := 0
+		for _, f := range res.Facets.Section {
 			sum += f.Count
 		}
 		if sum != res.Total {
-			t.Errorf("source facets %v add up to %d, want %d", res.Facets.Source, sum, res.Total)
+			t.Errorf("section facets %v add up to %d, want %d", res.Facets.Section, sum, res.Total)
 		}
 		want := []search.FacetCount{{Value: "2022", Count: res.Total}}
 		if diff := cmp.Diff(want, res.Facets.Year); diff != "" {
@@ -591,7 +601,17 @@ func TestGolden(t *testing.T) {
 		}
 		fmt.Fprintf(&b, "# %s\ntotal %d\n", q, res.Total)
 		for _, h := range res.Hits {
-			fmt.Fprintf(&b, "- %s %s\n  %s\n", h.Source, h.URL, h.Snippet)
+			fmt.Fprintf(&b, "- %s\n", h.PublicationURL)
+			for _, p := range h.Passages {
+				fmt.Fprintf(&b, "  - %s %s\n", p.Source, p.URL)
+				if p.TextURL != "" {
+					fmt.Fprintf(&b, "    text %s\n", p.TextURL)
+				}
+				fmt.Fprintf(&b, "    %s\n", p.Snippet)
+			}
+			if h.More {
+				fmt.Fprintf(&b, "  more\n")
+			}
 		}
 		fmt.Fprintf(&b, "facets: section %v year %v source %v\n\n", res.Facets.Section, res.Facets.Year, res.Facets.Source)
 	}

@@ -40,68 +40,129 @@ func highlightParam(q *Query) string {
 	return strings.Join(parts, " ")
 }
 
-// hit turns a bleve hit into what a reader sees.
-func (e *entry) hit(score float64, locs search.TermLocationMap, units []analysed, hl string) (Hit, error) {
-	p := e.pub
+// hitOf turns the best hits of a publication into what a reader sees:
+// the publication, and up to max passages. Each hit's best passage comes
+// before any hit's second, so that the page of a PDF holding the words is
+// not crowded out by more paragraphs of the publication's page.
+func hitOf(f found, locs map[string]search.FieldTermLocationMap, p *plan, hl string, max int) (Hit, error) {
+	best := f.hits[0]
+	pub := best.e.pub
 	h := Hit{
-		Title:          p.Title,
+		Title:          pub.Title,
 		Kind:           KindPublication,
-		PublicationURL: p.URL,
-		Section:        p.Section,
-		Date:           p.Date,
-		Lang:           p.Lang,
-		Source:         SourcePage,
-		Score:          score,
+		PublicationURL: pub.URL,
+		Section:        pub.Section,
+		Date:           pub.Date,
+		Lang:           pub.Lang,
+		More:           f.more,
+		Score:          best.score,
 	}
-	if p.Undated {
+	if pub.Undated {
 		h.Kind = KindPage
 	}
-	if e.att != nil {
-		h.Source = SourcePDF
-		h.Page = e.page
-		h.File = e.att.Name
-		h.FileTitle = e.att.Title
-		h.URL = e.att.URL + "#page=" + strconv.Itoa(e.page)
-	}
-
-	seg, ms := e.bestSegment(occurrences(units, locs))
-	if seg < 0 || e.text[seg].kind == segTitle || e.text[seg].kind == segAuthors || e.text[seg].kind == segTags {
-		// Only metadata matched (or nothing, for a search by filters alone):
-		// show the opening text, unmarked.
-		var err error
-		if h.Snippet, err = e.opening(); err != nil {
+	var lists [][]Passage
+	for _, s := range f.hits {
+		ps, more, err := s.e.passages(locs[s.e.id][textField(s.e.group)], p.positive[s.e.group], hl, max)
+		if err != nil {
 			return Hit{}, err
 		}
-		if h.URL == "" {
-			h.URL = withHighlight(p.URL, hl)
-		}
-		return h, nil
+		h.More = h.More || more
+		lists = append(lists, ps)
 	}
+	total := 0
+	for _, ps := range lists {
+		total += len(ps)
+	}
+	for round := 0; len(h.Passages) < min(max, total); round++ {
+		for _, ps := range lists {
+			if round < len(ps) && len(h.Passages) < max {
+				h.Passages = append(h.Passages, ps[round])
+			}
+		}
+	}
+	h.More = h.More || total > len(h.Passages)
+	h.Passage = h.Passages[0]
+	return h, nil
+}
+
+// passages returns the passages of e where the query's words stand, best
+// first, at most max of them, and whether there were more.
+func (e *entry) passages(locs search.TermLocationMap, units []analysed, hl string, max int) ([]Passage, bool, error) {
+	base := Passage{Source: SourcePage}
+	if e.att != nil {
+		base.Source = SourcePDF
+		base.Page = e.page
+		base.File = e.att.Name
+		base.FileTitle = e.att.Title
+		base.URL = e.att.URL + "#page=" + strconv.Itoa(e.page)
+		base.TextURL = withHighlight(PDFPageURL(e.att.URL, e.page), hl)
+	}
+	ranked := e.rankSegments(occurrences(units, locs))
+	if len(ranked) == 0 || kindRank(e.text[ranked[0].seg].kind) == 0 {
+		// Only metadata matched (or nothing, for a search by filters alone):
+		// show the opening text, unmarked.
+		p := base
+		var err error
+		if p.Snippet, err = e.opening(); err != nil {
+			return nil, false, err
+		}
+		if p.URL == "" {
+			p.URL = withHighlight(e.pub.URL, hl)
+		}
+		return []Passage{p}, false, nil
+	}
+	var out []Passage
+	for _, r := range ranked {
+		if kindRank(e.text[r.seg].kind) == 0 {
+			break // the title, authors or tags: not a passage
+		}
+		if len(out) == max {
+			return out, true, nil
+		}
+		p, err := e.passage(base, r.seg, r.ms, hl)
+		if err != nil {
+			return nil, false, err
+		}
+		out = append(out, p)
+	}
+	return out, false, nil
+}
+
+// passage is base with the snippet of segment seg, where ms stand, and
+// for a paragraph of a publication page, the link to it.
+func (e *entry) passage(base Passage, seg int, ms []match, hl string) (Passage, error) {
 	s := e.text[seg]
 	text, err := e.readSeg(seg)
 	if err != nil {
-		return Hit{}, err
+		return Passage{}, err
 	}
+	sort.Slice(ms, func(i, j int) bool {
+		if ms[i].start != ms[j].start {
+			return ms[i].start < ms[j].start
+		}
+		return ms[i].end > ms[j].end
+	})
 	for i := range ms {
 		ms[i].start -= s.start
 		ms[i].end -= s.start
 	}
+	p := base
 	from, to, first, last := window(text, ms)
-	h.Snippet = render(text, from, to, ms[first:last])
-	if h.URL != "" {
-		return h, nil
+	p.Snippet = render(text, from, to, ms[first:last])
+	if p.URL != "" {
+		return p, nil
 	}
-	h.URL = withHighlight(p.URL, hl)
+	p.URL = withHighlight(e.pub.URL, hl)
 	if s.kind == segBlock {
-		h.Anchor = s.anchor
+		p.Anchor = s.anchor
 		// The paragraph's id alone, no text directive (:~:text=): browsers
 		// that know one match it against the first place the words stand,
 		// which may be the note above the text, and those that do not
 		// (Tor Browser's) take the whole fragment for an id and stay at the
 		// top. The server marks the words (?hl=) in the paragraph.
-		h.URL += "#" + h.Anchor
+		p.URL += "#" + p.Anchor
 	}
-	return h, nil
+	return p, nil
 }
 
 func withHighlight(u, hl string) string {
@@ -174,11 +235,17 @@ func occurrences(units []analysed, locs search.TermLocationMap) []match {
 	return out
 }
 
-// bestSegment returns the segment whose matches best show why the document
-// matched, and those matches sorted by offset: body text before the
-// summary before the title, then the most distinct query terms, then the
-// most matches. It returns -1 when there are no matches.
-func (e *entry) bestSegment(all []match) (int, []match) {
+// segMatches are the matches of the query in one segment.
+type segMatches struct {
+	seg int
+	ms  []match
+}
+
+// rankSegments returns the segments with matches, those that best show why
+// the document matched first: body text before the summary before the
+// title, then the most distinct query terms, then the most matches, then
+// the first in the text.
+func (e *entry) rankSegments(all []match) []segMatches {
 	bySeg := map[int][]match{}
 	for _, m := range all {
 		i := sort.Search(len(e.text), func(i int) bool { return e.text[i].start > m.start }) - 1
@@ -193,24 +260,18 @@ func (e *entry) bestSegment(all []match) (int, []match) {
 		}
 		bySeg[i] = append(bySeg[i], m)
 	}
-	best, bestRank := -1, [3]int{}
+	out := make([]segMatches, 0, len(bySeg))
 	for i, ms := range bySeg {
-		rank := [3]int{kindRank(e.text[i].kind), distinct(ms), len(ms)}
-		if best < 0 || less(bestRank, rank) || (rank == bestRank && i < best) {
-			best, bestRank = i, rank
-		}
+		out = append(out, segMatches{seg: i, ms: ms})
 	}
-	if best < 0 {
-		return -1, nil
-	}
-	ms := bySeg[best]
-	sort.Slice(ms, func(i, j int) bool {
-		if ms[i].start != ms[j].start {
-			return ms[i].start < ms[j].start
+	rank := func(s segMatches) [3]int { return [3]int{kindRank(e.text[s.seg].kind), distinct(s.ms), len(s.ms)} }
+	sort.Slice(out, func(a, b int) bool {
+		if ra, rb := rank(out[a]), rank(out[b]); ra != rb {
+			return less(rb, ra)
 		}
-		return ms[i].end > ms[j].end
+		return out[a].seg < out[b].seg
 	})
-	return best, ms
+	return out
 }
 
 func kindRank(k segKind) int {
@@ -392,4 +453,3 @@ func (e *entry) opening() (template.HTML, error) {
 	from, to, _, _ := window(text, nil)
 	return render(text, from, to, nil), nil
 }
-

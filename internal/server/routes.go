@@ -31,9 +31,11 @@ func (s *Server) routes() http.Handler {
 	r.Get("/_watch/reload.js", s.handle(s.serveWatchScript))
 	r.Get("/_watch/version", s.handle(s.serveWatchVersion))
 
-	// Everything else: rendered pages (home, sections, tags, years,
-	// publications, sitemap, robots), redirects from aliases, and the files
-	// of the content folder (attachments).
-	r.Get("/*", s.handle(s.servePath))
+	// Everything else: the pages of PDF attachments as text
+	// (<attachment URL>/page/<N>/, pdfpage.go, behind the highlight
+	// budget), rendered pages (home, sections, tags, years, publications,
+	// sitemap, robots), redirects from aliases, and the files of the
+	// content folder (attachments).
+	r.With(s.pdfPages).Get("/*", s.handle(s.servePath))
 	return r
 }

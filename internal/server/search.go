@@ -15,6 +15,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"archive/internal/content"
 	"archive/internal/pipeline"
 	"archive/internal/search"
 	"archive/internal/site"
@@ -81,12 +82,24 @@ type searchPage struct {
 	NextURL   string
 	Sorts     []option
 	Sources   []option
-	count     string // "3 results"
+	// Within is the publication searched alone, and WholeURL the same
+	// search in the whole archive.
+	Within   *content.Publication
+	WholeURL string
+	// Suggestion is a query that finds something when this one found
+	// nothing, and SuggestURL its search.
+	Suggestion, SuggestURL string
+	count                  string // "3 results"
 }
 
 type searchHit struct {
 	search.Hit
 	Section string // its title
+	// ReadURL is where the title leads: the best passage, a PDF page as
+	// text rather than the PDF.
+	ReadURL string
+	// MoreURL searches the publication alone, for its other passages.
+	MoreURL string
 }
 
 type option struct {
@@ -122,6 +135,11 @@ func (s *Server) serveSearch(w http.ResponseWriter, r *http.Request) error {
 	shown := req
 	shown.Query = strings.ToValidUTF8(req.Query, "\uFFFD")
 	page := &searchPage{Req: shown, Sections: st.Site.Content.Sections, QueryAttr: template.HTMLAttr(`value="` + echo(shown.Query) + `"`)}
+	if p := st.Site.Content.ByURL[req.Within]; p != nil {
+		whole := req
+		whole.Within, whole.Page = "", 0
+		page.Within, page.WholeURL = p, searchURL(whole)
+	}
 	d := st.Site.Data()
 	// The header's search box stays empty: the page's own form holds the
 	// query.
@@ -166,10 +184,26 @@ func (p *searchPage) fill(res *search.Result) {
 	switch {
 	case res.Total == 0:
 		p.count = "No results"
+	case req.Within != "":
+		// One publication: what it holds is passages.
+		n := len(res.Hits[0].Passages)
+		p.count = fmt.Sprintf("%d passages", n)
+		if n == 1 {
+			p.count = "1 passage"
+		}
+		if res.Hits[0].More {
+			p.count = "The first " + p.count
+		}
 	case res.Total == 1:
 		p.count = "1 result"
 	default:
 		p.count = fmt.Sprintf("%d results", res.Total)
+	}
+	if res.Suggestion != "" {
+		p.Suggestion = res.Suggestion
+		sr := req
+		sr.Query, sr.Page = res.Suggestion, 0
+		p.SuggestURL = searchURL(sr)
 	}
 	status := p.count
 	if q := strings.TrimSpace(req.Query); q != "" {
@@ -195,7 +229,16 @@ func (p *searchPage) fill(res *search.Result) {
 	p.Status = template.HTML(echo(status))
 	p.Start = (res.Page-1)*res.PerPage + 1
 	for _, h := range res.Hits {
-		p.Hits = append(p.Hits, searchHit{Hit: h, Section: site.SectionTitle(h.Section)})
+		sh := searchHit{Hit: h, Section: site.SectionTitle(h.Section), ReadURL: h.URL}
+		if h.TextURL != "" {
+			sh.ReadURL = h.TextURL
+		}
+		if h.More && req.Within == "" {
+			more := req
+			more.Within, more.Page, more.PerPage = h.PublicationURL, 0, 0
+			sh.MoreURL = searchURL(more)
+		}
+		p.Hits = append(p.Hits, sh)
 	}
 	// Each facet value links to the search with that filter added (and the
 	// first page); the value already filtered on links to the search without.
@@ -277,30 +320,43 @@ func searchURL(r search.Request) string {
 // apiResult is the JSON of /api/search; the README (section Search)
 // documents it.
 type apiResult struct {
-	Query   string    `json:"query"`
-	Total   int       `json:"total"`
-	TookMS  float64   `json:"took_ms"`
-	Page    int       `json:"page"`
-	PerPage int       `json:"per_page"`
-	Pages   int       `json:"pages"`
-	Hits    []apiHit  `json:"hits"`
-	Facets  apiFacets `json:"facets"`
+	Query      string    `json:"query"`
+	Total      int       `json:"total"`
+	TookMS     float64   `json:"took_ms"`
+	Page       int       `json:"page"`
+	PerPage    int       `json:"per_page"`
+	Pages      int       `json:"pages"`
+	Hits       []apiHit  `json:"hits"`
+	Facets     apiFacets `json:"facets"`
+	Suggestion string    `json:"suggestion,omitempty"`
 }
 
 type apiHit struct {
-	Title          string  `json:"title"`
-	Kind           string  `json:"kind"`
-	URL            string  `json:"url"`
-	PublicationURL string  `json:"publication_url"`
-	Section        string  `json:"section"`
-	Date           string  `json:"date"`
-	Lang           string  `json:"lang"`
-	Source         string  `json:"source"`
-	Page           int     `json:"page,omitempty"`
-	File           string  `json:"file,omitempty"`
-	FileTitle      string  `json:"file_title,omitempty"`
-	Snippet        string  `json:"snippet"`
-	Score          float64 `json:"score"`
+	Title          string       `json:"title"`
+	Kind           string       `json:"kind"`
+	URL            string       `json:"url"`
+	PublicationURL string       `json:"publication_url"`
+	Section        string       `json:"section"`
+	Date           string       `json:"date"`
+	Lang           string       `json:"lang"`
+	Source         string       `json:"source"`
+	Page           int          `json:"page,omitempty"`
+	File           string       `json:"file,omitempty"`
+	FileTitle      string       `json:"file_title,omitempty"`
+	TextURL        string       `json:"text_url,omitempty"`
+	Snippet        string       `json:"snippet"`
+	Passages       []apiPassage `json:"passages"`
+	MorePassages   bool         `json:"more_passages,omitempty"`
+	Score          float64      `json:"score"`
+}
+
+type apiPassage struct {
+	URL     string `json:"url"`
+	Source  string `json:"source"`
+	Page    int    `json:"page,omitempty"`
+	File    string `json:"file,omitempty"`
+	TextURL string `json:"text_url,omitempty"`
+	Snippet string `json:"snippet"`
 }
 
 type apiFacets struct {
@@ -349,13 +405,19 @@ func (s *Server) serveSearchAPI(w http.ResponseWriter, r *http.Request) error {
 			Section: apiFacets4(res.Facets.Section), Year: apiFacets4(res.Facets.Year),
 			Tag: apiFacets4(res.Facets.Tag), Source: apiFacets4(res.Facets.Source),
 		},
+		Suggestion: res.Suggestion,
 	}
 	for _, h := range res.Hits {
-		out.Hits = append(out.Hits, apiHit{
+		hit := apiHit{
 			Title: h.Title, Kind: h.Kind, URL: h.URL, PublicationURL: h.PublicationURL, Section: h.Section,
 			Date: dateOnly(h.Date), Lang: h.Lang, Source: h.Source, Page: h.Page,
-			File: h.File, FileTitle: h.FileTitle, Snippet: string(h.Snippet), Score: math.Round(h.Score*1e4) / 1e4,
-		})
+			File: h.File, FileTitle: h.FileTitle, TextURL: h.TextURL, Snippet: string(h.Snippet),
+			MorePassages: h.More, Score: math.Round(h.Score*1e4) / 1e4,
+		}
+		for _, p := range h.Passages {
+			hit.Passages = append(hit.Passages, apiPassage{URL: p.URL, Source: p.Source, Page: p.Page, File: p.File, TextURL: p.TextURL, Snippet: string(p.Snippet)})
+		}
+		out.Hits = append(out.Hits, hit)
 	}
 	return writeJSON(w, r, http.StatusOK, out)
 }

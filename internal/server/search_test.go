@@ -48,23 +48,36 @@ type apiResult struct {
 	PerPage int     `json:"per_page"`
 	Pages   int     `json:"pages"`
 	Hits    []struct {
-		Title          string  `json:"title"`
-		URL            string  `json:"url"`
-		PublicationURL string  `json:"publication_url"`
-		Section        string  `json:"section"`
-		Date           string  `json:"date"`
-		Lang           string  `json:"lang"`
-		Source         string  `json:"source"`
-		Page           int     `json:"page"`
-		File           string  `json:"file"`
-		FileTitle      string  `json:"file_title"`
-		Snippet        string  `json:"snippet"`
-		Score          float64 `json:"score"`
+		Title          string       `json:"title"`
+		URL            string       `json:"url"`
+		PublicationURL string       `json:"publication_url"`
+		Section        string       `json:"section"`
+		Date           string       `json:"date"`
+		Lang           string       `json:"lang"`
+		Source         string       `json:"source"`
+		Page           int          `json:"page"`
+		File           string       `json:"file"`
+		FileTitle      string       `json:"file_title"`
+		TextURL        string       `json:"text_url"`
+		Snippet        string       `json:"snippet"`
+		Passages       []apiPassage `json:"passages"`
+		MorePassages   bool         `json:"more_passages"`
+		Score          float64      `json:"score"`
 	} `json:"hits"`
 	Facets map[string][]struct {
 		Value string `json:"value"`
 		Count int    `json:"count"`
 	} `json:"facets"`
+	Suggestion string `json:"suggestion"`
+}
+
+type apiPassage struct {
+	URL     string `json:"url"`
+	Source  string `json:"source"`
+	Page    int    `json:"page"`
+	File    string `json:"file"`
+	TextURL string `json:"text_url"`
+	Snippet string `json:"snippet"`
 }
 
 func searchAPI(t *testing.T, h http.Handler, query string) (apiResult, *http.Response) {
@@ -80,7 +93,8 @@ func searchAPI(t *testing.T, h http.Handler, query string) (apiResult, *http.Res
 const quote = "We are likely the tip of the iceberg, as tens upon tens of thousands have fled Hong Kong"
 
 // TestSearchAPIQuote is the issue's acceptance test through HTTP: the
-// letter first, at its paragraph, and its PDF page as another hit.
+// letter first, at its paragraph, with its PDF page as another passage of
+// the same hit.
 func TestSearchAPIQuote(t *testing.T) {
 	s := searchServer(t)
 	out, res := searchAPI(t, s, "q="+url.QueryEscape(`"`+quote+`"`))
@@ -105,18 +119,13 @@ func TestSearchAPIQuote(t *testing.T) {
 	if !strings.Contains(first.Snippet, "<mark>"+quote+"</mark>") {
 		t.Errorf("snippet %q does not mark the quote", first.Snippet)
 	}
-	pdf := false
-	for _, h := range out.Hits {
-		if h.Source == "pdf" {
-			pdf = true
-			if h.URL != "/letters/open-letter-to-interpol/open-letter-to-interpol.pdf#page=1" || h.Page != 1 ||
-				h.PublicationURL != first.PublicationURL || h.File != "open-letter-to-interpol.pdf" {
-				t.Errorf("PDF hit %+v", h)
-			}
-		}
+	if len(first.Passages) != 2 || first.Passages[0].URL != first.URL || first.Passages[0].Snippet != first.Snippet {
+		t.Fatalf("the letter's passages %+v: want its paragraph (the hit's own) and its PDF page", first.Passages)
 	}
-	if !pdf {
-		t.Error("no PDF hit")
+	if p := first.Passages[1]; p.Source != "pdf" || p.URL != "/letters/open-letter-to-interpol/open-letter-to-interpol.pdf#page=1" || p.Page != 1 ||
+		p.File != "open-letter-to-interpol.pdf" || !strings.HasPrefix(p.TextURL, "/letters/open-letter-to-interpol/open-letter-to-interpol.pdf/page/1/?hl=%22We+are") ||
+		!strings.Contains(p.Snippet, "<mark>"+quote+"</mark>") {
+		t.Errorf("PDF passage %+v", p)
 	}
 	for _, f := range []string{"section", "year", "tag", "source"} {
 		if len(out.Facets[f]) == 0 {
@@ -225,14 +234,16 @@ func TestSearchPage(t *testing.T) {
 		t.Fatalf("status %d, Cache-Control %q", res.StatusCode, res.Header.Get("Cache-Control"))
 	}
 	for _, want := range []string{
-		`<title>Search: 3 results · `,
+		`<title>Search: 2 results · `,
 		`<div role="status">`,
-		`<h2 id="results-title">3 results for &#34;We are likely the tip`,
+		`<h2 id="results-title">2 results for &#34;We are likely the tip`,
 		`<ol class="publist" start="1" aria-labelledby="results-title">`,
 		`href="/letters/open-letter-to-interpol/?hl=%22We&#43;are&#43;likely`,
 		`#p-8"`,
 		`<mark>` + quote + `</mark>`,
-		`PDF <a href="/letters/open-letter-to-interpol/open-letter-to-interpol.pdf#page=1">open-letter-to-interpol.pdf</a>, page 1`,
+		`<ul class="passages">`,
+		`PDF open-letter-to-interpol.pdf, page 1: <a href="/letters/open-letter-to-interpol/open-letter-to-interpol.pdf/page/1/?hl=%22We&#43;are&#43;likely`,
+		`">read page 1 as text</a> · <a href="/letters/open-letter-to-interpol/open-letter-to-interpol.pdf#page=1">open the PDF at page 1</a>`,
 		`<a href="/letters/open-letter-to-interpol/">publication page</a>`,
 		`<nav aria-label="Refine the results">`,
 		`href="/search?q=%22We&#43;are&#43;likely`,
@@ -364,10 +375,11 @@ func TestOpenSearch(t *testing.T) {
 }
 
 // TestSearchGolden compares the search page of a query with
-// testdata/search.html (refresh with -update).
+// testdata/search.html (refresh with -update): the second page of one
+// publication each, the investigation with its passages.
 func TestSearchGolden(t *testing.T) {
 	s := searchServer(t)
-	page := body(t, get(t, s, "GET", "/search?q=interpol+notices&per_page=3&page=2"))
+	page := body(t, get(t, s, "GET", "/search?q=interpol+notices&per_page=1&page=2"))
 	golden := filepath.Join("testdata", "search.html")
 	if *update {
 		if err := os.WriteFile(golden, []byte(page), 0o644); err != nil {
@@ -380,5 +392,105 @@ func TestSearchGolden(t *testing.T) {
 	}
 	if diff := cmp.Diff(string(want), page); diff != "" {
 		t.Errorf("search page differs from %s (-want +got):\n%s", golden, diff)
+	}
+}
+
+// TestSearchGroupsByPublication: the letter, the investigation that
+// reprints it, and the letter's PDF page are two hits, not three: the PDF
+// page is a passage of the letter, and total counts publications.
+func TestSearchGroupsByPublication(t *testing.T) {
+	s := searchServer(t)
+	out, res := searchAPI(t, s, "q="+url.QueryEscape(`"we send you this Open Letter as a Preventive Notice"`))
+	if res.StatusCode != 200 || out.Total != 2 || len(out.Hits) != 2 {
+		t.Fatalf("status %d, total %d, %d hits: want the two publications", res.StatusCode, out.Total, len(out.Hits))
+	}
+	letter, inv := out.Hits[0], out.Hits[1]
+	if letter.PublicationURL != "/letters/open-letter-to-interpol/" || inv.PublicationURL != "/investigations/pursued-for-life/" {
+		t.Fatalf("hits %s, %s", letter.PublicationURL, inv.PublicationURL)
+	}
+	var got []string
+	for _, p := range letter.Passages {
+		got = append(got, p.Source+" "+p.URL+" "+p.TextURL)
+	}
+	hl := "?hl=%22we+send+you+this+Open+Letter+as+a+Preventive+Notice%22"
+	want := []string{
+		"page /letters/open-letter-to-interpol/" + hl + "#p-18 ",
+		"pdf /letters/open-letter-to-interpol/open-letter-to-interpol.pdf#page=2 /letters/open-letter-to-interpol/open-letter-to-interpol.pdf/page/2/" + hl,
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("the letter's passages (-want +got):\n%s", diff)
+	}
+	if len(inv.Passages) != 1 || inv.Passages[0].Source != "page" {
+		t.Errorf("the investigation's passages %+v", inv.Passages)
+	}
+	if got := out.Facets["section"]; len(got) != 2 || got[0].Count != 1 || got[1].Count != 1 {
+		t.Errorf("section facets %+v: want one publication each", got)
+	}
+	// The page shows each publication once, its passages under it, and
+	// the text view of the PDF page before the PDF.
+	page := body(t, get(t, s, "GET", "/search?q="+url.QueryEscape(`"we send you this Open Letter as a Preventive Notice"`)))
+	if n := strings.Count(page, "<h3>"); n != 2 {
+		t.Errorf("the page lists %d hits, want 2", n)
+	}
+	if i, j := strings.Index(page, "read page 2 as text"), strings.Index(page, "open the PDF at page 2"); i < 0 || j < i {
+		t.Error("the PDF page's text view is not linked before the PDF")
+	}
+}
+
+// TestSearchWithin: within= searches one publication, from the API, the
+// page and the form on a long publication.
+func TestSearchWithin(t *testing.T) {
+	s := searchServer(t)
+	const inv = "/investigations/pursued-for-life/"
+	out, res := searchAPI(t, s, "q=interpol&within="+url.QueryEscape(inv))
+	if res.StatusCode != 200 || out.Total != 1 || out.Hits[0].PublicationURL != inv {
+		t.Fatalf("status %d, %+v", res.StatusCode, out)
+	}
+	if n := len(out.Hits[0].Passages); n <= 4 || n > 50 {
+		t.Errorf("%d passages within the investigation: want more than a result shows, at most 50", n)
+	}
+	for _, p := range out.Hits[0].Passages {
+		if !strings.HasPrefix(p.URL, inv) {
+			t.Errorf("passage %s is not in %s", p.URL, inv)
+		}
+	}
+	if _, res := searchAPI(t, s, "q=interpol&within=%2Fnowhere%2F"); res.StatusCode != http.StatusBadRequest {
+		t.Errorf("within a publication that is not there: status %d, want 400", res.StatusCode)
+	}
+	page := body(t, get(t, s, "GET", "/search?q=interpol&within="+url.QueryEscape(inv)))
+	for _, want := range []string{
+		`Searching only in <a href="/investigations/pursued-for-life/">`,
+		`<input type="hidden" name="within" value="/investigations/pursued-for-life/">`,
+		`<a href="/search?q=interpol">Search the whole archive</a>`,
+		` passages for “interpol”</h2>`,
+	} {
+		if !strings.Contains(page, want) {
+			t.Errorf("page lacks %s", want)
+		}
+	}
+	// The form is on long publications only, and uses within.
+	form := `<form class="search-within" role="search"`
+	if p := body(t, get(t, s, "GET", inv)); !strings.Contains(p, form) || !strings.Contains(p, `name="within" value="/investigations/pursued-for-life/"`) {
+		t.Error("the investigation (more than 20 blocks) has no search form of its own")
+	}
+	if res := get(t, s, "GET", "/letters/open-letter-to-interpol/"); res.StatusCode != 200 || strings.Contains(body(t, res), form) {
+		t.Error("the letter (20 blocks or fewer) has a search form of its own")
+	}
+}
+
+// TestSearchSuggestion: a misspelt word that finds nothing gets a "did
+// you mean" from the index's own words, in the API and as a link.
+func TestSearchSuggestion(t *testing.T) {
+	s := searchServer(t)
+	out, _ := searchAPI(t, s, "q=interpl")
+	if out.Total != 0 || out.Suggestion != "interpol" {
+		t.Errorf("interpl: total %d, suggestion %q, want 0 and interpol", out.Total, out.Suggestion)
+	}
+	if out, _ := searchAPI(t, s, "q=interpol"); out.Suggestion != "" {
+		t.Errorf("interpol: suggestion %q, want none", out.Suggestion)
+	}
+	page := body(t, get(t, s, "GET", "/search?q=interpl&section=letters"))
+	if want := `Did you mean <a href="/search?q=interpol&amp;section=letters">interpol</a>?`; !strings.Contains(page, want) {
+		t.Errorf("page lacks %s", want)
 	}
 }

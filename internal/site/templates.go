@@ -34,7 +34,7 @@ type executor interface {
 }
 
 // pageTemplates are rendered inside base.html; the rest are standalone.
-var pageTemplates = []string{"list", "publication", "archive", "tags", "error", "search"}
+var pageTemplates = []string{"list", "publication", "archive", "tags", "error", "search", "pdfpage"}
 
 // ParseTemplates parses every template in fsys. A template that fails to
 // parse stops the server from starting, with the file named.
