@@ -348,18 +348,24 @@ func check(args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	cs, problems, err := content.Load(dirs.content, content.Options{})
+	var ocrRead []string // files whose scans OCR read
 	if err != nil {
 		fmt.Fprintln(stderr, "archive check:", err)
 		return 1
 	}
 	if dirs.contentDir != "" {
-		problems = append(problems, pipeline.CheckPDFs(context.Background(), newExtractor(*cacheDir, slog.New(slog.DiscardHandler)), dirs.contentDir, cs)...)
+		pdfProblems, read := pipeline.CheckPDFs(context.Background(), newExtractor(*cacheDir, slog.New(slog.DiscardHandler)), dirs.contentDir, cs)
+		problems = append(problems, pdfProblems...)
+		ocrRead = read
 	}
 	for _, p := range problems {
 		fmt.Fprintln(stdout, p.String())
 	}
 	for _, w := range cs.Withheld {
 		fmt.Fprintln(stdout, w.String())
+	}
+	for _, line := range ocrRead {
+		fmt.Fprintln(stdout, line)
 	}
 	errs := len(problems.Errors())
 	fmt.Fprintln(stderr, checkSummary(cs, errs, len(problems)-errs))

@@ -161,7 +161,14 @@ func (r *report) markdown() string {
 		row("… pages per second of one extracting child (pages ÷ the children's times added up)", "", spread(perSecond(func(s start) time.Duration { return s.Timings.PDFChild }), thousands), "")
 	}
 
-	fmt.Fprintf(&b, "\nIn process, `%s` (compare two runs with benchstat):\n\n```\n%s\n```\n", strings.Join(goBenchCmd, " "), r.GoBench)
+	if ocr := benchValue(r.GoBench, "BenchmarkOCR-", "pages/s"); ocr > 0 {
+		row("OCR of scanned pages, pages per second (`BenchmarkOCR` of internal/pdftext, dense pages at 150 dpi)", "", fmt.Sprintf("%.2f", ocr), "")
+	}
+	var cmds []string
+	for _, argv := range goBenchCmds {
+		cmds = append(cmds, "`"+strings.Join(argv, " ")+"`")
+	}
+	fmt.Fprintf(&b, "\nIn process, %s (compare two runs with benchstat):\n\n```\n%s\n```\n", strings.Join(cmds, " and "), r.GoBench)
 	return b.String()
 }
 
@@ -174,11 +181,17 @@ func coldTarget(n int) time.Duration {
 
 // benchFigure reads a figure in ms of a benchmark's line in out.
 func benchFigure(out, name, unit string) time.Duration {
+	return time.Duration(benchValue(out, name, unit) * float64(time.Millisecond))
+}
+
+// benchValue is the figure before unit on the line of benchmark name in
+// go test -bench output, 0 when there is none.
+func benchValue(out, name, unit string) float64 {
 	for _, line := range strings.Split(out, "\n") {
 		if f := strings.Fields(line); len(f) > 0 && strings.HasPrefix(f[0], name) {
 			if i := slices.Index(f, unit); i > 0 {
-				ms, _ := strconv.ParseFloat(f[i-1], 64)
-				return time.Duration(ms * float64(time.Millisecond))
+				v, _ := strconv.ParseFloat(f[i-1], 64)
+				return v
 			}
 		}
 	}

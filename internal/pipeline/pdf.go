@@ -5,9 +5,11 @@ import (
 	"fmt"
 	"io/fs"
 	"log/slog"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -210,8 +212,26 @@ func (s scansWithoutOCR) message(err error) string {
 
 // CheckPDFs reports the PDF attachments of cs that cannot be read or have
 // no text layer, for archive check.
-func CheckPDFs(ctx context.Context, e *pdftext.Extractor, dir string, cs *content.Site) content.Problems {
-	return extractPDFs(ctx, e, dir, cs, nil).problems
+//
+// It also lists the files whose scanned pages OCR read, with the pages and
+// Tesseract's mean confidence, for staff to check against the scans.
+func CheckPDFs(ctx context.Context, e *pdftext.Extractor, dir string, cs *content.Site) (content.Problems, []string) {
+	out := extractPDFs(ctx, e, dir, cs, nil)
+	var read []string
+	for _, p := range slices.Sorted(maps.Keys(out.docs)) {
+		var pages []string
+		var conf float64
+		for _, pg := range out.docs[p].Pages {
+			if pg.OCR {
+				pages = append(pages, strconv.Itoa(pg.Number))
+				conf += pg.Confidence
+			}
+		}
+		if len(pages) > 0 {
+			read = append(read, fmt.Sprintf("%s: read by OCR: page %s, mean confidence %.0f%%", p, strings.Join(pages, ", "), conf/float64(len(pages))))
+		}
+	}
+	return out.problems, read
 }
 
 // writePDFs copies the PDF attachments of cs into a new temporary folder.

@@ -5,6 +5,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -13,6 +14,7 @@ import (
 	"archive/internal/pdftext/pdftexttest"
 	"archive/internal/pipeline"
 	"archive/internal/search"
+	"archive/internal/server"
 )
 
 // pdfChild builds `archive pdftext` alone (as package pdftext's tests do)
@@ -29,6 +31,12 @@ func pdfChild(t *testing.T) []string {
 // checkPDFs is archive check's PDF problems for the content folder dir,
 // with OCR set so.
 func checkPDFs(t *testing.T, dir string, ocr pdftext.OCRConfig) []string {
+	problems, _ := checkPDFsRead(t, dir, ocr)
+	return problems
+}
+
+// checkPDFsRead is checkPDFs with the lines for the files OCR read.
+func checkPDFsRead(t *testing.T, dir string, ocr pdftext.OCRConfig) ([]string, []string) {
 	t.Helper()
 	cs, problems, err := content.Load(os.DirFS(dir), content.Options{})
 	if err != nil || len(problems.Errors()) > 0 {
@@ -36,10 +44,11 @@ func checkPDFs(t *testing.T, dir string, ocr pdftext.OCRConfig) []string {
 	}
 	ex := &pdftext.Extractor{Command: pdfChild(t), OCR: ocr}
 	var out []string
-	for _, pr := range pipeline.CheckPDFs(context.Background(), ex, dir, cs) {
+	problems, read := pipeline.CheckPDFs(context.Background(), ex, dir, cs)
+	for _, pr := range problems {
 		out = append(out, pr.String())
 	}
-	return out
+	return out, read
 }
 
 // scannedLetter writes a bundle whose PDF is a scan of the open letter's
@@ -104,6 +113,17 @@ func TestScannedPDFSearch(t *testing.T) {
 	if len(pages) != 1 || pages[0] != 2 {
 		t.Errorf("PDF hits on pages %v, want [2] (hits %+v)", pages, res.Hits)
 	}
+	// Results say that the words were read from a scan, so that a
+	// journalist checks the image before quoting them.
+	srv := server.New(server.Config{Logger: quietLogger()})
+	srv.Publish(st)
+	q := "%22profound+chilling+effect+striking+at+the+heart%22"
+	if b := body(t, get(t, srv, "GET", "/api/search?q="+q)); !strings.Contains(b, `"page":2,"file":"letter.pdf","text_url":"/letters/scanned/letter.pdf/page/2/?hl=`) || !strings.Contains(b, `"ocr":true`) {
+		t.Errorf("the API does not mark the scanned page: %s", b)
+	}
+	if b := body(t, get(t, srv, "GET", "/search?q="+q)); !strings.Contains(b, "text read from a scan") {
+		t.Errorf("the search page does not say the text was read from a scan")
+	}
 }
 
 // TestScannedPDFsWithoutTesseract: without Tesseract every scanned page
@@ -128,7 +148,10 @@ func TestScannedPDFLowConfidence(t *testing.T) {
 	scannedLetter(t, dir, "letters", "faint", "ja", 150)
 	tess, _ := pdftexttest.FakeTesseract(t, `case "$1" in *p1-1*) c=42;; *) c=91;; esac
 printf 'level\tpage_num\tblock_num\tpar_num\tline_num\tword_num\tleft\ttop\twidth\theight\tconf\ttext\n5\t1\t1\t1\t1\t1\t0\t0\t9\t9\t%s\tword\n' $c`)
-	got := checkPDFs(t, dir, pdftext.OCRConfig{Command: tess})
+	got, read := checkPDFsRead(t, dir, pdftext.OCRConfig{Command: tess})
+	if want := []string{"letters/faint/letter.pdf: read by OCR: page 1, 2, mean confidence 66%"}; !slices.Equal(read, want) {
+		t.Errorf("files read by OCR: %q, want %q", read, want)
+	}
 	want := "letters/faint/letter.pdf: warning: page 1 was read by OCR (Tesseract, eng) with a mean confidence of 42%, below 70%: " +
 		"its text may be wrong; check it against the scan (the publication's language ja needs Tesseract's jpn: apt-get install tesseract-ocr-jpn)"
 	if len(got) != 1 || got[0] != want {

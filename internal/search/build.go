@@ -104,7 +104,7 @@ func collect(cs *content.Site, pdfs map[string]*pdftext.Document) []doc {
 					continue
 				}
 				id := "pdf:" + file + ":" + e.group + "#" + strconv.Itoa(pg.Number)
-				pe := &entry{id: id, pub: p, att: a, page: pg.Number, group: e.group, text: []segment{{kind: segPDF}}, size: len(pg.Text), pdf: pg.Text}
+				pe := &entry{id: id, pub: p, att: a, page: pg.Number, ocr: pg.OCR, group: e.group, text: []segment{{kind: segPDF}}, size: len(pg.Text), pdf: pg.Text}
 				if i, ok := shared[id]; ok && docs[i].entry.pdf == pg.Text {
 					docs[i].also = append(docs[i].also, pe)
 					continue

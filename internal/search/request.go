@@ -245,7 +245,10 @@ type Passage struct {
 	File      string // PDF file name
 	FileTitle string // PDF title as the publication lists it
 	TextURL   string // a PDF page as text (PDFPageURL), with the words to mark
-	Anchor    string // id of the paragraph holding the match, for page hits
+	// OCR says that the PDF page's text was read from a scan by OCR: a
+	// journalist checks the image before quoting it.
+	OCR    bool
+	Anchor string // id of the paragraph holding the match, for page hits
 	// Snippet is the text around the match, HTML-escaped, with the matched
 	// words in <mark>.
 	Snippet template.HTML

@@ -41,7 +41,7 @@ import (
 // decodes one element per hit, some 90,000 at 10,000 publications.
 
 // savedVersion changes whenever the saved form does.
-const savedVersion = 1
+const savedVersion = 2
 
 const (
 	tableFile = "search-table.gob"
@@ -60,6 +60,7 @@ type savedTable struct {
 	IDs     []string
 	Group   []uint8 // index into groups
 	Page    []int32
+	OCR     []bool  // the PDF page's text was read from a scan
 	TextOff []int64 // where the document's text starts in search-texts
 	Size    []int32 // its length
 	// The segments of document n are Seg*[Segs[n]:Segs[n+1]].
@@ -152,6 +153,7 @@ func (x *Index) saveDocs(t *savedTable, bw *bufio.Writer) (int64, error) {
 		t.IDs = append(t.IDs, e.id)
 		t.Group = append(t.Group, uint8(max(0, slices.Index(groups, e.group))))
 		t.Page = append(t.Page, int32(e.page))
+		t.OCR = append(t.OCR, e.ocr)
 		t.TextOff = append(t.TextOff, off)
 		t.Size = append(t.Size, int32(e.size))
 		start := off
@@ -260,7 +262,7 @@ func readTable(dir string) (*savedTable, error) {
 // check verifies that every index and offset of t is in range.
 func (t *savedTable) check() error {
 	n := len(t.IDs)
-	for _, l := range []int{len(t.Group), len(t.Page), len(t.TextOff), len(t.Size), len(t.Segs) - 1, len(t.Titles) - 1, len(t.Hits) - 1} {
+	for _, l := range []int{len(t.Group), len(t.Page), len(t.OCR), len(t.TextOff), len(t.Size), len(t.Segs) - 1, len(t.Titles) - 1, len(t.Hits) - 1} {
 		if l != n {
 			return fmt.Errorf("%d documents, but a column of %d", n, l)
 		}
@@ -338,7 +340,7 @@ func openTable(dir string, t *savedTable, cs *content.Site, texts *os.File, log 
 		present[group] = true
 		for h := t.Hits[n]; h < t.Hits[n+1]; h++ {
 			e := &entries[h]
-			*e = entry{id: id, pub: pubs[t.HitPub[h]], page: int(t.Page[n]), group: group,
+			*e = entry{id: id, pub: pubs[t.HitPub[h]], page: int(t.Page[n]), ocr: t.OCR[n], group: group,
 				text: text, size: int(t.Size[n]), texts: texts, off: t.TextOff[n]}
 			if f := t.HitFile[h]; f >= 0 {
 				path := t.Files[f]

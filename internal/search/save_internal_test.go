@@ -48,6 +48,7 @@ func TestOpenRenumbers(t *testing.T) {
 	tab.IDs = append([]string{""}, tab.IDs...)
 	tab.Group = append([]uint8{0}, tab.Group...)
 	tab.Page = append([]int32{0}, tab.Page...)
+	tab.OCR = append([]bool{false}, tab.OCR...)
 	tab.TextOff = append([]int64{0}, tab.TextOff...)
 	tab.Size = append([]int32{0}, tab.Size...)
 	tab.Segs = append([]int32{0}, tab.Segs...)

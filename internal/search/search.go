@@ -228,6 +228,7 @@ type entry struct {
 	pub   *content.Publication
 	att   *content.Attachment // nil for a publication page
 	page  int                 // PDF page number
+	ocr   bool                // the PDF page's text was read from a scan
 	group string
 	text  []segment
 	size  int    // bytes of the indexed text: the segments joined by segSep

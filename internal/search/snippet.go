@@ -96,6 +96,7 @@ func (e *entry) passages(locs search.TermLocationMap, units []analysed, hl strin
 		base.FileTitle = e.att.Title
 		base.URL = e.att.URL + "#page=" + strconv.Itoa(e.page)
 		base.TextURL = withHighlight(PDFPageURL(e.att.URL, e.page), hl)
+		base.OCR = e.ocr
 	}
 	ranked := e.rankSegments(occurrences(units, locs))
 	if len(ranked) == 0 || kindRank(e.text[ranked[0].seg].kind) == 0 {

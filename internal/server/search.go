@@ -344,6 +344,7 @@ type apiHit struct {
 	File           string       `json:"file,omitempty"`
 	FileTitle      string       `json:"file_title,omitempty"`
 	TextURL        string       `json:"text_url,omitempty"`
+	OCR            bool         `json:"ocr,omitempty"`
 	Snippet        string       `json:"snippet"`
 	Passages       []apiPassage `json:"passages"`
 	MorePassages   bool         `json:"more_passages,omitempty"`
@@ -356,6 +357,7 @@ type apiPassage struct {
 	Page    int    `json:"page,omitempty"`
 	File    string `json:"file,omitempty"`
 	TextURL string `json:"text_url,omitempty"`
+	OCR     bool   `json:"ocr,omitempty"`
 	Snippet string `json:"snippet"`
 }
 
@@ -411,11 +413,11 @@ func (s *Server) serveSearchAPI(w http.ResponseWriter, r *http.Request) error {
 		hit := apiHit{
 			Title: h.Title, Kind: h.Kind, URL: h.URL, PublicationURL: h.PublicationURL, Section: h.Section,
 			Date: dateOnly(h.Date), Lang: h.Lang, Source: h.Source, Page: h.Page,
-			File: h.File, FileTitle: h.FileTitle, TextURL: h.TextURL, Snippet: string(h.Snippet),
+			File: h.File, FileTitle: h.FileTitle, TextURL: h.TextURL, OCR: h.OCR, Snippet: string(h.Snippet),
 			MorePassages: h.More, Score: math.Round(h.Score*1e4) / 1e4,
 		}
 		for _, p := range h.Passages {
-			hit.Passages = append(hit.Passages, apiPassage{URL: p.URL, Source: p.Source, Page: p.Page, File: p.File, TextURL: p.TextURL, Snippet: string(p.Snippet)})
+			hit.Passages = append(hit.Passages, apiPassage{URL: p.URL, Source: p.Source, Page: p.Page, File: p.File, TextURL: p.TextURL, OCR: p.OCR, Snippet: string(p.Snippet)})
 		}
 		out.Hits = append(out.Hits, hit)
 	}
