@@ -124,6 +124,9 @@ func TestScannedPDFSearch(t *testing.T) {
 	if b := body(t, get(t, srv, "GET", "/search?q="+q)); !strings.Contains(b, "text read from a scan") {
 		t.Errorf("the search page does not say the text was read from a scan")
 	}
+	if b := body(t, get(t, srv, "GET", "/letters/scanned/letter.pdf/page/2/?hl="+q)); !strings.Contains(b, "read from a scan by OCR") || !strings.Contains(b, "<mark") {
+		t.Errorf("the page as text does not say it was read from a scan, or marks nothing:\n%s", b)
+	}
 }
 
 // TestScannedPDFsWithoutTesseract: without Tesseract every scanned page

@@ -17,6 +17,7 @@ type PDFPage struct {
 	Attachment  *content.Attachment
 	Number      int
 	Text        string
+	OCR         bool // the text was read from a scan
 	// Prev and Next are the nearest pages before and after with text; 0
 	// for none.
 	Prev, Next int
@@ -41,7 +42,7 @@ func (x *Index) PDFPage(attachment string, n int) (PDFPage, bool, error) {
 	if err != nil {
 		return PDFPage{}, false, err
 	}
-	pg := PDFPage{Publication: e.pub, Attachment: e.att, Number: n, Text: text}
+	pg := PDFPage{Publication: e.pub, Attachment: e.att, Number: n, Text: text, OCR: e.ocr}
 	if i > 0 {
 		pg.Prev = x.docs.entry[hits[i-1]].page
 	}

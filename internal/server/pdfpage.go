@@ -102,7 +102,7 @@ func renderPDFPage(idx *search.Index, st *site.Site, att string, n int, hl strin
 		return nil, errNotFound
 	}
 	v := site.PDFPageView{
-		Pub: pg.Publication, Att: pg.Attachment, Page: n, Pages: st.PDFs[pg.Attachment.Path].Pages,
+		Pub: pg.Publication, Att: pg.Attachment, Page: n, Pages: st.PDFs[pg.Attachment.Path].Pages, OCR: pg.OCR,
 		URL: search.PDFPageURL(att, n), Prev: pg.Prev, Next: pg.Next,
 	}
 	if v.Prev > 0 {

@@ -28,6 +28,7 @@ type PDFPageView struct {
 	Att        *content.Attachment
 	Page       int
 	Pages      int    // pages in the PDF, 0 when unknown
+	OCR        bool   // the text was read from a scan by OCR
 	URL        string // this page's URL
 	Prev, Next int    // the nearest pages before and after with text, 0 for none
 	// PrevURL and NextURL are the URLs of Prev and Next.
