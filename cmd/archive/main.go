@@ -348,15 +348,14 @@ func check(args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	cs, problems, err := content.Load(dirs.content, content.Options{})
-	var ocrRead []string // files whose scans OCR read
+	var pdfs pipeline.PDFCheck
 	if err != nil {
 		fmt.Fprintln(stderr, "archive check:", err)
 		return 1
 	}
 	if dirs.contentDir != "" {
-		pdfProblems, read := pipeline.CheckPDFs(context.Background(), newExtractor(*cacheDir, slog.New(slog.DiscardHandler)), dirs.contentDir, cs)
-		problems = append(problems, pdfProblems...)
-		ocrRead = read
+		pdfs = pipeline.CheckPDFs(context.Background(), newExtractor(*cacheDir, slog.New(slog.DiscardHandler)), dirs.contentDir, cs)
+		problems = append(problems, pdfs.Problems...)
 	}
 	for _, p := range problems {
 		fmt.Fprintln(stdout, p.String())
@@ -364,11 +363,11 @@ func check(args []string, stdout, stderr io.Writer) int {
 	for _, w := range cs.Withheld {
 		fmt.Fprintln(stdout, w.String())
 	}
-	for _, line := range ocrRead {
+	for _, line := range pdfs.OCRRead {
 		fmt.Fprintln(stdout, line)
 	}
 	errs := len(problems.Errors())
-	fmt.Fprintln(stderr, checkSummary(cs, errs, len(problems)-errs))
+	fmt.Fprintln(stderr, checkSummary(cs, pdfs, errs, len(problems)-errs))
 	if errs > 0 {
 		return 1
 	}
@@ -377,14 +376,18 @@ func check(args []string, stdout, stderr io.Writer) int {
 
 // checkSummary says in one line what the content publishes and what it
 // keeps back, so that staff see at a glance what a deploy will serve.
-func checkSummary(cs *content.Site, errs, warnings int) string {
-	pdfs := 0
+func checkSummary(cs *content.Site, pdfs pipeline.PDFCheck, errs, warnings int) string {
+	attached := map[string]bool{}
+	for _, a := range cs.Attachments() {
+		attached[a.Path] = true
+	}
+	documents := 0
 	for name := range cs.Files {
-		if strings.EqualFold(filepath.Ext(name), ".pdf") {
-			pdfs++
+		if strings.EqualFold(filepath.Ext(name), ".pdf") && !attached[name] {
+			documents++
 		}
 	}
 	withheld := len(cs.Withheld) + cs.Hidden + cs.Ignored
-	return fmt.Sprintf("%d publications, %d pages, %d section pages, %d files served (%d PDFs); not published: %d (%d hidden, %d ignored); %d errors, %d warnings",
-		len(cs.Publications), len(cs.Pages), len(cs.SectionPages), len(cs.Files), pdfs, withheld, cs.Hidden, cs.Ignored, errs, warnings)
+	return fmt.Sprintf("%d publications, %d pages, %d section pages, %d attachments (PDFs: %d with text, %d scans without), %d documents, %d files served; not published: %d (%d hidden, %d ignored); %d errors, %d warnings",
+		len(cs.Publications), len(cs.Pages), len(cs.SectionPages), len(attached), pdfs.Text, pdfs.Scans, documents, len(cs.Files), withheld, cs.Hidden, cs.Ignored, errs, warnings)
 }

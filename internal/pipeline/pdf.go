@@ -215,8 +215,16 @@ func (s scansWithoutOCR) message(err error) string {
 //
 // It also lists the files whose scanned pages OCR read, with the pages and
 // Tesseract's mean confidence, for staff to check against the scans.
-func CheckPDFs(ctx context.Context, e *pdftext.Extractor, dir string, cs *content.Site) (content.Problems, []string) {
+func CheckPDFs(ctx context.Context, e *pdftext.Extractor, dir string, cs *content.Site) PDFCheck {
 	out := extractPDFs(ctx, e, dir, cs, nil)
+	c := PDFCheck{Problems: out.problems}
+	for _, info := range out.infos {
+		if info.NoText {
+			c.Scans++
+		} else if info.Err == "" {
+			c.Text++
+		}
+	}
 	var read []string
 	for _, p := range slices.Sorted(maps.Keys(out.docs)) {
 		var pages []string
@@ -231,7 +239,18 @@ func CheckPDFs(ctx context.Context, e *pdftext.Extractor, dir string, cs *conten
 			read = append(read, fmt.Sprintf("%s: read by OCR: page %s, mean confidence %.0f%%", p, strings.Join(pages, ", "), conf/float64(len(pages))))
 		}
 	}
-	return out.problems, read
+	c.OCRRead = read
+	return c
+}
+
+// PDFCheck is what archive check says of the PDF attachments.
+type PDFCheck struct {
+	Problems content.Problems
+	// OCRRead has a line for each file whose scanned pages OCR read.
+	OCRRead []string
+	// Text and Scans count the attachments with searchable text and those
+	// with none (scans that OCR could not read).
+	Text, Scans int
 }
 
 // writePDFs copies the PDF attachments of cs into a new temporary folder.

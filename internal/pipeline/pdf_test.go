@@ -44,11 +44,11 @@ func checkPDFsRead(t *testing.T, dir string, ocr pdftext.OCRConfig) ([]string, [
 	}
 	ex := &pdftext.Extractor{Command: pdfChild(t), OCR: ocr}
 	var out []string
-	problems, read := pipeline.CheckPDFs(context.Background(), ex, dir, cs)
-	for _, pr := range problems {
+	c := pipeline.CheckPDFs(context.Background(), ex, dir, cs)
+	for _, pr := range c.Problems {
 		out = append(out, pr.String())
 	}
-	return out, read
+	return out, c.OCRRead
 }
 
 // scannedLetter writes a bundle whose PDF is a scan of the open letter's
