@@ -453,6 +453,10 @@ func TestHugoSiteServed(t *testing.T) {
 	if code, body := fetch(t, base+"/post/"); code != 200 || !strings.Contains(body, "Our blog.") {
 		t.Errorf("/post/ does not show post/_index.md: %d", code)
 	}
+	// about.md has Hugo's menu: main, so every page's navigation has it.
+	if _, body := fetch(t, base+"/post/second/"); !strings.Contains(body, `<li><a href="/about/">About us</a></li>`) {
+		t.Error("the navigation lacks the page with menu: main")
+	}
 	if _, body := fetch(t, base+"/post/bundle-post/"); !strings.Contains(body, `hreflang="zh"`) {
 		t.Error("the page does not link its translation from index.zh.md")
 	}

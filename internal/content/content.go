@@ -72,7 +72,11 @@ type Publication struct {
 	Related        []*Publication
 	Corrections    []Correction
 	TranslationKey string
-	Extra          map[string]any
+	// InMenu puts it in the site's top navigation (Hugo's menu: main),
+	// ordered by Weight.
+	InMenu bool
+	Weight int
+	Extra  map[string]any
 
 	Body     []byte // Markdown source of the body
 	BodyLine int    // line of the source file where the body starts
@@ -190,8 +194,31 @@ type Site struct {
 	// NextChange is the next time a publishDate or expiryDate changes what
 	// is published (zero if none): until then the site is as loaded.
 	NextChange time.Time
+	// Menu is what the top navigation lists besides the sections: the
+	// pages and publications with Hugo's menu: main, by weight, then title.
+	Menu []*Publication
 	// Hash identifies the content: it changes when any loaded file changes.
 	Hash string
+}
+
+// menu is what the site's top navigation lists besides the sections: the
+// pages and publications with Hugo's menu: main, by weight, then title.
+func (s *Site) menu() []*Publication {
+	var out []*Publication
+	for _, list := range [][]*Publication{s.Pages, s.Publications} {
+		for _, p := range list {
+			if p.InMenu {
+				out = append(out, p)
+			}
+		}
+	}
+	sort.SliceStable(out, func(i, j int) bool {
+		if out[i].Weight != out[j].Weight {
+			return out[i].Weight < out[j].Weight
+		}
+		return out[i].Title < out[j].Title
+	})
+	return out
 }
 
 // Attachments lists every attachment of every publication, in publication order.

@@ -10,7 +10,7 @@ import (
 
 // encodingVersion changes whenever what Encode writes changes, so that
 // Decode refuses what an older program wrote rather than misread it.
-const encodingVersion = 4
+const encodingVersion = 5
 
 // encoded is what Encode writes: the site's metadata without its Markdown.
 type encoded struct {
@@ -101,6 +101,7 @@ func Decode(r io.Reader, fsys fs.FS) (*Site, error) {
 	}
 	s.Publications = pointers(e.Publications)
 	s.Pages = pointers(e.Pages)
+	defer func() { s.Menu = s.menu() }()
 	for _, p := range s.Publications {
 		s.ByURL[p.URL] = p
 		for _, t := range p.Tags {

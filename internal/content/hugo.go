@@ -80,6 +80,15 @@ func (l *loader) hugoFields(p *Publication, fm *frontMatter, line func(string) i
 			p.Updated = append(p.Updated, t)
 		}
 	}
+	p.InMenu, p.Weight = menuField(fm.fields["menu"])
+	if w, ok := fm.fields["weight"]; ok {
+		switch n := w.(type) {
+		case int:
+			p.Weight = n
+		case int64:
+			p.Weight = int(n)
+		}
+	}
 	if s := str("slug"); s != "" {
 		p.slugField = s
 		if strings.Contains(s, "/") || s == "." || s == ".." {
@@ -104,6 +113,36 @@ func (l *loader) hugoFields(p *Publication, fm *frontMatter, line func(string) i
 		}
 		p.explicitURL = clean
 	}
+}
+
+// menuField reads Hugo's menu field for the main menu: "main", a list
+// holding "main", or a map whose "main" entry may give a weight.
+func menuField(v any) (in bool, weight int) {
+	switch m := v.(type) {
+	case string:
+		return m == "main", 0
+	case []any:
+		for _, e := range m {
+			if e == "main" {
+				return true, 0
+			}
+		}
+	case map[string]any:
+		entry, ok := m["main"]
+		if !ok {
+			return false, 0
+		}
+		if em, ok := entry.(map[string]any); ok {
+			switch n := em["weight"].(type) {
+			case int:
+				weight = n
+			case int64:
+				weight = int(n)
+			}
+		}
+		return true, weight
+	}
+	return false, 0
 }
 
 func cmpOr(a, b string) string {

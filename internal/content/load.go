@@ -888,6 +888,7 @@ func (l *loader) index(site *Site, pubs []*Publication, redirects []*Redirect) {
 		site.Publications = append(site.Publications, p)
 		sections[p.Section] = true
 	}
+	defer func() { site.Menu = site.menu() }()
 	sort.SliceStable(site.Publications, func(i, j int) bool {
 		a, b := site.Publications[i], site.Publications[j]
 		if !a.Date.Equal(b.Date) {

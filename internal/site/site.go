@@ -143,6 +143,7 @@ type Site struct {
 type Data struct {
 	Site        content.Settings
 	Sections    []string
+	Menu        []*content.Publication // pages in the top navigation (menu: main)
 	CSS, Icon   string
 	Lang        string
 	Title       string
@@ -384,6 +385,7 @@ func (s *Site) Data() *Data {
 	return &Data{
 		Site:     s.Content.Settings,
 		Sections: s.Content.Sections,
+		Menu:     s.Content.Menu,
 		CSS:      s.Assets.URL("style.css"),
 		Icon:     s.Assets.URL("icon.svg"),
 		Lang:     UILang,
