@@ -374,12 +374,17 @@ func blockStart(n ast.Node) int {
 // plainText is the text of n as a reader sees it, blocks separated by spaces.
 func plainText(n ast.Node, src []byte) string {
 	var b strings.Builder
-	var walk func(ast.Node)
-	walk = func(n ast.Node) {
+	var walk func(ast.Node, bool)
+	walk = func(n ast.Node, code bool) {
 		for c := n.FirstChild(); c != nil; c = c.NextSibling() {
 			switch c := c.(type) {
 			case *ast.Text:
-				b.Write(c.Segment.Value(src))
+				v := c.Segment.Value(src)
+				if !code {
+					// "\<" is "<" to a reader; in a code span it is as written.
+					v = util.UnescapePunctuations(v)
+				}
+				b.Write(v)
 				if c.SoftLineBreak() || c.HardLineBreak() {
 					b.WriteByte(' ')
 				}
@@ -393,15 +398,17 @@ func plainText(n ast.Node, src []byte) string {
 			case *ast.AutoLink:
 				b.Write(c.Label(src))
 			case *extast.FootnoteLink:
+			case *ast.CodeSpan:
+				walk(c, true)
 			default:
 				if c.Type() == ast.TypeBlock && b.Len() > 0 {
 					b.WriteByte(' ')
 				}
-				walk(c)
+				walk(c, code)
 			}
 		}
 	}
-	walk(n)
+	walk(n, false)
 	return strings.Join(strings.Fields(html.UnescapeString(b.String())), " ")
 }
 

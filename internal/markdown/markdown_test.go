@@ -163,3 +163,16 @@ func TestAnchorLinks(t *testing.T) {
 		t.Errorf("nested item's link is not after its text:\n%s", doc.HTML)
 	}
 }
+
+// TestBlockTextUnescapes: a block's text is what a reader sees, so search
+// finds "<b>" where the source writes "\<b>"; a code span keeps its text
+// as written.
+func TestBlockTextUnescapes(t *testing.T) {
+	doc, err := markdown.New(markdown.Options{}).Render([]byte("Write \\<b> and \\*stars\\* but `a\\*b` as code.\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := doc.Blocks[0].Text, `Write <b> and *stars* but a\*b as code.`; got != want {
+		t.Errorf("text %q, want %q", got, want)
+	}
+}
