@@ -410,7 +410,11 @@ func (e *Extractor) tesseract(ctx context.Context, image string, dpi int, langs 
 	cmd := exec.Command(argv[0], args...)
 	// Pages run side by side, one core each: Tesseract's own threads
 	// would only compete with one another.
-	cmd.Env = append(os.Environ(), "OMP_THREAD_LIMIT=1")
+	// glibc gives threads that contend for malloc new arenas, each a
+	// reservation of 64 MiB of address space: on a busy machine they can
+	// pass the address-space limit that a page's work never nears. Two
+	// arenas keep the reservation what the work needs.
+	cmd.Env = append(os.Environ(), "OMP_THREAD_LIMIT=1", "MALLOC_ARENA_MAX=2")
 	var stdout, stderr tailBuffer
 	stdout.max = maxLine
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr

@@ -2,6 +2,7 @@ package pipeline_test
 
 import (
 	"context"
+	"log/slog"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -85,18 +86,26 @@ func TestScannedPDFSearch(t *testing.T) {
 	}
 	dir := t.TempDir()
 	scannedLetter(t, dir, "letters", "scanned", "en", 150)
+	var logs logBuffer
 	p := pipeline.New(pipeline.Config{
 		Content:    os.DirFS(dir),
 		ContentDir: dir,
 		Templates:  os.DirFS(repo("templates")),
 		Static:     os.DirFS(repo("static")),
-		PDF:        &pdftext.Extractor{Command: pdfChild(t)},
-		Logger:     quietLogger(),
+		PDF:        &pdftext.Extractor{Command: pdfChild(t), Logger: slog.New(slog.NewTextHandler(&logs, nil))},
+		Logger:     slog.New(slog.NewTextHandler(&logs, nil)),
 	})
 	st, err := p.Load(context.Background(), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
+	defer func() {
+		// What OCR read, to tell a misread from a failure.
+		if t.Failed() {
+			pg, _, _ := st.Index.PDFPage("/letters/scanned/letter.pdf", 2)
+			t.Logf("the load's log:\n%s\npage 2 as OCR read it:\n%s", logs.String(), pg.Text)
+		}
+	}()
 	if st.Index == nil {
 		t.Fatal("no index")
 	}
