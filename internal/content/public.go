@@ -163,14 +163,18 @@ func (l *loader) decidePublic(pubs []*Publication, candidates map[string]int64, 
 		// A bundle whose page is not at its folder's URL (a slug, a url
 		// field, a translation under /zh/) serves its files beside the
 		// page too, where its relative links point.
+		byBundle := map[string][]string{} // bundle index -> its published files
+		for f := range files {
+			if owner := bundleOf(f, bundles); owner != "" {
+				byBundle[owner] = append(byBundle[owner], f)
+			}
+		}
 		for _, p := range pubs {
 			if !published[p] || p.Dir == "" || p.URL == "/"+p.Dir+"/" {
 				continue
 			}
-			for f := range files {
-				if rest, ok := strings.CutPrefix(f, p.Dir+"/"); ok && bundleOf(f, bundles) == bundles[p.Dir] {
-					l.fileAliases[strings.TrimPrefix(p.URL, "/")+rest] = f
-				}
+			for _, f := range byBundle[bundles[p.Dir]] {
+				l.fileAliases[strings.TrimPrefix(p.URL, "/")+strings.TrimPrefix(f, p.Dir+"/")] = f
 			}
 		}
 	}()
