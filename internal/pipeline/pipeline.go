@@ -161,7 +161,10 @@ func (p *Pipeline) load(ctx context.Context, publish func(*State)) (*State, erro
 		return st, nil
 	}
 	start := time.Now()
-	p.fp = p.fingerprint()
+	if p.cfg.Incremental {
+		// Watch compares the files with what this load read.
+		p.fp = p.fingerprint()
+	}
 	prev := p.last
 	if !p.cfg.Incremental || prev == nil || prev.Index == nil {
 		prev = nil // start afresh

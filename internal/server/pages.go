@@ -69,8 +69,8 @@ func (s *Server) servePath(w http.ResponseWriter, r *http.Request) error {
 	}
 	p := r.URL.Path
 	// WordPress's short links (/?p=ID) of a site moved in.
-	if link, ok := content.IDLink(p + "?" + r.URL.RawQuery); ok && p == "/" {
-		if to, ok := st.Site.Content.Redirects[link]; ok {
+	if p == "/" && r.URL.RawQuery != "" {
+		if to, ok := st.Site.Content.Redirects[shortLink(r.URL.RawQuery)]; ok {
 			http.Redirect(w, r, to, http.StatusMovedPermanently)
 			return nil
 		}
@@ -99,6 +99,13 @@ func (s *Server) servePath(w http.ResponseWriter, r *http.Request) error {
 		}
 	}
 	return s.serveFile(w, r, st)
+}
+
+// shortLink is the alias a query on the home page would be, "" when it is
+// no WordPress short link.
+func shortLink(query string) string {
+	link, _ := content.IDLink("/?" + query)
+	return link
 }
 
 // serveFile serves a file of the content folder that the site publishes.
