@@ -21,7 +21,6 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
-	"strings"
 	"syscall"
 	"time"
 
@@ -378,16 +377,13 @@ func check(args []string, stdout, stderr io.Writer) int {
 // keeps back, so that staff see at a glance what a deploy will serve.
 func checkSummary(cs *content.Site, pdfs pipeline.PDFCheck, errs, warnings int) string {
 	attached := map[string]bool{}
-	for _, a := range cs.Attachments() {
-		attached[a.Path] = true
-	}
-	documents := 0
-	for name := range cs.Files {
-		if strings.EqualFold(filepath.Ext(name), ".pdf") && !attached[name] {
-			documents++
+	for _, p := range cs.Publications {
+		for _, a := range p.Attachments {
+			attached[a.Path] = true
 		}
 	}
+	documents := len(cs.Documents)
 	withheld := len(cs.Withheld) + cs.Hidden + cs.Ignored
-	return fmt.Sprintf("%d publications, %d pages, %d section pages, %d attachments (PDFs: %d with text, %d scans without), %d documents, %d files served; not published: %d (%d hidden, %d ignored); %d errors, %d warnings",
-		len(cs.Publications), len(cs.Pages), len(cs.SectionPages), len(attached), pdfs.Text, pdfs.Scans, documents, len(cs.Files), withheld, cs.Hidden, cs.Ignored, errs, warnings)
+	return fmt.Sprintf("%d publications, %d pages, %d section pages, %d attachments, %d documents (PDFs: %d with text, %d scans without), %d files served; not published: %d (%d hidden, %d ignored); %d errors, %d warnings",
+		len(cs.Publications), len(cs.Pages), len(cs.SectionPages), len(attached), documents, pdfs.Text, pdfs.Scans, len(cs.Files), withheld, cs.Hidden, cs.Ignored, errs, warnings)
 }

@@ -341,7 +341,7 @@ func TestNothingUnpublishedLeaks(t *testing.T) {
 			t.Errorf("check does not say %q:\n%s", want, out)
 		}
 	}
-	if !strings.Contains(errOut, "2 publications, 0 pages, 0 section pages, 1 attachments (PDFs: 1 with text, 0 scans without), 0 documents, 1 files served; not published:") {
+	if !strings.Contains(errOut, "2 publications, 0 pages, 0 section pages, 1 attachments, 0 documents (PDFs: 1 with text, 0 scans without), 1 files served; not published:") {
 		t.Errorf("check's summary: %s", errOut)
 	}
 
@@ -417,7 +417,9 @@ func TestNothingUnpublishedLeaks(t *testing.T) {
 func TestHugoSiteServed(t *testing.T) {
 	const dir = "../../internal/content/testdata/hugo"
 	out, errOut, code := run(t, "check", "-content", dir)
-	if code != 0 || !strings.Contains(errOut, "7 publications, 2 pages, 1 section pages") || !strings.Contains(out, "post/2020-01-01-kept-back.mkd: not published: a draft") {
+	if code != 0 || !strings.Contains(errOut, "9 publications, 2 pages, 2 section pages, 1 attachments, 3 documents (PDFs: 3 with text, 0 scans without)") ||
+		!strings.Contains(out, "post/2020-01-01-kept-back.mkd: not published: a draft") ||
+		!strings.Contains(out, "documents/withdrawn.pdf: not published: its sidecar documents/withdrawn.pdf.md is a draft") {
 		t.Fatalf("check exit %d\n%s%s", code, out, errOut)
 	}
 	base := startServe(t, "-content", dir)
@@ -436,6 +438,9 @@ func TestHugoSiteServed(t *testing.T) {
 		"/images/chart.svg":               "200",
 		"/post/html-report/":              "200",
 		"/old.html":                       "404",
+		"/documents/briefing.pdf":         "200",
+		"/documents/withdrawn.pdf":        "404",
+		"/documents/withdrawn.pdf.md":     "404",
 	} {
 		res, err := noRedirect.Get(base + path)
 		if err != nil {
@@ -464,7 +469,66 @@ func TestHugoSiteServed(t *testing.T) {
 	if code, body := fetch(t, base+"/api/search?q=%22document+transnational+repression%22"); code != 200 || !strings.Contains(body, `"kind":"page","url":"/about/`) {
 		t.Errorf("a quote from about.md: %d %s", code, body)
 	}
-	if _, body := fetch(t, base+"/sitemap.xml"); !strings.Contains(body, "/about/</loc>") {
-		t.Errorf("the sitemap lacks /about/")
+	if _, body := fetch(t, base+"/sitemap.xml"); !strings.Contains(body, "/about/</loc>") || !strings.Contains(body, "/documents/annual-report-2019.pdf</loc>") {
+		t.Errorf("the sitemap lacks /about/ or a document")
+	}
+	// Hugo's categories have their pages; an image field shows in lists.
+	if code, body := fetch(t, base+"/categories/field-reports/"); code != 200 || !strings.Contains(body, "Category: Field Reports") || !strings.Contains(body, `href="/post/second/"`) || !strings.Contains(body, `href="/post/figure/"`) {
+		t.Errorf("/categories/field-reports/: %d", code)
+	}
+	if code, body := fetch(t, base+"/categories/"); code != 200 || !strings.Contains(body, `<a href="/categories/data/">Data</a>`) {
+		t.Errorf("/categories/: %d", code)
+	}
+	if _, body := fetch(t, base+"/post/second/"); !strings.Contains(body, `Categories: <a href="/categories/field-reports/">Field Reports</a>`) {
+		t.Error("the publication page does not link its category")
+	}
+	if _, body := fetch(t, base+"/post/"); !strings.Contains(body, `<img class="thumb" src="/images/chart.svg" alt="" loading="lazy" decoding="async">`) {
+		t.Error("the list does not show the image field")
+	}
+	testDocumentsServed(t, base)
+}
+
+// testDocumentsServed checks the standalone PDFs of testdata/hugo/documents
+// as readers meet them: listed on their folder's page with what their PDFs
+// or sidecars say, found by search page by page, and in checksums.txt.
+func testDocumentsServed(t *testing.T, base string) {
+	t.Helper()
+	code, body := fetch(t, base+"/documents/")
+	if code != 200 || !strings.Contains(body, "Reports and papers as we filed them.") {
+		t.Fatalf("/documents/: %d, without its _index.md", code)
+	}
+	// Newest first: the sidecar's date, then the PDF's creation date, then
+	// the undated one, titled by its file name since its PDF's title is a
+	// word processor's file name.
+	var last int
+	for _, want := range []string{
+		`<a href="/documents/briefing.pdf">Briefing for the committee</a>`,
+		`<time datetime="2021-06-01">1 June 2021</time>`,
+		`What the committee asked for in June, and our answers.`,
+		`<a href="/documents/annual-report-2019.pdf">Annual Report 2019: Detentions in the Region</a>`,
+		`<time datetime="2019-03-15">15 March 2019</time> · PDF document, 1 KB, 2 pages`,
+		`<a href="/documents/Field_notes-harbour.pdf">Field notes harbour</a>`,
+	} {
+		i := strings.Index(body[last:], want)
+		if i < 0 {
+			t.Fatalf("/documents/ lacks, or has out of order, %s\n%s", want, body)
+		}
+		last += i
+	}
+	if strings.Contains(body, "withdrawn") {
+		t.Error("/documents/ lists the document of a draft sidecar")
+	}
+	code, body = fetch(t, base+"/api/search?q=%22seventeen+witnesses+in+closed+session%22")
+	if code != 200 || !strings.Contains(body, `"kind":"document","url":"/documents/annual-report-2019.pdf#page=2"`) || !strings.Contains(body, `"text_url":"/documents/annual-report-2019.pdf/page/2/?hl=`) {
+		t.Errorf("a quote from page 2 of a document: %d %s", code, body)
+	}
+	if code, body := fetch(t, base+"/documents/annual-report-2019.pdf/page/2/"); code != 200 || !strings.Contains(body, "seventeen witnesses") {
+		t.Errorf("page 2 of a document as text: %d", code)
+	}
+	if code, body := fetch(t, base+"/api/search?q=casework"); code != 200 || !strings.Contains(body, `"title":"Briefing for the committee"`) {
+		t.Errorf("a word of a document with a sidecar: %d %s", code, body)
+	}
+	if _, body := fetch(t, base+"/checksums.txt"); !strings.Contains(body, "  documents/annual-report-2019.pdf\n") || strings.Contains(body, "withdrawn") {
+		t.Errorf("checksums.txt and documents:\n%s", body)
 	}
 }

@@ -44,7 +44,7 @@ import (
 )
 
 // ReservedSections are top-level URL paths the site uses for its own pages.
-var ReservedSections = []string{"api", "archive", "static", "tags", "search", "healthz", "sitemap.xml", "robots.txt", "feed.atom", "feed.json", "opensearch.xml", "checksums.txt", "page"}
+var ReservedSections = []string{"api", "archive", "static", "tags", "search", "healthz", "sitemap.xml", "robots.txt", "feed.atom", "feed.json", "opensearch.xml", "checksums.txt", "page", "categories"}
 
 // Publication is one report, letter or investigation.
 type Publication struct {
@@ -61,6 +61,13 @@ type Publication struct {
 	Authors        []string
 	Tags           []string // in URL form: hong-kong
 	TagNames       []string // the same tags as written: Hong Kong
+	// Categories are a second taxonomy, as Hugo has them: in URL form, and
+	// as written.
+	Categories, CategoryNames []string
+	Keywords                  []string // searched, not shown
+	// Image is the URL of the publication's picture (Hugo's images, image,
+	// cover or featured_image), shown in lists and to link previews.
+	Image string
 	Lang           string
 	Draft          bool      // draft: true, or published: false
 	PublishDate    time.Time // not published before this time, if set
@@ -76,7 +83,11 @@ type Publication struct {
 	// ordered by Weight.
 	InMenu bool
 	Weight int
-	Extra  map[string]any
+	// Document marks a standalone document (see document.go): a PDF outside
+	// any bundle, whose URL is the file's and Attachments[0] the file.
+	// Source is its sidecar, or the PDF when it has none.
+	Document bool
+	Extra    map[string]any
 
 	Body     []byte // Markdown source of the body
 	BodyLine int    // line of the source file where the body starts
@@ -84,8 +95,10 @@ type Publication struct {
 
 	SourceSHA256 string // of the Markdown file, which names its parsed form in caches
 
-	explicitURL string // from url or permalink in front matter
-	slugField   string // the slug field as written, for permalinks
+	explicitURL   string // from url or permalink in front matter
+	slugField     string // the slug field as written, for permalinks
+	titleFromFile bool   // a document titled by its file name, for SetPDFInfo
+	imageLine     int    // of the image field, for its warning
 }
 
 // Attachment is a file of a bundle that readers can download.
@@ -97,6 +110,9 @@ type Attachment struct {
 	Size    int64
 	SHA256  string
 	ModTime time.Time
+	// Pages is the number of pages of a PDF, once its text has been read
+	// (see SetPDFInfo); 0 before.
+	Pages int
 
 	declLine int // line of the attachments field that lists it
 }
@@ -170,12 +186,16 @@ type Site struct {
 	Publications []*Publication // newest first
 	// Pages are undated single files: served at their URL, listed nowhere.
 	Pages []*Publication
+	// Documents are the standalone PDFs (see document.go), listed on their
+	// section's page: newest first, the undated last.
+	Documents []*Publication
 	// SectionPages hold the title and text of a section, from <section>/index.md.
 	SectionPages map[string]*Publication
 	ByURL        map[string]*Publication
 	Redirects    map[string]string // old URL path -> new URL path
 	Sections     []string          // sorted
 	Tags         map[string][]*Publication
+	Categories   map[string][]*Publication
 	Years        map[int][]*Publication
 	// Files are the files the site serves from the content folder (paths
 	// within it, such as "letters/x/letter.pdf"), with their sizes.
@@ -221,10 +241,11 @@ func (s *Site) menu() []*Publication {
 	return out
 }
 
-// Attachments lists every attachment of every publication, in publication order.
+// Attachments lists every attachment of every publication, in publication
+// order, then the files of the standalone documents.
 func (s *Site) Attachments() []*Attachment {
 	var out []*Attachment
-	for _, p := range s.Publications {
+	for _, p := range slices.Concat(s.Publications, s.Documents) {
 		out = append(out, p.Attachments...)
 	}
 	return out
@@ -247,7 +268,7 @@ func hashFiles(names []string, sums map[string]string, published []string) strin
 // publishedSources lists the Markdown files of what the site publishes.
 func (s *Site) publishedSources() []string {
 	var out []string
-	for _, list := range [][]*Publication{s.Publications, s.Pages, slices.Collect(maps.Values(s.SectionPages))} {
+	for _, list := range [][]*Publication{s.Publications, s.Pages, s.Documents, slices.Collect(maps.Values(s.SectionPages))} {
 		for _, p := range list {
 			out = append(out, p.Source)
 		}

@@ -5,18 +5,20 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"slices"
 	"time"
 )
 
 // encodingVersion changes whenever what Encode writes changes, so that
 // Decode refuses what an older program wrote rather than misread it.
-const encodingVersion = 5
+const encodingVersion = 6
 
 // encoded is what Encode writes: the site's metadata without its Markdown.
 type encoded struct {
 	Version      int
 	Publications []Publication
 	Pages        []Publication
+	Documents    []Publication
 	SectionPages []Publication
 	Redirects    map[string]string
 	Sections     []string
@@ -38,6 +40,7 @@ func (s *Site) Encode(w io.Writer) error {
 		Version:      encodingVersion,
 		Publications: strip(s.Publications),
 		Pages:        strip(s.Pages),
+		Documents:    strip(s.Documents),
 		Redirects:    s.Redirects,
 		Sections:     s.Sections,
 		Files:        s.Files,
@@ -85,6 +88,7 @@ func Decode(r io.Reader, fsys fs.FS) (*Site, error) {
 		Redirects:    e.Redirects,
 		Sections:     e.Sections,
 		Tags:         map[string][]*Publication{},
+		Categories:   map[string][]*Publication{},
 		Years:        map[int][]*Publication{},
 		Files:        e.Files,
 		FileAliases:  e.FileAliases,
@@ -101,15 +105,19 @@ func Decode(r io.Reader, fsys fs.FS) (*Site, error) {
 	}
 	s.Publications = pointers(e.Publications)
 	s.Pages = pointers(e.Pages)
+	s.Documents = pointers(e.Documents)
 	defer func() { s.Menu = s.menu() }()
 	for _, p := range s.Publications {
 		s.ByURL[p.URL] = p
 		for _, t := range p.Tags {
 			s.Tags[t] = append(s.Tags[t], p)
 		}
+		for _, c := range p.Categories {
+			s.Categories[c] = append(s.Categories[c], p)
+		}
 		s.Years[p.Date.Year()] = append(s.Years[p.Date.Year()], p)
 	}
-	for _, p := range s.Pages {
+	for _, p := range slices.Concat(s.Pages, s.Documents) {
 		s.ByURL[p.URL] = p
 	}
 	for _, p := range pointers(e.SectionPages) {

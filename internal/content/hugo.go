@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"net/url"
 	"path"
 	"regexp"
 	"slices"
@@ -53,14 +54,17 @@ var quietFields = map[string]bool{
 	"showToc": true, "TocOpen": true, "math": true, "mathjax": true, "katex": true, "hidden": true,
 	"sitemap": true, "outputs": true, "markup": true, "headless": true, "cascade": true, "build": true,
 	"linkTitle": true, "resources": true, "series": true, "audio": true, "videos": true,
-	"isCJKLanguage": true, "keywords": true, "weight": true, "categories": true, "images": true,
-	"image": true, "cover": true, "featured_image": true, "thumbnail": true, "hero": true,
+	"isCJKLanguage": true, "thumbnail": true, "hero": true,
 	"excerpt_separator": true, "canonicalURL": true, "disqus_identifier": true,
 	"no_index": true, "noindex": true, "private": true, "tocLevels": true, "subtitle": true,
 }
 
 // hugoKnown are the Hugo and Jekyll fields hugoFields reads.
-var hugoKnown = map[string]bool{"slug": true, "url": true, "permalink": true, "lastmod": true, "description": true, "excerpt": true}
+var hugoKnown = map[string]bool{
+	"slug": true, "url": true, "permalink": true, "lastmod": true, "description": true, "excerpt": true,
+	"weight": true, "categories": true, "keywords": true,
+	"images": true, "image": true, "cover": true, "featured_image": true,
+}
 
 // hugoFields reads the Hugo and Jekyll fields that map to the archive's own:
 // slug and url (and Jekyll's permalink) choose the URL, lastmod is a
@@ -89,6 +93,32 @@ func (l *loader) hugoFields(p *Publication, fm *frontMatter, line func(string) i
 			p.Weight = int(n)
 		}
 	}
+	if v, ok := fm.fields["categories"]; ok {
+		list, err := asStrings(v)
+		if err != nil {
+			l.errorf(p.Source, line("categories"), "categories: %v", err)
+		}
+		p.Categories, p.CategoryNames = normalizeTags(list)
+	}
+	if v, ok := fm.fields["keywords"]; ok {
+		list, err := asStrings(v)
+		if err != nil {
+			l.errorf(p.Source, line("keywords"), "keywords: %v", err)
+		}
+		p.Keywords = list
+	}
+	for _, k := range []string{"images", "image", "cover", "featured_image"} {
+		img := imageField(fm.fields[k])
+		if img == "" || p.Image != "" {
+			continue
+		}
+		if u, err := url.Parse(img); err != nil || u.Scheme != "" || u.Host != "" {
+			// Readers' browsers load nothing from other sites.
+			l.warnf(p.Source, line(k), "%s %s is not a file of this site, so it is not shown", k, img)
+			continue
+		}
+		p.Image, p.imageLine = img, line(k)
+	}
 	if s := str("slug"); s != "" {
 		p.slugField = s
 		if strings.Contains(s, "/") || s == "." || s == ".." {
@@ -113,6 +143,22 @@ func (l *loader) hugoFields(p *Publication, fm *frontMatter, line func(string) i
 		}
 		p.explicitURL = clean
 	}
+}
+
+// imageField reads an image field as themes write them: a path, a list of
+// paths (Hugo's images), or a map with an image entry (cover: {image: x}).
+func imageField(v any) string {
+	switch v := v.(type) {
+	case string:
+		return strings.TrimSpace(v)
+	case []any:
+		if len(v) > 0 {
+			return imageField(v[0])
+		}
+	case map[string]any:
+		return imageField(v["image"])
+	}
+	return ""
 }
 
 // menuField reads Hugo's menu field for the main menu: "main", a list

@@ -34,7 +34,8 @@ func TestHugoSite(t *testing.T) {
 	wantWarnings := []string{
 		"docs/faq.md:1: warning: no date: served as an undated page at /docs/faq/ but not listed among the publications; add a date (date: 2022-01-13) to publish it",
 		`post/2016-9-20-what-it-costs.markdown:5: warning: unknown field "template" is kept but not used (in 2 files)`,
-		`post/figure.md:6: warning: shortcode "plotly" is not one the archive knows: it is left out and the text around it kept`,
+		"post/figure.md:5: warning: image /post/figure/missing.png: no such file on this site",
+		`post/figure.md:9: warning: shortcode "plotly" is not one the archive knows: it is left out and the text around it kept`,
 	}
 	if !slices.Equal(warnings, wantWarnings) {
 		t.Errorf("warnings:\n got %q\nwant %q", warnings, wantWarnings)
@@ -44,7 +45,8 @@ func TestHugoSite(t *testing.T) {
 	for _, p := range site.Publications {
 		urls = append(urls, p.URL)
 	}
-	if want := []string{"/post/html-report/", "/post/figure/", "/post/bundle-post/", "/zh/post/bundle-post/", "/reports/fixed-address/", "/post/second/", "/post/what-it-costs/"}; !slices.Equal(urls, want) {
+	// Where dates tie, Hugo's weight orders (tie-b weighs 1, tie-a 2).
+	if want := []string{"/post/html-report/", "/post/figure/", "/post/bundle-post/", "/zh/post/bundle-post/", "/reports/fixed-address/", "/post/tie-b/", "/post/tie-a/", "/post/second/", "/post/what-it-costs/"}; !slices.Equal(urls, want) {
 		t.Errorf("publications %q, want %q", urls, want)
 	}
 	first := site.ByURL["/post/what-it-costs/"]
@@ -52,6 +54,12 @@ func TestHugoSite(t *testing.T) {
 		t.Fatalf("the Jekyll file name's date is not read: %+v", first)
 	}
 	second := site.ByURL["/post/second/"]
+	if second.Image != "/images/chart.svg" || !slices.Equal(second.Keywords, []string{"sanctions regime"}) {
+		t.Errorf("images and keywords: %q %q", second.Image, second.Keywords)
+	}
+	if got := site.Categories["field-reports"]; len(got) != 2 || site.CategoryLabel("field-reports") != "Field Reports" || len(site.Categories["data"]) != 1 {
+		t.Errorf("categories: %v, label %q", site.Categories, site.CategoryLabel("field-reports"))
+	}
 	if second.Summary != "The summary Hugo calls description." || len(second.Updated) != 1 || second.Updated[0].Format(time.DateOnly) != "2017-02-01" {
 		t.Errorf("description and lastmod: summary %q, updated %v", second.Summary, second.Updated)
 	}
@@ -106,6 +114,64 @@ func TestHugoSite(t *testing.T) {
 	if site.ByURL["/post/kept-back/"] != nil {
 		t.Error("published: false is published")
 	}
+	testDocuments(t, site)
+}
+
+// testDocuments checks the standalone PDFs of testdata/hugo/documents: one
+// with a sidecar, one held back by a draft sidecar, two titled and dated
+// by what their PDFs say (SetPDFInfo) or their file names.
+func testDocuments(t *testing.T, site *content.Site) {
+	t.Helper()
+	type doc struct{ url, title, date string }
+	list := func() []doc {
+		var out []doc
+		for _, d := range site.Documents {
+			date := ""
+			if !d.Undated {
+				date = d.Date.Format(time.DateOnly)
+			}
+			if !d.Document || len(d.Attachments) != 1 || d.Attachments[0].URL != d.URL || d.Section != "documents" {
+				t.Errorf("document %s: %+v", d.URL, d)
+			}
+			out = append(out, doc{d.URL, d.Title, date})
+		}
+		return out
+	}
+	want := []doc{
+		{"/documents/briefing.pdf", "Briefing for the committee", "2021-06-01"},
+		{"/documents/annual-report-2019.pdf", "Annual report 2019", ""},
+		{"/documents/Field_notes-harbour.pdf", "Field notes harbour", ""},
+	}
+	if got := list(); !slices.Equal(got, want) {
+		t.Errorf("documents as loaded:\n got %q\nwant %q", got, want)
+	}
+	if b := site.ByURL["/documents/briefing.pdf"]; b == nil || b.Summary != "What the committee asked for in June, and our answers." {
+		t.Errorf("the sidecar's body is not the summary: %+v", b)
+	}
+	if !slices.Contains(site.Sections, "documents") || site.SectionPages["documents"] == nil {
+		t.Errorf("documents/ is no section with its _index.md: %v", site.Sections)
+	}
+	for _, f := range []string{"documents/withdrawn.pdf", "documents/withdrawn.pdf.md"} {
+		if _, ok := site.Files[f]; ok || !slices.ContainsFunc(site.Withheld, func(w content.Withheld) bool { return w.Path == f }) {
+			t.Errorf("%s of a draft sidecar is published, or not named as withheld", f)
+		}
+	}
+	site.SetPDFInfo(map[string]content.PDFMeta{
+		"documents/annual-report-2019.pdf":  {Title: "Annual Report 2019: Detentions", Created: time.Date(2019, 3, 15, 11, 0, 0, 0, time.UTC), Pages: 2},
+		"documents/Field_notes-harbour.pdf": {Title: "Microsoft Word - field notes.docx", Pages: 1},
+		"documents/briefing.pdf":            {Title: "Draft 3", Created: time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC), Pages: 1},
+	})
+	want = []doc{
+		{"/documents/briefing.pdf", "Briefing for the committee", "2021-06-01"},
+		{"/documents/annual-report-2019.pdf", "Annual Report 2019: Detentions", "2019-03-15"},
+		{"/documents/Field_notes-harbour.pdf", "Field notes harbour", ""},
+	}
+	if got := list(); !slices.Equal(got, want) {
+		t.Errorf("documents with what their PDFs say:\n got %q\nwant %q", got, want)
+	}
+	if a := site.ByURL["/documents/annual-report-2019.pdf"].Attachments[0]; a.Pages != 2 || a.SHA256 == "" {
+		t.Errorf("the document's file: %+v", a)
+	}
 }
 
 // TestHugoProblems: mistakes in the Hugo fields are errors naming file and line.
@@ -118,6 +184,9 @@ func TestHugoProblems(t *testing.T) {
 		"url to another host": {map[string]string{"post/a.md": "---\ntitle: A\ndate: 2022-01-13\nurl: https://evil.example/\n---\n"}, `post/a.md:4: url "https://evil.example/" must be a path of this site`},
 		"unknown token":       {map[string]string{"site.toml": "[permalinks]\npost = \"/:yr/:slug/\"\n", "post/a.md": goodYAML}, "site.toml: permalinks: post = \"/:yr/:slug/\": unknown token :yr"},
 		"bad lastmod":         {map[string]string{"post/a.md": "---\ntitle: A\ndate: 2022-01-13\nlastmod: soon\n---\n"}, `post/a.md:4: lastmod: date "soon" is not a date`},
+		"sidecar of nothing":  {map[string]string{"documents/gone.pdf.md": "---\ntitle: Gone\n---\n"}, "documents/gone.pdf.md: gone.pdf.md describes documents/gone.pdf, which does not exist"},
+		"sidecar in a bundle": {map[string]string{"post/a/index.md": goodYAML, "post/a/r.pdf": "%PDF-1.4", "post/a/r.pdf.md": "---\ntitle: R\n---\n"}, "post/a/r.pdf.md: post/a/r.pdf is an attachment of post/a/index.md"},
+		"sidecar bad date":    {map[string]string{"documents/r.pdf": "%PDF-1.4", "documents/r.pdf.md": "---\ndate: someday\n---\n"}, `documents/r.pdf.md:2: date: date "someday" is not a date`},
 	} {
 		t.Run(name, func(t *testing.T) {
 			dir := t.TempDir()

@@ -225,6 +225,8 @@ func Load(fsys fs.FS, opts Options) (*Site, Problems, error) {
 	l.attach(pubs, candidates)
 	files, private := l.decidePublic(pubs, candidates, bundles)
 	withheld = append(withheld, private...)
+	pubs, private = l.documents(pubs, files, candidates, bundles)
+	withheld = append(withheld, private...)
 
 	known := knownSums(files, mtimes, opts.Previous)
 	var unknown []string
@@ -238,6 +240,9 @@ func Load(fsys fs.FS, opts Options) (*Site, Problems, error) {
 	for _, p := range pubs {
 		for _, a := range p.Attachments {
 			a.SHA256 = sums[a.Path]
+			if p.Document {
+				a.ModTime = mtimes[a.Path]
+			}
 		}
 	}
 	sort.Slice(withheld, func(i, j int) bool { return withheld[i].Path < withheld[j].Path })
@@ -246,6 +251,7 @@ func Load(fsys fs.FS, opts Options) (*Site, Problems, error) {
 		ByURL:        map[string]*Publication{},
 		Redirects:    map[string]string{},
 		Tags:         map[string][]*Publication{},
+		Categories:   map[string][]*Publication{},
 		Years:        map[int][]*Publication{},
 		Files:        files,
 		SectionPages: map[string]*Publication{},
@@ -425,6 +431,10 @@ func (l *loader) parse(file string) parsed {
 		}
 		return out
 	}
+	if isSidecar(file) {
+		out.pub = l.sidecar(file, src, fm)
+		return out
+	}
 	// Hugo's translations by file name: index.zh.md beside index.md is
 	// its Chinese version, served under /zh/.
 	logical, lang := l.splitLang(file)
@@ -552,7 +562,9 @@ func (l *loader) fields(p *Publication, fm *frontMatter) {
 	bad := func(k string, err error) { l.errorf(file, line(k), "%s: %v", k, err) }
 
 	if v, ok := fm.fields["title"]; !ok {
-		l.errorf(file, 1, "title is missing: every publication needs a title")
+		if !p.Document {
+			l.errorf(file, 1, "title is missing: every publication needs a title")
+		}
 	} else if s, err := asString(v); err != nil {
 		bad("title", err)
 	} else if p.Title = strings.TrimSpace(s); p.Title == "" {
@@ -564,7 +576,7 @@ func (l *loader) fields(p *Publication, fm *frontMatter) {
 		}
 	}
 	if v, ok := fm.fields["date"]; !ok {
-		if p.Section == "" {
+		if p.Section == "" || p.Document {
 			// A page outside the sections needs no date.
 		} else if p.Slug == "" || !undatedPageAllowed(p, fm) {
 			if p.Slug != "" {
@@ -577,7 +589,7 @@ func (l *loader) fields(p *Publication, fm *frontMatter) {
 	} else if t, err := parseDate(v); err != nil {
 		bad("date", err)
 	} else {
-		p.Date = t
+		p.Date, p.Undated = t, false
 	}
 	strField := func(k string, dst *string) {
 		if v, ok := fm.fields[k]; ok {
@@ -719,11 +731,23 @@ func normalizeTags(tags []string) (slugs, names []string) {
 // TagLabel is the tag as the site shows it: as most of its publications
 // write it (the newest first among equals).
 func (s *Site) TagLabel(tag string) string {
+	return label(tag, s.Tags[tag], func(p *Publication) ([]string, []string) { return p.Tags, p.TagNames })
+}
+
+// CategoryLabel is a category as the site shows it, as TagLabel is a tag.
+func (s *Site) CategoryLabel(c string) string {
+	return label(c, s.Categories[c], func(p *Publication) ([]string, []string) { return p.Categories, p.CategoryNames })
+}
+
+// label is how most of pubs write the term slug (the newest first among
+// equals), given each one's terms in URL form and as written.
+func label(slug string, pubs []*Publication, terms func(*Publication) ([]string, []string)) string {
 	count := map[string]int{}
-	best := tag
-	for _, p := range s.Tags[tag] {
-		if i := slices.Index(p.Tags, tag); i >= 0 && i < len(p.TagNames) {
-			n := p.TagNames[i]
+	best := slug
+	for _, p := range pubs {
+		slugs, names := terms(p)
+		if i := slices.Index(slugs, slug); i >= 0 && i < len(names) {
+			n := names[i]
 			count[n]++
 			if count[n] > count[best] {
 				best = n
@@ -870,6 +894,12 @@ func (l *loader) index(site *Site, pubs []*Publication, redirects []*Redirect) {
 			continue
 		}
 		site.noteChange(p, l.now)
+		if p.Document {
+			site.ByURL[p.URL] = p
+			site.Documents = append(site.Documents, p)
+			sections[p.Section] = true
+			continue
+		}
 		if p.Slug == "" {
 			// <section>/index.md describes the section itself.
 			p.URL = "/" + p.Section + "/"
@@ -889,10 +919,14 @@ func (l *loader) index(site *Site, pubs []*Publication, redirects []*Redirect) {
 		sections[p.Section] = true
 	}
 	defer func() { site.Menu = site.menu() }()
+	sortDocuments(site.Documents)
 	sort.SliceStable(site.Publications, func(i, j int) bool {
 		a, b := site.Publications[i], site.Publications[j]
 		if !a.Date.Equal(b.Date) {
 			return a.Date.After(b.Date)
+		}
+		if a.Weight != b.Weight {
+			return a.Weight < b.Weight // Hugo's order where dates tie
 		}
 		return a.URL < b.URL
 	})
@@ -922,6 +956,9 @@ func (l *loader) index(site *Site, pubs []*Publication, redirects []*Redirect) {
 		}
 		for _, t := range p.Tags {
 			site.Tags[t] = append(site.Tags[t], p)
+		}
+		for _, c := range p.Categories {
+			site.Categories[c] = append(site.Categories[c], p)
 		}
 		site.Years[p.Date.Year()] = append(site.Years[p.Date.Year()], p)
 	}
@@ -1038,6 +1075,13 @@ func (l *loader) resolve(site *Site, files map[string]int64) {
 		return false
 	}
 	for _, p := range site.Publications {
+		if p.Image != "" {
+			target, _ := linkedFile(p.URL, p.Image)
+			if p.Image = "/" + target; !exists(p.Image) {
+				l.warnf(p.Source, p.imageLine, "image %s: no such file on this site", p.Image)
+				p.Image = ""
+			}
+		}
 		if p.Doc == nil {
 			continue
 		}

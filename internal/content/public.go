@@ -23,7 +23,8 @@ import (
 //   - the attachments of such a bundle (listed ones and PDFs beside its
 //     index.md) and any file of the content folder such a page links to or
 //     shows;
-//   - a PDF that belongs to no bundle: a standalone document;
+//   - a PDF that belongs to no bundle: a standalone document (see
+//     document.go), unless its sidecar is not published;
 //   - every file of the site's static folder (Hugo's static/, which staff
 //     copy to content/static/), served from the top: static/images/a.png
 //     at /images/a.png.
@@ -149,6 +150,9 @@ func (l *loader) decidePublic(pubs []*Publication, candidates map[string]int64, 
 		for _, a := range p.Attachments {
 			attached[a.Path] = true
 		}
+		if f, ok := linkedFile(p.URL, p.Image); ok && p.Image != "" {
+			linked[p.contentPath(f)] = true
+		}
 		if p.Doc == nil {
 			continue
 		}
@@ -194,6 +198,9 @@ func (l *loader) decidePublic(pubs []*Publication, candidates map[string]int64, 
 			case !attached[f] && !linked[f]:
 				reason = "it is in the bundle of " + owner + " but is no attachment of it and no page links to it; list it under attachments to publish it"
 			}
+		} else if p := bySource[f+".md"]; p != nil && p.Document && !published[p] {
+			_, why := p.status(l.now)
+			reason = "its sidecar " + p.Source + " is " + why
 		} else if p := bySource[strings.TrimSuffix(f, path.Ext(f))+".md"]; p != nil && !published[p] {
 			_, why := p.status(l.now)
 			reason = "it is named like " + p.Source + ", " + why

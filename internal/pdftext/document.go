@@ -1,5 +1,7 @@
 package pdftext
 
+import "time"
+
 // Page is the text of one page.
 type Page struct {
 	Number int    // 1-based
@@ -29,6 +31,8 @@ type Page struct {
 type Document struct {
 	Pages         []Page
 	Title, Author string // from the document info, may be ""
+	// Created is the document info's CreationDate, zero if none.
+	Created time.Time `json:",omitzero"`
 }
 
 // NumPages reports the number of pages found in the page tree.

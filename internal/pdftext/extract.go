@@ -6,7 +6,9 @@ import (
 	"fmt"
 	"os"
 	"sort"
+	"strconv"
 	"strings"
+	"time"
 
 	"github.com/ledongthuc/pdf"
 )
@@ -30,6 +32,7 @@ type doc struct {
 type info struct {
 	Pages         int
 	Title, Author string
+	Created       time.Time `json:",omitzero"`
 }
 
 // Extract reads a PDF in the current process. It is used by the child
@@ -38,7 +41,7 @@ type info struct {
 func Extract(path string) (*Document, error) {
 	var d Document
 	err := extract(path, func(i info) {
-		d.Title, d.Author = i.Title, i.Author
+		d.Title, d.Author, d.Created = i.Title, i.Author, i.Created
 		d.Pages = make([]Page, 0, i.Pages)
 	}, func(p Page) {
 		d.Pages = append(d.Pages, p)
@@ -53,7 +56,7 @@ func Extract(path string) (*Document, error) {
 func ExtractBytes(data []byte) (*Document, error) {
 	var d Document
 	err := extractBytes(bytes.Clone(data), func(i info) {
-		d.Title, d.Author = i.Title, i.Author
+		d.Title, d.Author, d.Created = i.Title, i.Author, i.Created
 		d.Pages = make([]Page, 0, i.Pages)
 	}, func(p Page) {
 		d.Pages = append(d.Pages, p)
@@ -213,6 +216,7 @@ func (d *doc) info() (i info) {
 	inf := d.lib.Trailer().Key("Info")
 	i.Title = cleanText(d.text(inf.Key("Title")))
 	i.Author = cleanText(d.text(inf.Key("Author")))
+	i.Created = pdfDate(d.text(inf.Key("CreationDate")))
 	return i
 }
 
@@ -377,4 +381,51 @@ func (d *doc) readPage(num int, ref pageRef) (p Page, in *interp) {
 	// search: until OCR reads it, it has none.
 	p.NoText = p.Text == "" && p.Err == "" || p.Scan
 	return p, in
+}
+
+// pdfDate reads a date as PDF writes them, D:YYYYMMDDHHmmSSOHH'mm' with
+// every part after the year optional; zero if it is not one. Producers
+// get the format wrong in many ways, so what cannot be read is no date,
+// never an error.
+func pdfDate(s string) time.Time {
+	s = strings.TrimPrefix(strings.TrimSpace(s), "D:")
+	digits := 0
+	for digits < len(s) && digits < 14 && s[digits] >= '0' && s[digits] <= '9' {
+		digits++
+	}
+	if digits < 4 || digits%2 != 0 {
+		return time.Time{}
+	}
+	num := func(i, def int) int {
+		if i+2 > digits {
+			return def
+		}
+		n, _ := strconv.Atoi(s[i : i+2])
+		return n
+	}
+	year, _ := strconv.Atoi(s[:4])
+	month, day, hour, minute, sec := num(4, 1), num(6, 1), num(8, 0), num(10, 0), num(12, 0)
+	if year < 1900 || month < 1 || month > 12 || day < 1 || day > 31 || hour > 23 || minute > 59 || sec > 59 {
+		return time.Time{}
+	}
+	loc := time.UTC
+	if rest := s[digits:]; len(rest) >= 3 && (rest[0] == '+' || rest[0] == '-') {
+		h, errH := strconv.Atoi(rest[1:3])
+		m := 0
+		if tail := strings.TrimLeft(rest[3:], "'"); len(tail) >= 2 {
+			m, _ = strconv.Atoi(tail[:2])
+		}
+		if errH == nil && h < 24 && m < 60 {
+			off := (h*60 + m) * 60
+			if rest[0] == '-' {
+				off = -off
+			}
+			loc = time.FixedZone("", off)
+		}
+	}
+	t := time.Date(year, time.Month(month), day, hour, minute, sec, 0, loc)
+	if t.Day() != day { // 31 February
+		return time.Time{}
+	}
+	return t
 }

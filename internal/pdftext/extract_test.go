@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 
@@ -25,6 +26,9 @@ func render(d *pdftext.Document, err error) string {
 	var b strings.Builder
 	if d.Title != "" || d.Author != "" {
 		fmt.Fprintf(&b, "title: %s\nauthor: %s\n", d.Title, d.Author)
+	}
+	if !d.Created.IsZero() {
+		fmt.Fprintf(&b, "created: %s\n", d.Created.Format(time.RFC3339))
 	}
 	for _, p := range d.Pages {
 		fmt.Fprintf(&b, "--- page %d", p.Number)
@@ -106,7 +110,7 @@ func TestExtractGolden(t *testing.T) {
 			"<< /Type /Page /Parent 2 0 R /Contents 4 0 R /Resources << /Font << /F1 5 0 R >> >> >>",
 			stream("", bt+"72 700 Td (Body) Tj ET"),
 			helvetica,
-			"<< /Title <FEFF004F00700065006E0020006C0065007400740065007200200074006F00200049004E0054004500520050004F004C> /Author (J\\374rgen) >>",
+			"<< /Title <FEFF004F00700065006E0020006C0065007400740065007200200074006F00200049004E0054004500520050004F004C> /Author (J\\374rgen) /CreationDate (D:20190315120000+01'00') >>",
 		}, "/Info 6 0 R")},
 		{"count-lies", pdfFile("%PDF-1.4\n", []string{
 			"<< /Type /Catalog /Pages 2 0 R >>",

@@ -27,8 +27,9 @@ import (
 
 // cacheVersion is part of every cache file name: bump it when extraction
 // changes, so that a restart re-extracts instead of serving old text.
-// Version 2: pages say whether they are scans (Page.Scan).
-const cacheVersion = "2"
+// Version 2: pages say whether they are scans (Page.Scan); 3: documents
+// carry their creation date (Document.Created).
+const cacheVersion = "3"
 
 // maxLine bounds one JSON line from a child; a page's text is far smaller.
 const maxLine = 256 << 20
@@ -256,7 +257,7 @@ func (e *Extractor) run(ctx context.Context, path string) (doc *Document, reason
 	reason, rss = e.runChild(ctx, path, nil, func(m message) {
 		switch {
 		case m.Info != nil:
-			doc = &Document{Title: m.Info.Title, Author: m.Info.Author}
+			doc = &Document{Title: m.Info.Title, Author: m.Info.Author, Created: m.Info.Created}
 			want = m.Info.Pages
 		case m.Page != nil && doc != nil:
 			doc.Pages = append(doc.Pages, *m.Page)

@@ -18,7 +18,8 @@ import (
 	"archive/internal/site"
 )
 
-// pdfTexts is the text of every PDF attachment and what the pages show of it.
+// pdfTexts is the text of every PDF attachment and standalone document, and
+// what the pages show of it.
 type pdfTexts struct {
 	docs     map[string]*pdftext.Document // by attachment path
 	infos    map[string]site.PDFInfo
@@ -58,7 +59,7 @@ func extractPDFs(ctx context.Context, e *pdftext.Extractor, dir string, cs *cont
 	files := map[string]string{}     // file extracted -> language of its publication
 	extracted := map[string]string{} // attachment path -> file extracted for it
 	bySum := map[string]string{}
-	for _, pub := range cs.Publications {
+	for _, pub := range slices.Concat(cs.Publications, cs.Documents) {
 		for _, a := range pub.Attachments {
 			if !a.IsPDF() {
 				continue
@@ -90,7 +91,7 @@ func extractPDFs(ctx context.Context, e *pdftext.Extractor, dir string, cs *cont
 	tess, tessErr := e.Tesseract()
 	noOCR := scansWithoutOCR{files: map[string]bool{}, langs: map[string]bool{}}
 	counted := map[string]bool{}
-	for _, pub := range cs.Publications {
+	for _, pub := range slices.Concat(cs.Publications, cs.Documents) {
 		for _, a := range pub.Attachments {
 			full, ok := extracted[a.Path]
 			if !ok {
@@ -208,6 +209,15 @@ func (s scansWithoutOCR) message(err error) string {
 	slices.Sort(pkgs[1:])
 	return fmt.Sprintf("%d scanned pages in %d PDF files are not searchable: %v; install it, with the languages of these files, and start again: apt-get install %s",
 		s.pages, len(s.files), err, strings.Join(pkgs, " "))
+}
+
+// meta is what each PDF says of itself, by path, for content.SetPDFInfo.
+func (t pdfTexts) meta() map[string]content.PDFMeta {
+	out := make(map[string]content.PDFMeta, len(t.docs))
+	for p, d := range t.docs {
+		out[p] = content.PDFMeta{Title: d.Title, Created: d.Created, Pages: d.NumPages()}
+	}
+	return out
 }
 
 // CheckPDFs reports the PDF attachments of cs that cannot be read or have

@@ -188,6 +188,7 @@ func (p *Pipeline) load(ctx context.Context, publish func(*State)) (*State, erro
 
 	t0 := time.Now()
 	pdfs := extractPDFs(ctx, p.cfg.PDF, p.cfg.ContentDir, cs, p.log)
+	cs.SetPDFInfo(pdfs.meta())
 	for _, pr := range pdfs.problems {
 		p.log.Warn("PDF", "problem", pr.String())
 	}

@@ -36,7 +36,7 @@ import (
 // indexVersion changes whenever what Build puts in the index changes in a
 // way the mapping does not show (the fields' text, the document IDs), so
 // that an index cached by an older program is rebuilt.
-const indexVersion = 6
+const indexVersion = 7
 
 // Batches are cut at batchDocs documents or batchBytes of text, whichever
 // comes first. Each batch becomes a segment: larger batches mean fewer
@@ -66,8 +66,9 @@ func collect(cs *content.Site, pdfs map[string]*pdftext.Document) []doc {
 	var docs []doc
 	shared := map[string]int{} // PDF page key -> index in docs
 	// Pages (about.md, docs/faq.md) are searched like publications; only
-	// their lack of a date tells them apart.
-	for _, p := range slices.Concat(cs.Publications, cs.Pages) {
+	// their lack of a date tells them apart. So are standalone documents:
+	// their title and summary, and their PDF's pages as an attachment's.
+	for _, p := range slices.Concat(cs.Publications, cs.Pages, cs.Documents) {
 		e := &entry{pub: p, group: groupOf(p.Lang)}
 		off := 0
 		add := func(s segment, text string) {
@@ -82,8 +83,10 @@ func collect(cs *content.Site, pdfs map[string]*pdftext.Document) []doc {
 		add(segment{kind: segTitle}, p.Title)
 		add(segment{kind: segSummary}, p.Summary)
 		add(segment{kind: segAuthors}, authorsText(p))
-		add(segment{kind: segTags}, strings.Join(p.Tags, ", "))
-		if p.Doc != nil {
+		add(segment{kind: segTags}, strings.Join(slices.Concat(p.Tags, p.Categories, p.Keywords), ", "))
+		if p.Doc != nil && !p.Document {
+			// (A document's sidecar text is its summary: its paragraphs
+			// have no anchors to land on.)
 			for i, b := range p.Doc.Blocks {
 				add(segment{kind: segBlock, block: i, anchor: b.ID}, b.Text)
 			}

@@ -209,6 +209,7 @@ func (r *Result) Pages() int {
 const (
 	KindPublication = "publication"
 	KindPage        = "page"
+	KindDocument    = "document"
 )
 
 // Passages per hit: the best passages of a publication, and of the one
@@ -223,7 +224,7 @@ const (
 // are those of its best passage.
 type Hit struct {
 	Title          string // the publication's title
-	Kind           string // KindPublication, or KindPage for an undated page (about.md)
+	Kind           string // KindPublication, KindPage for an undated page (about.md), or KindDocument for a standalone PDF
 	PublicationURL string
 	Section        string
 	Date           time.Time

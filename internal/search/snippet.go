@@ -57,7 +57,10 @@ func hitOf(f found, locs map[string]search.FieldTermLocationMap, p *plan, hl str
 		More:           f.more,
 		Score:          best.score,
 	}
-	if pub.Undated {
+	switch {
+	case pub.Document:
+		h.Kind = KindDocument
+	case pub.Undated:
 		h.Kind = KindPage
 	}
 	var lists [][]Passage

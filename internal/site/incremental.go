@@ -53,11 +53,14 @@ func (s *Site) publicationKey(shared [sha256.Size]byte, p *content.Publication, 
 // own adds what p shows of its own: its source and its attachments.
 func (s *Site) own(b *keyBuf, p *content.Publication) {
 	b.str(p.URL, p.Source, p.SourceSHA256)
-	b.num(boolNum(p.Undated), len(p.Attachments))
+	// A standalone document without a sidecar has its title and date from
+	// its PDF, not from a source file.
+	b.str(p.Title, p.Date.String())
+	b.num(boolNum(p.Undated), boolNum(p.Document), len(p.Attachments))
 	for _, a := range p.Attachments {
 		info, ok := s.PDFs[a.Path]
 		b.str(a.Name, a.Title, a.Path, a.URL, a.SHA256, info.Err)
-		b.num(int(a.Size), boolNum(ok), info.Pages, boolNum(info.NoText))
+		b.num(int(a.Size), boolNum(ok), info.Pages, a.Pages, boolNum(info.NoText))
 	}
 }
 

@@ -49,6 +49,7 @@ import (
 	"html/template"
 	"net/http"
 	"runtime"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -150,6 +151,9 @@ type Data struct {
 	Description string
 	Canonical   string
 	Query       string
+	// Image is the absolute URL of the page's picture for link previews,
+	// "" when there is none or the base URL is unknown.
+	Image string
 
 	Heading string
 	Intro   template.HTML
@@ -215,11 +219,12 @@ type Pager struct {
 // YearCount is a line of the year archive.
 type YearCount struct{ Year, Count int }
 
-// TagCount is a line of the tag list.
+// TagCount is a line of the tag or category list.
 type TagCount struct {
 	Name  string // in URL form
 	Label string // as written
 	Count int
+	URL   string // of its list page
 }
 
 // Build renders every page. It fails only if a template fails, which is a
@@ -266,12 +271,7 @@ func Rebuild(prev *Site, cs *content.Site, t *Templates, a *Assets, pdfs map[str
 	home.JSONLD = s.websiteJSONLD()
 	s.lists(add, "/", "", cs.Publications, home)
 	for _, sec := range cs.Sections {
-		var pubs []*content.Publication
-		for _, p := range cs.Publications {
-			if p.Section == sec {
-				pubs = append(pubs, p)
-			}
-		}
+		pubs := sectionList(cs, sec)
 		d := s.Data()
 		d.Heading = SectionTitle(sec)
 		d.Feeds = s.feedLinks("/" + sec + "/")
@@ -284,20 +284,11 @@ func Rebuild(prev *Site, cs *content.Site, t *Templates, a *Assets, pdfs map[str
 		}
 		s.lists(add, "/"+sec+"/", d.Heading, pubs, d)
 	}
-	var tags []TagCount
-	for tag, pubs := range cs.Tags {
-		label := cs.TagLabel(tag)
-		tags = append(tags, TagCount{tag, label, len(pubs)})
-		d := s.Data()
-		d.Heading = "Tag: " + label
-		d.Feeds = s.feedLinks("/tags/" + tag + "/")
-		s.lists(add, "/tags/"+tag+"/", d.Heading, pubs, d)
+	s.taxonomy(add, "/tags/", "Tags", "Tag: ", cs.Tags, cs.TagLabel, true)
+	// Hugo's categories: a second taxonomy, with pages as the tags have.
+	if len(cs.Categories) > 0 {
+		s.taxonomy(add, "/categories/", "Categories", "Category: ", cs.Categories, cs.CategoryLabel, false)
 	}
-	sort.Slice(tags, func(i, j int) bool { return tags[i].Name < tags[j].Name })
-	d := s.Data()
-	d.Title, d.Heading, d.TagList = "Tags", "Tags", tags
-	d.Path, d.URL, d.Canonical = "/tags/", s.absURL("/tags/"), s.linkURL("/tags/")
-	add("/tags/", "tags", d)
 
 	var years []YearCount
 	for y, pubs := range cs.Years {
@@ -307,7 +298,7 @@ func Rebuild(prev *Site, cs *content.Site, t *Templates, a *Assets, pdfs map[str
 		s.lists(add, "/archive/"+strconv.Itoa(y)+"/", d.Heading, pubs, d)
 	}
 	sort.Slice(years, func(i, j int) bool { return years[i].Year > years[j].Year })
-	d = s.Data()
+	d := s.Data()
 	d.Title, d.Heading, d.Years = "Archive", "Archive by year", years
 	d.Path, d.URL, d.Canonical = "/archive/", s.absURL("/archive/"), s.linkURL("/archive/")
 	d.Feeds = s.feedLinks("")
@@ -412,6 +403,57 @@ func (s *Site) errorBody(heading, message string) ([]byte, error) {
 	return s.Templates.Render("error", d)
 }
 
+// taxonomy adds the list page of each term of a taxonomy (tags,
+// categories) under base, with feeds if asked, and the page listing the
+// terms at base.
+func (s *Site) taxonomy(add func(string, string, *Data), base, title, prefix string, terms map[string][]*content.Publication, label func(string) string, feeds bool) {
+	var list []TagCount
+	for term, pubs := range terms {
+		name := label(term)
+		list = append(list, TagCount{term, name, len(pubs), base + term + "/"})
+		d := s.Data()
+		d.Heading = prefix + name
+		if feeds {
+			d.Feeds = s.feedLinks(base + term + "/")
+		}
+		s.lists(add, base+term+"/", d.Heading, pubs, d)
+	}
+	sort.Slice(list, func(i, j int) bool { return list[i].Name < list[j].Name })
+	d := s.Data()
+	d.Title, d.Heading, d.TagList = title, title, list
+	d.Path, d.URL, d.Canonical = base, s.absURL(base), s.linkURL(base)
+	add(base, "tags", d)
+}
+
+// sectionList is what a section's page lists: its publications and its
+// standalone documents, newest first, the undated documents last.
+func sectionList(cs *content.Site, sec string) []*content.Publication {
+	var pubs, docs []*content.Publication
+	for _, p := range cs.Publications {
+		if p.Section == sec {
+			pubs = append(pubs, p)
+		}
+	}
+	for _, d := range cs.Documents {
+		if d.Section == sec {
+			docs = append(docs, d)
+		}
+	}
+	if len(docs) == 0 {
+		return pubs
+	}
+	// Both lists are in order already: merge them.
+	out := make([]*content.Publication, 0, len(pubs)+len(docs))
+	for len(pubs) > 0 && len(docs) > 0 {
+		if !docs[0].Undated && docs[0].Date.After(pubs[0].Date) {
+			out, docs = append(out, docs[0]), docs[1:]
+		} else {
+			out, pubs = append(out, pubs[0]), pubs[1:]
+		}
+	}
+	return append(append(out, pubs...), docs...)
+}
+
 // lists adds the paginated list pages of pubs under base.
 func (s *Site) lists(add func(string, string, *Data), base, heading string, pubs []*content.Publication, proto *Data) {
 	n := max(1, (len(pubs)+PerPage-1)/PerPage)
@@ -481,6 +523,9 @@ func (s *Site) publicationData(p *content.Publication, cites []string) *Data {
 		}
 	}
 	d.Path, d.URL, d.Canonical = p.URL, s.absURL(p.URL), s.linkURL(p.URL)
+	if p.Image != "" {
+		d.Image = s.absURL(p.Image)
+	}
 	d.OGType = "article"
 	d.Dir = textDir(p.Lang)
 	if lc := feed.LastChange(p); lc.After(p.Date) {
@@ -517,7 +562,7 @@ func (s *Site) extras() error {
 	for _, sec := range s.Content.Sections {
 		locs = append(locs, loc{Loc: feed.Abs(base, "/"+sec+"/")})
 	}
-	for _, p := range append(append([]*content.Publication{}, s.Content.Publications...), s.Content.Pages...) {
+	for _, p := range slices.Concat(s.Content.Publications, s.Content.Pages, s.Content.Documents) {
 		lm := p.Date
 		for _, u := range p.Updated {
 			if u.After(lm) {

@@ -314,3 +314,20 @@ func TestOtherAnchorsUnchanged(t *testing.T) {
 		}
 	}
 }
+
+// TestImageField: a publication's picture is in its link preview, by
+// absolute URL, and beside it in lists.
+func TestImageField(t *testing.T) {
+	fsys := testContent("https://archive.example.org")
+	fsys["letters/to-interpol/index.md"] = &fstest.MapFile{Data: []byte("---\ntitle: \"Open letter\"\ndate: 2022-01-13\nimage: figure.png\n---\nDear INTERPOL.\n")}
+	s := build(t, fsys)
+	if body := page(t, s, "/letters/to-interpol/"); !strings.Contains(body, `<meta property="og:image" content="https://archive.example.org/letters/to-interpol/figure.png">`) {
+		t.Error("the page has no og:image")
+	}
+	if body := page(t, s, "/letters/"); !strings.Contains(body, `<img class="thumb" src="/letters/to-interpol/figure.png" alt=""`) {
+		t.Error("the list does not show the picture")
+	}
+	if body := page(t, s, "/reports/detained/"); strings.Contains(body, "og:image") {
+		t.Error("a publication without a picture claims one")
+	}
+}

@@ -200,9 +200,11 @@ var funcs = template.FuncMap{
 	"sectionTitle": SectionTitle,
 	"join":         strings.Join,
 	"humanSize":    HumanSize,
+	"pagesText":    pagesText,
 	"fileKinds":    fileKinds,
 	"pdfs":         pdfAttachments,
 	"tags":         tagLinks,
+	"categories":   categoryLinks,
 	"uiLang":       func() string { return UILang },
 	"textDir":      textDir,
 	"textStart":    func() template.HTML { return TextStart },
@@ -232,12 +234,18 @@ func SectionTitle(s string) string {
 // tagLink is a tag of a publication: its URL form and as written.
 type tagLink struct{ Slug, Name string }
 
-func tagLinks(p *content.Publication) []tagLink {
-	out := make([]tagLink, len(p.Tags))
-	for i, t := range p.Tags {
+func tagLinks(p *content.Publication) []tagLink { return termLinks(p.Tags, p.TagNames) }
+
+func categoryLinks(p *content.Publication) []tagLink {
+	return termLinks(p.Categories, p.CategoryNames)
+}
+
+func termLinks(slugs, names []string) []tagLink {
+	out := make([]tagLink, len(slugs))
+	for i, t := range slugs {
 		out[i] = tagLink{t, t}
-		if i < len(p.TagNames) && p.TagNames[i] != "" {
-			out[i].Name = p.TagNames[i]
+		if i < len(names) && names[i] != "" {
+			out[i].Name = names[i]
 		}
 	}
 	return out
