@@ -27,7 +27,7 @@ const (
 )
 
 // pages are what every reader meets: the home page, publications, a search
-// with results, and a page that does not exist.
+// with results, a folder of documents, and a page that does not exist.
 var pages = []struct {
 	name, path string
 	status     int64
@@ -36,6 +36,7 @@ var pages = []struct {
 	{"publication", letter, 200},
 	{"report", report, 200},
 	{"search", "/search?q=red+notice", 200},
+	{"documents", "/documents/", 200}, // from testdata: a standalone PDF
 	{"notfound", "/no/such/page/", 404},
 }
 

@@ -64,3 +64,49 @@ func TestLandOnQuote(t *testing.T) {
 		}
 	}
 }
+
+// TestLandOnDocumentPage searches a quote from page 2 of a standalone
+// document (a PDF outside any bundle), follows the hit's link to that page
+// as text, and checks at both widths, JavaScript on and off, that the
+// quote's words are marked and on screen.
+func TestLandOnDocumentPage(t *testing.T) {
+	searchReady(t)
+	const quote = "seventeen witnesses in closed session"
+	res, err := http.Get(serverURL + "/api/search?q=" + url.QueryEscape(`"`+quote+`"`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var body struct {
+		Hits []struct {
+			Kind    string
+			TextURL string `json:"text_url"`
+			Page    int
+		}
+	}
+	err = json.NewDecoder(res.Body).Decode(&body)
+	res.Body.Close()
+	if err != nil || len(body.Hits) != 1 || body.Hits[0].Kind != "document" || body.Hits[0].Page != 2 {
+		t.Fatalf("the quote's hit is not page 2 of the document: %v %+v", err, body.Hits)
+	}
+	u := body.Hits[0].TextURL
+	for _, view := range []viewport{phone, desktop} {
+		for _, js := range []bool{true, false} {
+			t.Run(view.name+"-"+jsName(js), func(t *testing.T) {
+				tb := openTab(t, tabOptions{view: view, js: js})
+				tb.visit(t, u)
+				check := fmt.Sprintf(`(() => {
+					const marks = [...document.querySelectorAll("main mark")];
+					if (!marks.length) return "nothing marked";
+					const r = marks[0].getBoundingClientRect();
+					if (r.bottom <= 0 || r.top >= innerHeight) return "first mark at " + Math.round(r.top) + " px, screen " + innerHeight;
+					const marked = marks.map(m => m.textContent).join(" ").toLowerCase();
+					for (const w of %q.split(" ")) if (!marked.includes(w)) return "not marked: " + w + " (marked: " + marked + ")";
+					return "";
+				})()`, quote)
+				if why := tb.evalString(t, check); why != "" {
+					t.Errorf("%s: %s", u, why)
+				}
+			})
+		}
+	}
+}
