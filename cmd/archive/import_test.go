@@ -143,7 +143,7 @@ func TestImportWordPressSite(t *testing.T) {
 	if code != 0 || !strings.Contains(stdout, "files: 3 written, 0 unchanged, 1 missing") || !strings.Contains(stdout, "annex-lost.pdf") {
 		t.Fatalf("import exit %d\n%s%s", code, stdout, stderr)
 	}
-	if checkOut, checkErr, code := run(t, "check", "-content", out); code != 0 || !strings.Contains(checkErr, "3 publications, 3 pages, 0 section pages, 1 attachments, 0 documents (PDFs: 1 with text, 0 scans without), 3 files served") {
+	if checkOut, checkErr, code := run(t, "check", "-content", out); code != 0 || !strings.Contains(checkErr, "3 publications, 3 pages, 0 section pages, 1 attachments, 0 documents (PDFs: 1 with text, 0 scans without), 0 redirect stubs, 3 files served") {
 		t.Fatalf("check exit %d\n%s%s", code, checkOut, checkErr)
 	}
 	base := startServe(t, "-content", out)

@@ -384,6 +384,6 @@ func checkSummary(cs *content.Site, pdfs pipeline.PDFCheck, errs, warnings int) 
 	}
 	documents := len(cs.Documents)
 	withheld := len(cs.Withheld) + cs.Hidden + cs.Ignored
-	return fmt.Sprintf("%d publications, %d pages, %d section pages, %d attachments, %d documents (PDFs: %d with text, %d scans without), %d files served; not published: %d (%d hidden, %d ignored); %d errors, %d warnings",
-		len(cs.Publications), len(cs.Pages), len(cs.SectionPages), len(attached), documents, pdfs.Text, pdfs.Scans, len(cs.Files), withheld, cs.Hidden, cs.Ignored, errs, warnings)
+	return fmt.Sprintf("%d publications, %d pages, %d section pages, %d attachments, %d documents (PDFs: %d with text, %d scans without), %d redirect stubs, %d files served; not published: %d (%d hidden, %d ignored); %d errors, %d warnings",
+		len(cs.Publications), len(cs.Pages), len(cs.SectionPages), len(attached), documents, pdfs.Text, pdfs.Scans, len(cs.RedirectStubs), len(cs.Files), withheld, cs.Hidden, cs.Ignored, errs, warnings)
 }

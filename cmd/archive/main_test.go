@@ -341,7 +341,7 @@ func TestNothingUnpublishedLeaks(t *testing.T) {
 			t.Errorf("check does not say %q:\n%s", want, out)
 		}
 	}
-	if !strings.Contains(errOut, "2 publications, 0 pages, 0 section pages, 1 attachments, 0 documents (PDFs: 1 with text, 0 scans without), 1 files served; not published:") {
+	if !strings.Contains(errOut, "2 publications, 0 pages, 0 section pages, 1 attachments, 0 documents (PDFs: 1 with text, 0 scans without), 0 redirect stubs, 1 files served; not published:") {
 		t.Errorf("check's summary: %s", errOut)
 	}
 

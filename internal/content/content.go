@@ -54,20 +54,20 @@ type Publication struct {
 	Source  string // path of the Markdown file within the content folder
 	Dir     string // folder holding the bundle's attachments ("" for a single file)
 
-	Title          string
-	Date           time.Time
-	Updated        []time.Time
-	Summary        string
-	Authors        []string
-	Tags           []string // in URL form: hong-kong
-	TagNames       []string // the same tags as written: Hong Kong
+	Title    string
+	Date     time.Time
+	Updated  []time.Time
+	Summary  string
+	Authors  []string
+	Tags     []string // in URL form: hong-kong
+	TagNames []string // the same tags as written: Hong Kong
 	// Categories are a second taxonomy, as Hugo has them: in URL form, and
 	// as written.
 	Categories, CategoryNames []string
 	Keywords                  []string // searched, not shown
 	// Image is the URL of the publication's picture (Hugo's images, image,
 	// cover or featured_image), shown in lists and to link previews.
-	Image string
+	Image          string
 	Lang           string
 	Draft          bool      // draft: true, or published: false
 	PublishDate    time.Time // not published before this time, if set
@@ -193,10 +193,12 @@ type Site struct {
 	SectionPages map[string]*Publication
 	ByURL        map[string]*Publication
 	Redirects    map[string]string // old URL path -> new URL path
-	Sections     []string          // sorted
-	Tags         map[string][]*Publication
-	Categories   map[string][]*Publication
-	Years        map[int][]*Publication
+	// RedirectStubs are the files whose only field is redirect, sorted.
+	RedirectStubs []string
+	Sections      []string // sorted
+	Tags          map[string][]*Publication
+	Categories    map[string][]*Publication
+	Years         map[int][]*Publication
 	// Files are the files the site serves from the content folder (paths
 	// within it, such as "letters/x/letter.pdf"), with their sizes.
 	Files map[string]int64

@@ -1,7 +1,10 @@
 package content_test
 
 import (
+	"io/fs"
+	"maps"
 	"os"
+	"path"
 	"slices"
 	"strings"
 	"testing"
@@ -220,5 +223,75 @@ func writeFile(t *testing.T, dir, name, data string) {
 	}
 	if err := os.WriteFile(p, []byte(data), 0o644); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestEveryFileAccountedFor walks real content folders and checks that the
+// loader gives every file a fate: published (a served file, the source of
+// a publication, page, section page or document), the settings, withheld
+// with a reason, or skipped for a hidden name or an ignore pattern.
+func TestEveryFileAccountedFor(t *testing.T) {
+	for _, dir := range []string{"testdata/hugo", "../../content", "../../../shared/corpus/markdown"} {
+		t.Run(path.Base(dir), func(t *testing.T) {
+			fsys, err := content.OpenDir(dir)
+			if err != nil {
+				t.Skipf("%s: %v", dir, err) // the shared corpus is not in every checkout
+			}
+			site, _, err := content.Load(fsys, content.Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			fate := map[string]string{content.SettingsFile: "settings"}
+			for f := range site.Files {
+				fate[f] = "served"
+			}
+			for _, list := range [][]*content.Publication{site.Publications, site.Pages, site.Documents, slices.Collect(maps.Values(site.SectionPages))} {
+				for _, p := range list {
+					fate[p.Source] = "source"
+				}
+			}
+			for _, f := range site.RedirectStubs {
+				fate[f] = "redirect"
+			}
+			for _, w := range site.Withheld {
+				if w.Reason == "" {
+					t.Errorf("%s is withheld without a reason", w.Path)
+				}
+				fate[w.Path] = "withheld"
+			}
+			var unaccounted []string
+			err = fs.WalkDir(fsys, ".", func(p string, d fs.DirEntry, err error) error {
+				if err != nil || d.IsDir() {
+					return err
+				}
+				for _, part := range strings.Split(p, "/") {
+					if (strings.HasPrefix(part, ".") || strings.HasPrefix(part, "_")) && part != "_index.md" {
+						return nil // hidden, counted in site.Hidden
+					}
+				}
+				if path.Ext(p) == ".go" && !strings.Contains(p, "/") {
+					return nil // the Go file that embeds the folder in the binary
+				}
+				if fate[p] == "" {
+					unaccounted = append(unaccounted, p)
+				}
+				return nil
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			// What is left must be what the ignore patterns skipped.
+			for _, f := range unaccounted {
+				if !slices.ContainsFunc(site.Settings.Ignore, func(pat string) bool { ok, _ := path.Match(pat, path.Base(f)); return ok }) {
+					t.Errorf("%s has no fate: not served, not a source, not withheld, not ignored", f)
+				}
+			}
+			if len(unaccounted) != site.Ignored {
+				t.Errorf("%d files skipped by ignore patterns, site says %d: %q", len(unaccounted), site.Ignored, unaccounted)
+			}
+			if len(fate) < 3 {
+				t.Fatalf("%s: nothing loaded", dir)
+			}
+		})
 	}
 }

@@ -969,6 +969,7 @@ func (l *loader) index(site *Site, pubs []*Publication, redirects []*Redirect) {
 	}
 	for _, r := range redirects {
 		addRedirect(r.From, r.To, r.Source, 0)
+		site.RedirectStubs = append(site.RedirectStubs, r.Source)
 	}
 	// Old URLs from the site's permalink patterns, and the same ending in
 	// .html, lead to the archive's URL.
