@@ -8,9 +8,10 @@ import (
 )
 
 // logWriter buffers log lines and writes them out every interval, when the
-// buffer fills, and on Close. Under load the access log is a line per
-// request; a write system call for each was a third of the server's own CPU
-// per page in the benchmark's profile.
+// buffer fills, and on Close. Under a flood of failing requests the access
+// log is a line per request; a write system call for each was a third of
+// the server's own CPU per page in the benchmark's profile, when every
+// request was logged.
 type logWriter struct {
 	mu   sync.Mutex
 	w    *bufio.Writer

@@ -36,6 +36,9 @@ func (s *Server) serveVariant(w http.ResponseWriter, r *http.Request, st *pipeli
 		writePage(w, r, st.Site.OriginPage(page, origin))
 		return true, nil
 	}
+	if r.URL.RawQuery == "" {
+		return false, nil // most page views: no query to parse (a map each)
+	}
 	hl := r.URL.Query().Get("hl")
 	pub := st.Site.Content.ByURL[r.URL.Path]
 	if hl == "" || pub == nil || st.Index == nil {

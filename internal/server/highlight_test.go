@@ -23,13 +23,16 @@ import (
 )
 
 // newTestServer is the real server, loaded, on cfg.Content (the shipped
-// content when nil) and the shipped templates and static files.
-func newTestServer(t *testing.T, content fs.FS, cfg Config) *Server {
+// content when nil) and the shipped templates and static files; it logs
+// nowhere unless cfg.Logger says where.
+func newTestServer(t testing.TB, content fs.FS, cfg Config) *Server {
 	t.Helper()
 	if content == nil {
 		content = os.DirFS("../../content")
 	}
-	cfg.Logger = slog.New(slog.DiscardHandler)
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
 	s := New(cfg)
 	p := pipeline.New(pipeline.Config{
 		Content:   content,

@@ -421,10 +421,14 @@ func TestPrivacy(t *testing.T) {
 		s.ServeHTTP(rec, req)
 		return rec.Result()
 	}
+	// Requests the access log keeps (it leaves out the pages that were
+	// served: see TestAccessLogKeeps), and a search, whose words must
+	// never reach the log whether it is kept or not.
 	send("198.51.100.77:5555", "/search?q=whistleblower-name")
-	send("[2001:db8:aaaa:bbbb:cccc::1]:443", "/letters/")
-	send("10.9.0.1:80", "/tags/", "X-Forwarded-For", "192.0.2.200, 203.0.113.45")
-	send("192.0.2.99:80", "/archive/", "X-Forwarded-For", "203.0.113.46")
+	send("198.51.100.77:5555", "/no/such/page/?q=whistleblower-name")
+	send("[2001:db8:aaaa:bbbb:cccc::1]:443", "/letters/no-such-letter/")
+	send("10.9.0.1:80", "/tags/no-such-tag/", "X-Forwarded-For", "192.0.2.200, 203.0.113.45")
+	send("192.0.2.99:80", "/archive/1900/", "X-Forwarded-For", "203.0.113.46")
 	log := logs.String()
 	for _, leak := range []string{"198.51.100.77", "2001:db8:aaaa:bbbb", "203.0.113.45", "192.0.2.99", "whistleblower-name"} {
 		if strings.Contains(log, leak) {

@@ -83,7 +83,7 @@ func (s *Server) refuse(w http.ResponseWriter, r *http.Request, status int, msg 
 		s.writeError(w, r, status, msg)
 		return
 	}
-	w.Header().Set("Cache-Control", "no-store")
+	w.Header()["Cache-Control"] = noStore
 	writePage(w, r, page)
 }
 

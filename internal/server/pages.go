@@ -56,7 +56,7 @@ func (s *Server) serveStatic(w http.ResponseWriter, r *http.Request) error {
 	if !ok {
 		return errNotFound
 	}
-	w.Header().Set("Cache-Control", "public, max-age=31536000, immutable")
+	w.Header()["Cache-Control"] = cacheAsset
 	writePage(w, r, a.Page)
 	return nil
 }
@@ -80,7 +80,7 @@ func (s *Server) servePath(w http.ResponseWriter, r *http.Request) error {
 		if done, err := s.serveVariant(w, r, st, page); done || err != nil {
 			return err
 		}
-		w.Header().Set("Cache-Control", "public, max-age=300")
+		w.Header()["Cache-Control"] = cachePage
 		writePage(w, r, s.watchPage(w, page))
 		return nil
 	}
@@ -146,23 +146,41 @@ func (s *Server) serveFile(w http.ResponseWriter, r *http.Request, st *pipeline.
 	return nil
 }
 
+// Header values of rendered pages, shared by every response (see
+// securityHeaderValues).
+var (
+	cachePage          = sharedValue("public, max-age=300")
+	cacheAsset         = sharedValue("public, max-age=31536000, immutable")
+	noStore            = sharedValue("no-store")
+	varyAcceptEncoding = sharedValue("Accept-Encoding")
+	gzipEncoding       = sharedValue("gzip")
+)
+
 // writePage writes a rendered page with its ETag, compressed when the client
-// takes gzip.
+// takes gzip. Pages are the bulk of the traffic, so their headers are set
+// as securityHeaders sets its own: canonical keys, shared values, and one
+// allocation for the values of this page.
 func writePage(w http.ResponseWriter, r *http.Request, p *site.Page) {
 	h := w.Header()
-	h.Set("Content-Type", p.ContentType)
-	h.Set("ETag", p.ETag)
-	h.Add("Vary", "Accept-Encoding")
+	own := &[3]string{p.ContentType, p.ETag}
+	h["Content-Type"] = own[0:1:1]
+	h["Etag"] = own[1:2:2]
+	if vary, ok := h["Vary"]; ok {
+		h["Vary"] = append(vary, varyAcceptEncoding...)
+	} else {
+		h["Vary"] = varyAcceptEncoding
+	}
 	if p.Status == http.StatusOK && etagMatch(r.Header.Get("If-None-Match"), p.ETag) {
 		w.WriteHeader(http.StatusNotModified)
 		return
 	}
 	body := p.Body
 	if p.Gzip != nil && acceptsGzip(r) {
-		h.Set("Content-Encoding", "gzip")
+		h["Content-Encoding"] = gzipEncoding
 		body = p.Gzip
 	}
-	h.Set("Content-Length", strconv.Itoa(len(body)))
+	own[2] = strconv.Itoa(len(body))
+	h["Content-Length"] = own[2:3:3]
 	w.WriteHeader(p.Status)
 	if r.Method != http.MethodHead {
 		w.Write(body)
@@ -170,6 +188,9 @@ func writePage(w http.ResponseWriter, r *http.Request, p *site.Page) {
 }
 
 func etagMatch(header, etag string) bool {
+	if header == "" {
+		return false // most requests; spares strings.Split its slice
+	}
 	for _, t := range strings.Split(header, ",") {
 		t = strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(t), "W/"))
 		if t == etag || t == "*" {

@@ -127,30 +127,35 @@ var errNotFound = &httpError{status: http.StatusNotFound, msg: "not found"}
 // handle adapts a handler that returns an error to http.Handler.
 func (s *Server) handle(h func(http.ResponseWriter, *http.Request) error) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		err := h(w, r)
-		if err == nil {
-			return
+		if err := h(w, r); err != nil {
+			s.fail(w, r, err)
 		}
-		status := http.StatusInternalServerError
-		msg := "Something went wrong on our side. Please try again later."
-		var he *httpError
-		if errors.As(err, &he) {
-			status = he.status
-			if status < 500 {
-				msg = he.msg
-			}
-		}
-		if errors.Is(err, context.DeadlineExceeded) {
-			status = http.StatusServiceUnavailable
-			msg = "The request took too long. Please try again."
-		}
-		if status >= 500 {
-			s.log.Error("request failed", "method", r.Method, "path", r.URL.Path, "status", status, "error", err)
-		} else {
-			s.log.Info("request refused", "method", r.Method, "path", r.URL.Path, "status", status, "error", err)
-		}
-		s.writeError(w, r, status, msg)
 	}
+}
+
+// fail answers a request whose handler returned err with its status page.
+// It is apart from handle to keep the frame of every request small (see
+// logRequest).
+func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
+	status := http.StatusInternalServerError
+	msg := "Something went wrong on our side. Please try again later."
+	var he *httpError
+	if errors.As(err, &he) {
+		status = he.status
+		if status < 500 {
+			msg = he.msg
+		}
+	}
+	if errors.Is(err, context.DeadlineExceeded) {
+		status = http.StatusServiceUnavailable
+		msg = "The request took too long. Please try again."
+	}
+	if status >= 500 {
+		s.log.Error("request failed", "method", r.Method, "path", r.URL.Path, "status", status, "error", err)
+	} else {
+		s.log.Info("request refused", "method", r.Method, "path", r.URL.Path, "status", status, "error", err)
+	}
+	s.writeError(w, r, status, msg)
 }
 
 var statusHeadings = map[int]string{
@@ -178,7 +183,7 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, status int, 
 			page, _ = st.Site.ErrorPage(status, heading, msg)
 		}
 		if page != nil {
-			w.Header().Set("Cache-Control", "no-store")
+			w.Header()["Cache-Control"] = noStore
 			writePage(w, r, page)
 			return
 		}
