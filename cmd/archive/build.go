@@ -107,7 +107,12 @@ func build(args []string, stderr io.Writer) int {
 	contentDir := fl.String("content", "content", "content folder")
 	out := fl.String("o", "", "folder to write the build into (must not exist)")
 	shared := fl.String("cache", "", "folder that keeps extracted PDF text from one build to the next (default: none, every build reads every PDF)")
+	memLimit := memoryLimitFlag(fl)
 	if err := fl.Parse(args); err != nil {
+		return 2
+	}
+	if _, _, err := applyMemoryLimit(fl, *memLimit); err != nil {
+		fmt.Fprintln(stderr, "archive build:", err)
 		return 2
 	}
 	if *out == "" {

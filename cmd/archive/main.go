@@ -146,6 +146,7 @@ func serve(args []string) int {
 	from := fl.String("from", "", "serve a build made by archive build, read-only (instead of -content)")
 	maxConns := fl.Int("max-conns", 0, "connections open at once (default: from the descriptor limit, at most 4096; negative: no cap)")
 	connsPerNetwork := fl.Int("conns-per-network", server.DefaultMaxConnsPerNetwork, "connections one client network may hold open; raise it behind an onion service, where every reader comes from one address (negative: no cap)")
+	memLimit := memoryLimitFlag(fl)
 	if err := fl.Parse(args); err != nil {
 		return 2
 	}
@@ -155,6 +156,12 @@ func serve(args []string) int {
 	defer lw.Close()
 	log := slog.New(slog.NewTextHandler(lw, &slog.HandlerOptions{Level: slog.LevelInfo}))
 	slog.SetDefault(log)
+	limit, limitFrom, err := applyMemoryLimit(fl, *memLimit)
+	if err != nil {
+		log.Error("cannot start", "error", err)
+		return 2
+	}
+	log.Info("memory limit", "soft_limit_bytes", limit, "from", limitFrom)
 	if *from != "" {
 		if *contentDir != "" || *cacheDir != "" || *watch {
 			log.Error("cannot start: -from serves a build as it is; it takes no -content, -cache or -watch")

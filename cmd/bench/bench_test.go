@@ -112,3 +112,45 @@ func TestWriteCorpus(t *testing.T) {
 		}
 	}
 }
+
+// TestParseSteps: a partial run names known steps, keeps what pages needs,
+// and never writes BENCHMARKS.md.
+func TestParseSteps(t *testing.T) {
+	tests := []struct {
+		list, out string
+		ok        bool
+	}{
+		{strings.Join(steps, ","), "BENCHMARKS.md", true},
+		{"starts,pages", "", true},
+		{"build", "", true},
+		{"starts,pages", "BENCHMARKS.md", false}, // would replace a full run's section
+		{"pages", "", false},                     // no server to load
+		{"starts,serve", "", false},              // no such step
+	}
+	for _, tt := range tests {
+		got, err := parseSteps(tt.list, tt.out)
+		if (err == nil) != tt.ok {
+			t.Errorf("parseSteps(%q, %q): error %v, want ok=%v", tt.list, tt.out, err, tt.ok)
+			continue
+		}
+		if err == nil && len(got) != len(strings.Split(tt.list, ",")) {
+			t.Errorf("parseSteps(%q): %v", tt.list, got)
+		}
+	}
+}
+
+// TestProcessCPU: the CPU time of a process grows as it works, and a
+// process that cannot be read has none.
+func TestProcessCPU(t *testing.T) {
+	// Work until it shows, with a deadline: on a busy machine 10 s of
+	// wall time are still far more than 50 ms of CPU.
+	before := processCPU(os.Getpid())
+	for start := time.Now(); processCPU(os.Getpid())-before < 50*time.Millisecond; {
+		if time.Since(start) > 10*time.Second {
+			t.Fatalf("CPU time %v after 10 s of work, %v before", processCPU(os.Getpid()), before)
+		}
+	}
+	if got := processCPU(-1); got != 0 {
+		t.Errorf("no such process: %v", got)
+	}
+}

@@ -1,7 +1,7 @@
 // Command bench measures the archive at a given size and writes the figures
 // to BENCHMARKS.md, beside the targets of the issues. `make bench` runs it.
 //
-//	bench [-n 1000] [-runs 3] [-duration 10s] [-conns 64] [-out BENCHMARKS.md]
+//	bench [-n 1000] [-runs 3] [-duration 10s] [-conns 64] [-out BENCHMARKS.md] [-steps starts,pages,flood,build,go,redeploy]
 //
 // It builds the binary and writes a corpus of n publications (corpus.go),
 // then, over loopback, with package archivetest starting every server (in a
@@ -23,11 +23,17 @@
 //     rate while it floods plain pages.
 //   - `archive build`, then `serve -from` the build -runs times, and a page
 //     load on the last.
+//   - Redeploy (redeploy.go): one publication added after a cold start
+//     with -cache, then `serve` on that cache, -runs times, to /healthz 200
+//     with the added publication served and found.
 //   - In process: `go test -bench` of internal/search (search over the Go
 //     blog corpus, building and opening its index) and internal/site
 //     (rendering a page); run one with -cpuprofile for a CPU profile.
 //
 // The figures go into BENCHMARKS.md, in the section of this corpus size.
+// -steps runs some of these only (pages needs starts, for its server), to
+// measure one figure again without the whole run; its figures are printed,
+// since a section with the others missing would replace the last run's.
 package main
 
 import (
@@ -44,6 +50,8 @@ import (
 	"os/exec"
 	"os/signal"
 	"path/filepath"
+	"slices"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -56,7 +64,11 @@ type options struct {
 	n, runs, conns         int
 	duration, startTimeout time.Duration
 	out, command           string
+	steps                  map[string]bool
 }
+
+// steps are the parts of a run, in the order they run.
+var steps = []string{"starts", "pages", "flood", "build", "go", "redeploy", "peers"}
 
 func main() {
 	var o options
@@ -67,7 +79,13 @@ func main() {
 	flag.DurationVar(&o.startTimeout, "start-timeout", 30*time.Minute, "longest a start may take")
 	flag.StringVar(&o.out, "out", "BENCHMARKS.md", "file to write the figures into, relative to the repository (\"\" prints them)")
 	flag.StringVar(&o.command, "command", "", "how the run was started, for BENCHMARKS.md (default: the command line)")
+	stepList := flag.String("steps", strings.Join(steps, ","), "the parts to run, of "+strings.Join(steps, ",")+" (pages needs starts); fewer than all needs -out \"\"")
 	flag.Parse()
+	var err error
+	if o.steps, err = parseSteps(*stepList, o.out); err != nil {
+		fmt.Fprintln(os.Stderr, "bench:", err)
+		os.Exit(2)
+	}
 	if o.command == "" {
 		o.command = "go run ./cmd/bench " + strings.Join(os.Args[1:], " ")
 	}
@@ -77,6 +95,26 @@ func main() {
 		fmt.Fprintln(os.Stderr, "bench:", err)
 		os.Exit(1)
 	}
+}
+
+// parseSteps reads -steps. A partial run may not write BENCHMARKS.md: its
+// section would replace the last full run's with figures missing.
+func parseSteps(list, out string) (map[string]bool, error) {
+	chosen := map[string]bool{}
+	for name := range strings.SplitSeq(list, ",") {
+		name = strings.TrimSpace(name)
+		if !slices.Contains(steps, name) {
+			return nil, fmt.Errorf("-steps: %q is not one of %s", name, strings.Join(steps, ","))
+		}
+		chosen[name] = true
+	}
+	if chosen["pages"] && !chosen["starts"] {
+		return nil, errors.New("-steps: pages loads the last warm start's server, so it needs starts")
+	}
+	if len(chosen) < len(steps) && out != "" {
+		return nil, errors.New(`-steps: a partial run prints its figures; add -out ""`)
+	}
+	return chosen, nil
 }
 
 func logf(format string, args ...any) { fmt.Fprintf(os.Stderr, "bench: "+format+"\n", args...) }
@@ -116,7 +154,10 @@ func run(ctx context.Context, o options) error {
 			b.live.Stop()
 		}
 	}()
-	for _, step := range []func(context.Context) error{b.starts, b.pages, b.flood, b.build, b.goBench} {
+	for i, step := range []func(context.Context) error{b.starts, b.pages, b.flood, b.build, b.goBench, b.redeploy, b.peers} {
+		if !o.steps[steps[i]] {
+			continue
+		}
 		if err := step(ctx); err != nil {
 			return err
 		}
@@ -229,16 +270,27 @@ func (b *bench) pages(ctx context.Context) error {
 	}
 	defer bare.Close()
 	gz := requests(b.c.URLs, "", "")
+	// Each server's CPU time per request too: on a machine shared with other
+	// work, req/s follow the share of the cores a server gets, CPU time per
+	// request much less. The bare server is this process, idle meanwhile.
+	perRequest := func(pid int, load func() (wrk.Result, error)) (wrk.Result, time.Duration, error) {
+		before := processCPU(pid)
+		res, err := load()
+		cpu := (processCPU(pid) - before) / time.Duration(max(res.Requests, 1))
+		logf("… %s of CPU per request", cpu)
+		return res, cpu, err
+	}
 	for range b.runs {
-		archive, err := b.load(ctx, b.live.URL, gz, b.duration)
+		archive, archiveCPU, err := perRequest(b.live.Cmd.Process.Pid, func() (wrk.Result, error) { return b.load(ctx, b.live.URL, gz, b.duration) })
 		if err != nil {
 			return err
 		}
-		bareRes, err := b.load(ctx, "http://"+bare.Addr, gz, b.duration)
+		bareRes, bareCPU, err := perRequest(os.Getpid(), func() (wrk.Result, error) { return b.load(ctx, "http://"+bare.Addr, gz, b.duration) })
 		if err != nil {
 			return err
 		}
 		b.r.Archive, b.r.Bare = append(b.r.Archive, archive), append(b.r.Bare, bareRes)
+		b.r.ArchiveCPU, b.r.BareCPU = append(b.r.ArchiveCPU, archiveCPU), append(b.r.BareCPU, bareCPU)
 	}
 	if b.r.SearchIdle, err = searchHTTP(ctx, b.live.URL, nil); err != nil {
 		return err
@@ -302,6 +354,25 @@ func serveBare(ctx context.Context, base string, paths []string) (*http.Server, 
 	})}
 	go srv.Serve(ln)
 	return srv, nil
+}
+
+// processCPU is the CPU time, user and system, process pid has used so far,
+// from /proc/PID/stat (in clock ticks, 100 a second on Linux); 0 when it
+// cannot be read.
+func processCPU(pid int) time.Duration {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return 0
+	}
+	// The command's name, in parentheses, may hold spaces: the fields
+	// count from after it, where the third is the process's state.
+	f := strings.Fields(string(b[bytes.LastIndexByte(b, ')')+1:]))
+	if len(f) < 13 {
+		return 0
+	}
+	user, _ := strconv.ParseInt(f[11], 10, 64)
+	system, _ := strconv.ParseInt(f[12], 10, 64)
+	return time.Duration(user+system) * (time.Second / 100)
 }
 
 // searchQueries are searches of the Go blog's words, in the proportions a

@@ -25,19 +25,23 @@ type report struct {
 	LoadStart, LoadEnd      string // /proc/loadavg: other work on the machine slows every figure
 	Corpus                  *corpus
 	Cold, Warm, FromBuild   []start
+	Redeploy                []start // one publication added, on the cache of the start before (redeploy.go)
 	BuildTook               time.Duration
 	Archive, Bare           []wrk.Result
+	ArchiveCPU, BareCPU     []time.Duration // the server's CPU time per request of each load
 	BusyLoad, FromBuildLoad wrk.Result
 	AfterLoad, FromBuildMem archivetest.Memory
 	SearchIdle, SearchBusy  []time.Duration
 	FloodPlain, FloodHL     []wrk.Result
-	GoBench                 string // the output of go test -bench, for benchstat
+	GoBench                 string      // the output of go test -bench, for benchstat
+	Peers                   *peerReport // Hugo and Pagefind beside the archive (peers.go)
 }
 
 // Targets from the issues, for 10,000 publications on 2 cores; the cold
 // start has its own target at 1,000.
 const (
 	targetWarm       = 2 * time.Second
+	targetRedeploy   = 2 * time.Second
 	targetFromBuild  = time.Second
 	targetRSS        = 1 << 30
 	targetRatio      = 0.9
@@ -113,6 +117,10 @@ func (r *report) markdown() string {
 	}
 	timing(r.Cold, coldTarget(r.n), "cold start (empty cache) to `/healthz` 200")
 	timing(r.Warm, targetWarm, "warm start (the cache of the run before)")
+	if len(r.Redeploy) > 0 {
+		ready := field(r.Redeploy, func(s start) time.Duration { return s.Ready })
+		row("redeploy: one publication added, start on the cache of the start before, to `/healthz` 200", "≤ "+fmtDur(targetRedeploy), spread(ready, fmtDur), metLow(median(ready), targetRedeploy))
+	}
 	row("`archive build` of the corpus", "", fmtDur(r.BuildTook), "")
 	from := field(r.FromBuild, func(s start) time.Duration { return s.Ready })
 	row("start from the build (`serve -from`) to `/healthz` 200", "< "+fmtDur(targetFromBuild), spread(from, fmtDur), metLow(median(from), targetFromBuild))
@@ -139,6 +147,8 @@ func (r *report) markdown() string {
 	row("publication pages, bare `net/http`, same bytes", "", loadText(r.Bare), "")
 	ratio := median(rates(r.Archive)) / median(rates(r.Bare))
 	row("archive ÷ bare", fmt.Sprintf("≥ %.2f", targetRatio), fmt.Sprintf("%.2f", ratio), metHigh(ratio, targetRatio))
+	row("… the servers' CPU time per page, archive and bare (steadier than req/s when other work runs)", "",
+		fmt.Sprintf("%s and %s", spread(r.ArchiveCPU, fmtMicros), spread(r.BareCPU, fmtMicros)), "")
 	flood := median(rates(r.FloodHL)) / median(rates(r.FloodPlain))
 	row(fmt.Sprintf("readers' pages while one client floods `?hl=` pages ÷ while it floods plain pages (%d + %d connections, %v each)", r.conns, r.conns, min(r.duration, maxFloodPhase)),
 		fmt.Sprintf("≥ %.2f", targetFloodRatio), fmt.Sprintf("%.2f (%s against %s req/s)", flood, thousands(median(rates(r.FloodHL))), thousands(median(rates(r.FloodPlain)))), metHigh(flood, targetFloodRatio))
@@ -169,6 +179,7 @@ func (r *report) markdown() string {
 		cmds = append(cmds, "`"+strings.Join(argv, " ")+"`")
 	}
 	fmt.Fprintf(&b, "\nIn process, %s (compare two runs with benchstat):\n\n```\n%s\n```\n", strings.Join(cmds, " and "), r.GoBench)
+	b.WriteString(r.Peers.markdown())
 	return b.String()
 }
 
@@ -287,6 +298,8 @@ func fmtDur(d time.Duration) string {
 	}
 	return fmt.Sprintf("%.0f s", d.Seconds())
 }
+
+func fmtMicros(d time.Duration) string { return fmt.Sprintf("%.1f µs", float64(d)/1e3) }
 
 func fmtBytes(n int64) string {
 	switch {

@@ -95,6 +95,8 @@ type Publication struct {
 
 	SourceSHA256 string // of the Markdown file, which names its parsed form in caches
 
+	links []markdown.Link // of the body, when it was taken over without its Doc (see reuse.go)
+
 	explicitURL   string // from url or permalink in front matter
 	slugField     string // the slug field as written, for permalinks
 	titleFromFile bool   // a document titled by its file name, for SetPDFInfo
@@ -221,6 +223,14 @@ type Site struct {
 	Menu []*Publication
 	// Hash identifies the content: it changes when any loaded file changes.
 	Hash string
+	// Parsed and TakenOver count the Markdown files the load parsed and
+	// those whose parse it took over from Options.Previous (reuse.go).
+	Parsed, TakenOver int
+
+	parsed     map[string]*parsedFile // by source path, for the next load
+	parsedWith string                 // the settings they were parsed with (parseKey)
+	takenOver  map[string]bool        // sources whose parse was taken over
+	md         *markdown.Renderer     // what the load parsed with, for ParseBody
 }
 
 // menu is what the site's top navigation lists besides the sections: the

@@ -36,6 +36,11 @@ type Options struct {
 	// Now is the time against which publishDate and expiryDate are read
 	// (default: the time of the load).
 	Now time.Time
+	// LazyBodies leaves without a Doc each publication whose parse was
+	// taken over from Previous without one (Previous decoded from a saved
+	// state), for Site.ParseBody to parse if it is rendered or indexed
+	// again; otherwise every published body is parsed.
+	LazyBodies bool
 }
 
 // ServedTypes are the file extensions, besides Markdown, that the site serves
@@ -58,6 +63,8 @@ type loader struct {
 	fsys       fs.FS
 	md         *markdown.Renderer
 	prevDocs   map[string]*Publication // by source, from Options.Previous
+	prevParsed map[string]*parsedFile  // by source, from Options.Previous
+	sources    map[string]fileStat     // size and time of each Markdown file
 	now        time.Time
 	permalinks Permalinks
 	languages  []string      // site.toml's languages, for translations by file name
@@ -122,7 +129,11 @@ func Load(fsys fs.FS, opts Options) (*Site, Problems, error) {
 				l.prevDocs[p.Source] = p
 			}
 		}
+		if prev.parsedWith == parseKey(settings, mdOpts) {
+			l.prevParsed = prev.parsed
+		}
 	}
+	l.sources = map[string]fileStat{}
 	var sources []string             // Markdown files
 	candidates := map[string]int64{} // other files of served types, and their sizes
 	mtimes := map[string]time.Time{}
@@ -187,6 +198,7 @@ func Load(fsys fs.FS, opts Options) (*Site, Problems, error) {
 		case isMarkdown(ext):
 			// A file at the top (about.md) is a page of its own, at /about/.
 			sources = append(sources, p)
+			l.noteSource(p, d, info)
 			logical, lang := l.splitLang(p)
 			if isSectionIndex(path.Base(logical)) && strings.Count(p, "/") > 1 {
 				// The bundle belongs to its default-language index.
@@ -199,6 +211,7 @@ func Load(fsys fs.FS, opts Options) (*Site, Problems, error) {
 		case isHTMLContent(p) && hasFrontMatter(fsys, p):
 			// An .html content file, as Hugo and Jekyll take them.
 			sources = append(sources, p)
+			l.noteSource(p, d, info)
 		case !ServedTypes[ext]:
 			withheld = append(withheld, Withheld{p, "the site does not serve " + cmp.Or(ext, "files without an extension")})
 		case top:
@@ -219,7 +232,7 @@ func Load(fsys fs.FS, opts Options) (*Site, Problems, error) {
 		return nil, nil, fmt.Errorf("read content folder: %w", unwrapPath(err))
 	}
 	l.unknown, l.shortcodes = unknownFields{}, unknownFields{}
-	pubs, redirects := l.parseAll(sources)
+	pubs, redirects, records, taken := l.parseAll(sources)
 	l.unknown.report(l, "unknown field %s is kept but not used")
 	l.shortcodes.report(l, "shortcode %s is not one the archive knows: it is left out and the text around it kept")
 	l.attach(pubs, candidates)
@@ -260,8 +273,17 @@ func Load(fsys fs.FS, opts Options) (*Site, Problems, error) {
 		FileAliases:  l.fileAliases,
 		Hidden:       hidden,
 		Ignored:      ignored,
+		parsed:       records,
+		parsedWith:   parseKey(settings, mdOpts),
+		md:           l.md,
 	}
+	site.Parsed, site.TakenOver, site.takenOver = len(sources)-len(taken), len(taken), taken
 	l.index(site, pubs, redirects)
+	if !opts.LazyBodies {
+		if err := site.ParseBodies(slices.Concat(site.Publications, site.Pages, slices.Collect(maps.Values(site.SectionPages)))); err != nil {
+			l.errorf("content", 0, "%v", err)
+		}
+	}
 	l.resolve(site, files)
 
 	// Markdown sources were hashed as they were parsed.
@@ -272,12 +294,11 @@ func Load(fsys fs.FS, opts Options) (*Site, Problems, error) {
 	// scheduled publication changes it without any file changing.
 	site.Hash = hashFiles(append(keys(files), sources...), sums, site.publishedSources())
 
-	sort.SliceStable(l.problems, func(i, j int) bool {
-		a, b := l.problems[i], l.problems[j]
-		if a.Path != b.Path {
-			return a.Path < b.Path
-		}
-		return a.Line < b.Line
+	// slices', not sort's: a large archive has tens of thousands of
+	// warnings, and sort.SliceStable's reflection took a quarter of a load
+	// that parsed nothing.
+	slices.SortStableFunc(l.problems, func(a, b Problem) int {
+		return cmp.Or(strings.Compare(a.Path, b.Path), cmp.Compare(a.Line, b.Line))
 	})
 	return site, l.problems, nil
 }
@@ -376,14 +397,43 @@ type parsed struct {
 	sum      string
 }
 
-func (l *loader) parseAll(sources []string) ([]*Publication, []*Redirect) {
+// parseAll parses the Markdown files, or takes over the previous load's
+// parse of those that have not changed (reuse.go). It returns the records
+// of every file, for the next load.
+func (l *loader) parseAll(sources []string) (pubs []*Publication, redirects []*Redirect, byFile map[string]*parsedFile, taken map[string]bool) {
 	results := make([]parsed, len(sources))
+	records := make([]*parsedFile, len(sources))
+	wasTaken := make([]bool, len(sources))
 	forEach(len(sources), func(i int) {
-		results[i] = l.parse(sources[i])
+		file, st := sources[i], l.sources[sources[i]]
+		if rec, ok := l.takeOver(file, st.size, st.mtime, nil); ok {
+			results[i], records[i], wasTaken[i] = l.takenOver(file, rec), rec, true
+			return
+		}
+		src, err := fs.ReadFile(l.fsys, file)
+		if err != nil {
+			l.errorf(file, 0, "cannot read: %v", unwrapPath(err))
+			return
+		}
+		if rec, ok := l.takeOver(file, st.size, st.mtime, src); ok {
+			// Touched but not changed (a checkout, a copy): the same parse,
+			// under the file's new time.
+			c := *rec
+			c.Size, c.ModTime = st.size, st.mtime
+			results[i], records[i], wasTaken[i] = l.takenOver(file, &c), &c, true
+			return
+		}
+		results[i] = l.parse(file, src)
+		records[i] = record(results[i], st.size, st.mtime)
 	})
-	var pubs []*Publication
-	var redirects []*Redirect
-	for _, r := range results {
+	byFile, taken = make(map[string]*parsedFile, len(sources)), map[string]bool{}
+	for i, r := range results {
+		if wasTaken[i] {
+			taken[sources[i]] = true
+		}
+		if records[i] != nil && (r.pub != nil || r.redirect != nil) {
+			byFile[sources[i]] = records[i]
+		}
 		if r.pub != nil {
 			r.pub.SourceSHA256 = r.sum
 			pubs = append(pubs, r.pub)
@@ -393,7 +443,35 @@ func (l *loader) parseAll(sources []string) ([]*Publication, []*Redirect) {
 			redirects = append(redirects, r.redirect)
 		}
 	}
-	return pubs, redirects
+	return pubs, redirects, byFile, taken
+}
+
+// takenOver is rec as the parse of file, with the Doc the previous load
+// had for the same bytes, if it had one (watch mode keeps them).
+func (l *loader) takenOver(file string, rec *parsedFile) parsed {
+	out := rec.parsed()
+	if old := l.prevDocs[file]; out.pub != nil && old != nil && old.SourceSHA256 == rec.Sum && old.Doc != nil {
+		out.pub.Doc = old.Doc
+	}
+	return out
+}
+
+// fileStat is what tells a changed file without reading it.
+type fileStat struct {
+	size  int64
+	mtime time.Time
+}
+
+// noteSource keeps the size and time of the Markdown file p, whose walk
+// entry is d (info, if the walk had to stat it).
+func (l *loader) noteSource(p string, d fs.DirEntry, info fs.FileInfo) {
+	if info == nil {
+		var err error
+		if info, err = d.Info(); err != nil {
+			return // read, and reported, when it is parsed
+		}
+	}
+	l.sources[p] = fileStat{info.Size(), info.ModTime()}
 }
 
 func srcSums(pubs []*Publication, redirects []*Redirect) map[string]string {
@@ -407,13 +485,9 @@ func srcSums(pubs []*Publication, redirects []*Redirect) map[string]string {
 	return m
 }
 
-// parse reads one Markdown file. Drafts come back with Draft set.
-func (l *loader) parse(file string) parsed {
-	src, err := fs.ReadFile(l.fsys, file)
-	if err != nil {
-		l.errorf(file, 0, "cannot read: %v", unwrapPath(err))
-		return parsed{}
-	}
+// parse parses one Markdown file, whose bytes are src. Drafts come back
+// with Draft set.
+func (l *loader) parse(file string, src []byte) parsed {
 	sum := sha256.Sum256(src)
 	out := parsed{sum: hex.EncodeToString(sum[:])}
 	if !utf8.Valid(src) {
@@ -920,15 +994,9 @@ func (l *loader) index(site *Site, pubs []*Publication, redirects []*Redirect) {
 	}
 	defer func() { site.Menu = site.menu() }()
 	sortDocuments(site.Documents)
-	sort.SliceStable(site.Publications, func(i, j int) bool {
-		a, b := site.Publications[i], site.Publications[j]
-		if !a.Date.Equal(b.Date) {
-			return a.Date.After(b.Date)
-		}
-		if a.Weight != b.Weight {
-			return a.Weight < b.Weight // Hugo's order where dates tie
-		}
-		return a.URL < b.URL
+	slices.SortStableFunc(site.Publications, func(a, b *Publication) int {
+		// Newest first, then Hugo's order where dates tie.
+		return cmp.Or(b.Date.Compare(a.Date), cmp.Compare(a.Weight, b.Weight), strings.Compare(a.URL, b.URL))
 	})
 	for s := range sections {
 		site.Sections = append(site.Sections, s)
@@ -1083,10 +1151,7 @@ func (l *loader) resolve(site *Site, files map[string]int64) {
 				p.Image = ""
 			}
 		}
-		if p.Doc == nil {
-			continue
-		}
-		for _, link := range p.Doc.Links {
+		for _, link := range p.Links() {
 			u, err := url.Parse(link.Dest)
 			if err != nil {
 				l.warnf(p.Source, p.BodyLine+link.Line-1, "link %q is not a valid URL", link.Dest)

@@ -153,10 +153,7 @@ func (l *loader) decidePublic(pubs []*Publication, candidates map[string]int64, 
 		if f, ok := linkedFile(p.URL, p.Image); ok && p.Image != "" {
 			linked[p.contentPath(f)] = true
 		}
-		if p.Doc == nil {
-			continue
-		}
-		for _, link := range p.Doc.Links {
+		for _, link := range p.Links() {
 			if f, ok := linkedFile(p.URL, link.Dest); ok {
 				linked[p.contentPath(f)] = true
 			}

@@ -39,7 +39,11 @@ import (
 	"fmt"
 	"io/fs"
 	"log/slog"
+	"maps"
+	"os"
+	"path/filepath"
 	"runtime/debug"
+	"slices"
 	"sync"
 	"time"
 
@@ -169,22 +173,40 @@ func (p *Pipeline) load(ctx context.Context, publish func(*State)) (*State, erro
 	if !p.cfg.Incremental || prev == nil || prev.Index == nil {
 		prev = nil // start afresh
 	}
+	// A redeploy starts from the last cached state (statecache.go), whose
+	// pages and index open while the content loads.
+	var pending *pendingState
+	if prev == nil {
+		pending = cached.previous()
+		defer pending.discard()
+	}
+	fromState := pending != nil
 	var opts content.Options
 	if prev != nil {
 		opts.Previous = prev.Site.Content
+	} else if fromState {
+		opts.Previous, opts.LazyBodies = pending.content, true
 	}
 	cs, problems, err := content.Load(p.cfg.Content, opts)
 	if err != nil {
 		return nil, err
 	}
+	quiet := 0
 	for _, pr := range problems.Warnings() {
+		if fromState && cs.TookOver(pr.Path) {
+			quiet++ // logged by the start that parsed it
+			continue
+		}
 		p.log.Warn("content", "problem", pr.String())
+	}
+	if quiet > 0 {
+		p.log.Info("content warnings about files not parsed again are not logged again; archive check lists them", "warnings", quiet)
 	}
 	if len(problems.Errors()) > 0 {
 		return nil, &ContentError{Problems: problems}
 	}
 	tm := Timings{Source: "content", Content: time.Since(start)}
-	p.log.Info("content loaded", "publications", len(cs.Publications), "files", len(cs.Files), "took", tm.Content.Round(time.Millisecond))
+	p.log.Info("content loaded", "publications", len(cs.Publications), "files", len(cs.Files), "parsed", cs.Parsed, "taken_over", cs.TakenOver, "took", tm.Content.Round(time.Millisecond))
 
 	t0 := time.Now()
 	pdfs := extractPDFs(ctx, p.cfg.PDF, p.cfg.ContentDir, cs, p.log)
@@ -201,17 +223,30 @@ func (p *Pipeline) load(ctx context.Context, publish func(*State)) (*State, erro
 	if err != nil {
 		return nil, err
 	}
+	if fromState {
+		if prev, err = pending.wait(); err != nil {
+			p.log.Warn("previous cached state unusable; rendering and indexing anew", "error", err)
+			fromState = false
+			if err := cs.ParseBodies(slices.Concat(cs.Publications, cs.Pages)); err != nil {
+				return nil, err
+			}
+		}
+	}
 	var prevSite *site.Site
 	if prev != nil {
 		prevSite = prev.Site
 	}
-	rendered, err := site.Rebuild(prevSite, cs, tmpl, assets, pdfs.infos)
+	rendered, err := p.render(prevSite, cs, tmpl, assets, pdfs.infos)
 	if err != nil {
 		return nil, err
 	}
+	if !p.cfg.Incremental {
+		// Only a reload in watch mode renders from them again.
+		dropSources(cs)
+	}
 	tm.Render = time.Since(t0)
 	st := &State{Site: rendered, pdf: pdfs.docs, Timings: tm}
-	if prev != nil {
+	if prev != nil && !fromState {
 		// Keep searching the previous index until the new one is ready,
 		// rather than telling the reader that search is getting ready.
 		st.Index = prev.Index
@@ -226,7 +261,18 @@ func (p *Pipeline) load(ctx context.Context, publish func(*State)) (*State, erro
 	var idx *search.Index
 	if prev != nil {
 		idx, err = prev.Index.Update(ctx, cs, st.pdf)
-	} else {
+	}
+	if fromState {
+		prev.Index.Close() // never served; the update is a copy
+		if err != nil {
+			p.log.Warn("cannot update the previous cached state's search index; building it anew", "error", err)
+			prev = nil
+			if err = cs.ParseBodies(slices.Concat(cs.Publications, cs.Pages)); err != nil {
+				return nil, err
+			}
+		}
+	}
+	if prev == nil {
 		idx, err = p.buildIndex(ctx, st)
 	}
 	if err != nil {
@@ -242,6 +288,9 @@ func (p *Pipeline) load(ctx context.Context, publish func(*State)) (*State, erro
 	publish(st)
 	p.log.Info("ready", "index_took", tm.Index.Round(time.Millisecond), "total", tm.Total.Round(time.Millisecond))
 	if saved, ok := cached.save(st, publish); ok {
+		// What was loaded was still live here while save freed memory
+		// (this function might have served it); only now is it garbage.
+		freeMemory()
 		return saved, nil
 	}
 	freeMemory()
@@ -257,6 +306,33 @@ func (p *Pipeline) buildIndex(ctx context.Context, st *State) (*search.Index, er
 		cache = ""
 	}
 	return search.Build(ctx, st.Site.Content, st.pdf, search.Options{CacheDir: cache, Logger: p.log})
+}
+
+// render renders the site. With a cache folder, and no reloads to take
+// pages over from it, the pages go to a file there as they are made rather
+// than stay on the heap through the index's build (site.BuildInto).
+func (p *Pipeline) render(prev *site.Site, cs *content.Site, tmpl *site.Templates, assets *site.Assets, pdfs map[string]site.PDFInfo) (*site.Site, error) {
+	if p.cfg.Incremental || p.cfg.CacheDir == "" || prev != nil {
+		return site.Rebuild(prev, cs, tmpl, assets, pdfs)
+	}
+	dir := filepath.Join(p.cfg.CacheDir, "pages")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, fmt.Errorf("pages: %w", err)
+	}
+	return site.BuildInto(dir, cs, tmpl, assets, pdfs)
+}
+
+// dropSources lets go of what only rendering needs: the Markdown sources
+// and their HTML, a quarter of the loaded content of a large archive,
+// which would otherwise stay on the heap through the index's build and
+// for as long as the State is served. Search keeps the blocks' text.
+func dropSources(cs *content.Site) {
+	for _, p := range slices.Concat(cs.Publications, cs.Pages, cs.Documents, slices.Collect(maps.Values(cs.SectionPages))) {
+		p.Body = nil
+		if p.Doc != nil {
+			p.Doc.HTML = ""
+		}
+	}
 }
 
 // layout parses the templates and reads the static files.

@@ -74,16 +74,36 @@ func (p *Pipeline) Open(dir string, publish func(*State)) (*State, error) {
 	return st, err
 }
 
+// open opens the state folder dir. publish nil opens it without serving
+// it (a previous state a load starts from).
 func (p *Pipeline) open(dir string, publish func(*State), serving bool) (*State, error) {
 	start := time.Now()
+	cs, err := p.decodeContent(dir)
+	if err != nil {
+		return nil, err
+	}
+	return p.openContent(dir, cs, publish, serving, start)
+}
+
+// decodeContent decodes the content metadata of the state folder dir.
+func (p *Pipeline) decodeContent(dir string) (*content.Site, error) {
 	f, err := os.Open(filepath.Join(dir, stateContent))
 	if err != nil {
 		return nil, fmt.Errorf("load state: %w", err)
 	}
+	defer f.Close()
 	cs, err := content.Decode(bufio.NewReaderSize(f, 1<<20), p.cfg.Content)
-	f.Close()
 	if err != nil {
 		return nil, fmt.Errorf("load state %s: %w", f.Name(), err)
+	}
+	return cs, nil
+}
+
+// openContent is open once cs, the state's content, is decoded.
+func (p *Pipeline) openContent(dir string, cs *content.Site, publish func(*State), serving bool, start time.Time) (*State, error) {
+	ready := "ready"
+	if publish == nil {
+		publish, ready = func(*State) {}, "previous state opened"
 	}
 	tmpl, assets, err := p.layout()
 	if err != nil {
@@ -124,6 +144,6 @@ func (p *Pipeline) open(dir string, publish func(*State), serving bool) (*State,
 		st = &State{Site: pages, Index: idx, Timings: tm}
 		publish(st)
 	}
-	p.log.Info("ready", "total", tm.Total.Round(time.Millisecond))
+	p.log.Info(ready, "total", tm.Total.Round(time.Millisecond))
 	return st, nil
 }

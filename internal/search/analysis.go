@@ -51,10 +51,21 @@ const (
 	analyzerPrefix  = "archive_"
 	prefixAnalyzer  = "archive_prefix" // for prefix queries: folded, never stemmed
 	fieldTextPrefix = "text_"
+	fieldPairPrefix = "pair_"
 )
 
 func analyzerFor(group string) string { return analyzerPrefix + group }
 func textField(group string) string   { return fieldTextPrefix + group }
+
+// pairField is the field of group g's word pairs (see pairTokens), or ""
+// for a group without one. CJK text has none: its index terms are already
+// pairs of characters, and a run of them is rare enough to lead a phrase.
+func pairField(group string) string {
+	if group == groupCJK {
+		return ""
+	}
+	return fieldPairPrefix + group
+}
 
 func init() {
 	// Folding is a token filter rather than bleve's asciifolding character
@@ -148,7 +159,7 @@ func (f *stemFilter) Filter(input analysis.TokenStream) analysis.TokenStream {
 // newMapping returns the index mapping. The index holds text only: one
 // field per language group, indexed with term vectors (phrases and
 // snippets need positions and offsets) but neither stored nor given doc
-// values. What is shown, filtered, faceted and sorted is kept in memory.
+// values, and beside it a field of the group's word pairs (pairs.go). What is shown, filtered, faceted and sorted is kept in memory.
 // Build makes the documents itself (see document), so the mapping
 // describes them for the index's metadata, the cache key and the
 // analysers queries use.
@@ -194,6 +205,15 @@ func newMapping() (*mapping.IndexMappingImpl, error) {
 		f.IncludeInAll = false
 		f.IncludeTermVectors = true
 		doc.AddFieldMappingsAt(textField(g), f)
+		if pf := pairField(g); pf != "" {
+			p := mapping.NewTextFieldMapping()
+			p.Analyzer = analyzerFor(g) // for the record: Build makes the pairs (pairTokens)
+			p.Store = false
+			p.DocValues = false
+			p.IncludeInAll = false
+			p.IncludeTermVectors = true // positions: phrases are matched on them (phrase.go)
+			doc.AddFieldMappingsAt(pf, p)
+		}
 	}
 	im.DefaultMapping = doc
 	im.DefaultAnalyzer = analyzerFor(groupStd)

@@ -2,9 +2,15 @@ package search_test
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
 	"sync"
 	"testing"
 
@@ -86,6 +92,7 @@ type fixture struct {
 	site *content.Site
 	pdfs map[string]*pdftext.Document
 	err  error
+	opts search.Options
 }
 
 func (f *fixture) get(t testing.TB, build func() (*content.Site, map[string]*pdftext.Document, error)) (*search.Index, *content.Site) {
@@ -93,7 +100,7 @@ func (f *fixture) get(t testing.TB, build func() (*content.Site, map[string]*pdf
 	f.once.Do(func() {
 		f.site, f.pdfs, f.err = build()
 		if f.err == nil {
-			f.idx, f.err = search.Build(context.Background(), f.site, f.pdfs, search.Options{})
+			f.idx, f.err = search.Build(context.Background(), f.site, f.pdfs, f.opts)
 		}
 	})
 	if f.err != nil {
@@ -134,4 +141,142 @@ func corpusIndex(t testing.TB) (*search.Index, *content.Site) {
 		pdfs, err := shippedPDFs(root)
 		return merge(own, blog), pdfs, err
 	})
+}
+
+// benchSize is the number of publications the benchmarks index, from
+// ARCHIVE_BENCH_N: 0 (unset) for the go-blog corpus as it is (corpusIndex),
+// or n for the Go blog's articles copied into n publications, as cmd/bench
+// makes its corpus (scaledSite). The targets are set at 10,000. With
+// ARCHIVE_BENCH_DISK set, that index is built on disk rather than in memory.
+func benchSize(t testing.TB) int {
+	s := os.Getenv("ARCHIVE_BENCH_N")
+	if s == "" {
+		return 0
+	}
+	n, err := strconv.Atoi(s)
+	if err != nil || n < 1 {
+		t.Fatalf("ARCHIVE_BENCH_N=%q: want a number of publications", s)
+	}
+	return n
+}
+
+var scaled fixture
+
+// benchIndex is the index the benchmarks search: corpusIndex, or at
+// ARCHIVE_BENCH_N publications scaledSite beside the shipped content.
+func benchIndex(t testing.TB) (*search.Index, *content.Site, map[string]*pdftext.Document) {
+	n := benchSize(t)
+	if n == 0 {
+		idx, cs := corpusIndex(t)
+		return idx, cs, corpus.pdfs
+	}
+	root, dir := repoRoot(t), corpusDir(t)
+	if os.Getenv("ARCHIVE_BENCH_DISK") != "" && scaled.opts.CacheDir == "" {
+		// On disk, as archive serve -cache and serve -from have it: bleve
+		// merges the segments there, never in memory.
+		tmp, err := os.MkdirTemp("", "search-bench-")
+		if err != nil {
+			t.Fatal(err)
+		}
+		scaled.opts.CacheDir = tmp
+	}
+	idx, cs := scaled.get(t, func() (*content.Site, map[string]*pdftext.Document, error) {
+		own, err := loadSite(filepath.Join(root, "content"))
+		if err != nil {
+			return nil, nil, err
+		}
+		pdfs, err := shippedPDFs(root)
+		if err != nil {
+			return nil, nil, err
+		}
+		big, bigPDFs, err := scaledSite(dir, n)
+		if err != nil {
+			return nil, nil, err
+		}
+		maps.Copy(pdfs, bigPDFs)
+		return merge(own, big), pdfs, nil
+	})
+	return idx, cs, scaled.pdfs
+}
+
+// scaledSite is the corpus of cmd/bench (its writeCorpus) made in memory:
+// n publications, the go-blog articles sorted by slug and copied into
+// sections blog-01, blog-02, …, one in ten with a text-bearing PDF of
+// ../pdf attached, in turn. The copies share their parsed documents.
+func scaledSite(markdownDir string, n int) (*content.Site, map[string]*pdftext.Document, error) {
+	blog, err := loadSite(markdownDir)
+	if err != nil {
+		return nil, nil, err
+	}
+	var pubs []*content.Publication
+	for _, p := range blog.Publications {
+		if p.Section == "go-blog" {
+			pubs = append(pubs, p)
+		}
+	}
+	slices.SortFunc(pubs, func(a, b *content.Publication) int { return strings.Compare(a.Slug, b.Slug) })
+	pdfDir := filepath.Join(filepath.Dir(markdownDir), "pdf")
+	files, err := textPDFs(pdfDir)
+	if err != nil {
+		return nil, nil, err
+	}
+	type extracted struct {
+		doc *pdftext.Document
+		sum string
+	}
+	byFile := map[string]extracted{}
+	out := &content.Site{ByURL: map[string]*content.Publication{}, Hash: fmt.Sprintf("scaled %d %s", n, blog.Hash)}
+	pdfs := map[string]*pdftext.Document{}
+	attached := 0
+	for i := range n {
+		c := *pubs[i%len(pubs)]
+		c.Section = fmt.Sprintf("blog-%02d", i/len(pubs)+1)
+		c.URL = "/" + c.Section + "/" + c.Slug + "/"
+		c.Attachments, c.Related, c.Aliases = nil, nil, nil
+		if i%10 == 0 {
+			name := files[attached%len(files)]
+			attached++
+			x, ok := byFile[name]
+			if !ok {
+				b, err := os.ReadFile(filepath.Join(pdfDir, name))
+				if err != nil {
+					return nil, nil, err
+				}
+				if x.doc, err = pdftext.Extract(filepath.Join(pdfDir, name)); err != nil {
+					return nil, nil, fmt.Errorf("%s: %w", name, err)
+				}
+				sum := sha256.Sum256(b)
+				x.sum = hex.EncodeToString(sum[:])
+				byFile[name] = x
+			}
+			a := &content.Attachment{Name: name, Title: name, Path: c.Section + "/" + c.Slug + "/" + name, URL: c.URL + name, SHA256: x.sum}
+			c.Attachments = []*content.Attachment{a}
+			pdfs[a.Path] = x.doc
+		}
+		out.Publications = append(out.Publications, &c)
+		out.ByURL[c.URL] = &c
+	}
+	return out, pdfs, nil
+}
+
+// textPDFs lists the PDFs that dir/SOURCES.tsv describes as having a
+// readable text layer, as cmd/bench does.
+func textPDFs(dir string) ([]string, error) {
+	src, err := os.ReadFile(filepath.Join(dir, "SOURCES.tsv"))
+	if err != nil {
+		return nil, err
+	}
+	var out []string
+	for _, line := range strings.Split(string(src), "\n")[1:] {
+		name, kind, _ := strings.Cut(line, "\t")
+		kind, _, _ = strings.Cut(kind, "\t")
+		if name != "" && kind != "scanned" && kind != "encrypted" && !strings.HasPrefix(kind, "broken") {
+			out = append(out, name)
+		}
+	}
+	if len(out) == 0 {
+		return nil, fmt.Errorf("no text-bearing PDF in %s/SOURCES.tsv", dir)
+	}
+	slices.Sort(out)
+	return out, nil
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"sort"
+	"strings"
 
 	"github.com/blevesearch/bleve/v2/mapping"
 	"github.com/blevesearch/bleve/v2/search"
@@ -18,9 +19,27 @@ import (
 // paths through them, which made a phrase of common words take hundreds of
 // milliseconds over 10,000 publications; here positions are read into
 // reused buffers, only where needed, and matched by walking sorted lists.
+//
+// Where the index holds pairs of the phrase's words (pairs.go), the phrase
+// is matched on those pairs and on the words no pair covers: the
+// documents that hold them all are found from their postings, and their
+// positions are read there. A pair stands where its first word does, so a
+// pair at p+k is words k and k+1 at p+k and p+k+1: the same test as on the
+// words' positions, on a few positions per document where a common word
+// ("the") has hundreds.
 type phraseQuery struct {
-	terms []string // the phrase's index terms in order, no gaps
-	field string
+	terms []string        // the phrase's index terms in order, no gaps
+	field string          // a text field
+	pairs map[string]bool // the pair words of the field's group
+}
+
+// pairFieldOf is the field of the word pairs of the text field f, or "".
+func pairFieldOf(f string) string {
+	g, ok := strings.CutPrefix(f, fieldTextPrefix)
+	if !ok {
+		return ""
+	}
+	return pairField(g)
 }
 
 // Searcher implements bleve's query.Query.
@@ -29,77 +48,116 @@ func (q *phraseQuery) Searcher(ctx context.Context, r index.IndexReader, _ mappi
 	if err != nil {
 		return nil, err
 	}
-	s := &phraseSearcher{n: len(q.terms)}
-	byTerm := map[string]int{}
-	for off, t := range q.terms {
-		i, ok := byTerm[t]
-		if !ok {
-			tfr, err := r.TermFieldReader(ctx, []byte(t), q.field, true, true, false)
-			if err != nil {
-				s.Close()
-				return nil, fmt.Errorf("phrase %q: %w", q.terms, err)
-			}
-			i = len(s.readers)
-			byTerm[t] = i
-			s.readers = append(s.readers, tfr)
-			s.docs = append(s.docs, &index.TermFieldDoc{})
-			vr, err := r.TermFieldReader(ctx, []byte(t), q.field, false, false, true)
-			if err != nil {
-				s.Close()
-				return nil, fmt.Errorf("phrase %q: %w", q.terms, err)
-			}
-			s.vecReaders = append(s.vecReaders, vr)
-			s.vecs = append(s.vecs, &index.TermFieldDoc{})
-			// Scores need no locations: the searcher reads them itself.
-			s.scorers = append(s.scorers, scorer.NewTermQueryScorer([]byte(t), q.field, 1, total, tfr.Count(), 0,
-				search.SearcherOptions{Score: opts.Score}))
-			s.offsets = append(s.offsets, nil)
-		}
-		s.offsets[i] = append(s.offsets[i], off)
-		s.termAt = append(s.termAt, i)
+	s := &phraseSearcher{}
+	fail := func(err error) (search.Searcher, error) {
+		s.Close()
+		return nil, fmt.Errorf("phrase %q: %w", q.terms, err)
 	}
-	s.order = make([]int, len(s.readers))
+	// The words score the hits, as a conjunction of their terms.
+	seen := map[string]bool{}
+	for _, t := range q.terms {
+		if seen[t] {
+			continue
+		}
+		seen[t] = true
+		tfr, err := r.TermFieldReader(ctx, []byte(t), q.field, true, true, false)
+		if err != nil {
+			return fail(err)
+		}
+		s.words = append(s.words, word{r: tfr, doc: &index.TermFieldDoc{},
+			// Scores need no locations: the searcher reads them itself.
+			scorer: scorer.NewTermQueryScorer([]byte(t), q.field, 1, total, tfr.Count(), 0,
+				search.SearcherOptions{Score: opts.Score})})
+	}
+	// The units are what is matched: the pairs the index holds, and the
+	// words none of them covers, in the order of the phrase.
+	pf := pairFieldOf(q.field)
+	paired := func(k int) bool {
+		return pf != "" && k >= 0 && k+1 < len(q.terms) && q.pairs[q.terms[k]] && q.pairs[q.terms[k+1]]
+	}
+	type key struct{ term, field string }
+	byKey := map[key]int{}
+	for k, t := range q.terms {
+		c := key{t, q.field}
+		switch {
+		case paired(k):
+			c = key{pairTerm(t, q.terms[k+1]), pf}
+		case paired(k - 1):
+			continue // the pair before covers it
+		}
+		i, ok := byKey[c]
+		if !ok {
+			i = len(s.units)
+			byKey[c] = i
+			u := unit{doc: &index.TermFieldDoc{}, vec: &index.TermFieldDoc{}, pair: c.field != q.field}
+			if u.docs, err = r.TermFieldReader(ctx, []byte(c.term), c.field, false, false, false); err != nil {
+				return fail(err)
+			}
+			s.units = append(s.units, u)
+			if s.units[i].vecs, err = r.TermFieldReader(ctx, []byte(c.term), c.field, false, false, true); err != nil {
+				return fail(err)
+			}
+		}
+		s.units[i].offsets = append(s.units[i].offsets, k)
+		s.chain = append(s.chain, link{unit: i, off: k})
+	}
+	s.order = make([]int, len(s.units))
 	for i := range s.order {
 		s.order[i] = i
 	}
-	sort.Slice(s.order, func(a, b int) bool { return s.readers[s.order[a]].Count() < s.readers[s.order[b]].Count() })
-	s.count = s.readers[s.order[0]].Count()
-	s.ptr = make([]int, s.n)
-	s.vecAt = make([]index.IndexInternalID, len(s.readers))
+	sort.SliceStable(s.order, func(a, b int) bool { return s.units[s.order[a]].docs.Count() < s.units[s.order[b]].docs.Count() })
+	s.count = s.units[s.order[0]].docs.Count()
+	s.ptr = make([]int, len(s.chain))
 	return s, nil
 }
 
-// phraseSearcher walks the documents that hold every term of the phrase,
-// the rarest term leading, and keeps those where the terms stand in a row.
-// Positions are the costly part: they are read only for the documents that
-// hold every term, rarest term first, and the common words' only where the
-// rare ones stand right.
+// phraseSearcher walks the documents that hold every unit of the phrase
+// (its pairs, and the words they leave out: see phraseQuery), the rarest
+// leading, and keeps those where the units stand in a row. Positions are
+// the costly part: they are read only for the documents that hold every
+// unit, the rarest unit's first, and the common ones' only where the rare
+// ones stand right. The words' frequencies, for the score, are read only
+// for hits.
 type phraseSearcher struct {
-	n       int                     // words in the phrase
-	readers []index.TermFieldReader // one per distinct term, without positions
-	docs    []*index.TermFieldDoc   // each reader's current document, nil once it is done
-	// Readers of the same terms with positions, moved to a document only
-	// when its positions are needed.
-	vecReaders []index.TermFieldReader
-	vecs       []*index.TermFieldDoc
-	vecAt      []index.IndexInternalID // the document each holds, nil if none
-	scorers    []*scorer.TermQueryScorer
-	offsets    [][]int // where each distinct term stands in the phrase
-	termAt     []int   // the distinct term at each offset
-	order      []int   // distinct terms, fewest documents first
-	count      uint64
-	started    bool
-	ptr        []int // scratch for match
+	units   []unit
+	chain   []link // the units at their offsets in the phrase, in order
+	order   []int  // distinct units, fewest documents first
+	words   []word
+	count   uint64
+	started bool
+	ptr     []int // scratch for inRow
+}
+
+// A unit is a distinct pair or word of the phrase.
+type unit struct {
+	docs    index.TermFieldReader // without positions
+	doc     *index.TermFieldDoc   // its current document, nil once it is done
+	vecs    index.TermFieldReader // with positions, moved to a document only when its positions are needed
+	vec     *index.TermFieldDoc
+	vecAt   index.IndexInternalID // the document vec holds, nil if none
+	offsets []int                 // where it stands in the phrase
+	pair    bool                  // a pair of words, not a word
+}
+
+// A link is a unit at its offset in the phrase: where its first word
+// stands.
+type link struct{ unit, off int }
+
+// A word is a distinct term of the phrase, which scores its hits.
+type word struct {
+	r      index.TermFieldReader // with frequencies and norms
+	doc    *index.TermFieldDoc
+	scorer *scorer.TermQueryScorer
 }
 
 func (s *phraseSearcher) Next(ctx *search.SearchContext) (*search.DocumentMatch, error) {
-	lead := s.order[0]
+	lead := &s.units[s.order[0]]
 	var err error
 	if !s.started {
 		s.started = true
-		s.docs[lead], err = s.readers[lead].Next(s.docs[lead])
-	} else if s.docs[lead] != nil {
-		s.docs[lead], err = s.readers[lead].Next(s.docs[lead])
+		lead.doc, err = lead.docs.Next(lead.doc)
+	} else if lead.doc != nil {
+		lead.doc, err = lead.docs.Next(lead.doc)
 	}
 	if err != nil {
 		return nil, err
@@ -108,18 +166,18 @@ func (s *phraseSearcher) Next(ctx *search.SearchContext) (*search.DocumentMatch,
 }
 
 func (s *phraseSearcher) Advance(ctx *search.SearchContext, id index.IndexInternalID) (*search.DocumentMatch, error) {
-	lead := s.order[0]
+	lead := &s.units[s.order[0]]
 	s.started = true
-	if s.docs[lead] != nil && s.docs[lead].ID != nil && s.docs[lead].ID.Compare(id) >= 0 {
+	if lead.doc != nil && lead.doc.ID != nil && lead.doc.ID.Compare(id) >= 0 {
 		// Already there or past: the current document counts only if it
 		// has not been returned, which Next would have moved past.
 		return s.find(ctx)
 	}
 	var err error
-	if s.docs[lead] == nil {
-		s.docs[lead] = &index.TermFieldDoc{}
+	if lead.doc == nil {
+		lead.doc = &index.TermFieldDoc{}
 	}
-	s.docs[lead], err = s.readers[lead].Advance(id, s.docs[lead])
+	lead.doc, err = lead.docs.Advance(id, lead.doc)
 	if err != nil {
 		return nil, err
 	}
@@ -129,32 +187,31 @@ func (s *phraseSearcher) Advance(ctx *search.SearchContext, id index.IndexIntern
 // find moves from the lead's current document to the first document that
 // holds the phrase.
 func (s *phraseSearcher) find(ctx *search.SearchContext) (*search.DocumentMatch, error) {
-	lead := s.order[0]
+	lead := &s.units[s.order[0]]
 	for {
-		cand := s.docs[lead]
+		cand := lead.doc
 		if cand == nil {
 			return nil, nil
 		}
 		aligned := true
 		for _, i := range s.order[1:] {
-			d := s.docs[i]
-			if d == nil || d.ID == nil || d.ID.Compare(cand.ID) < 0 {
-				if d == nil {
-					d = &index.TermFieldDoc{}
+			u := &s.units[i]
+			if u.doc == nil || u.doc.ID == nil || u.doc.ID.Compare(cand.ID) < 0 {
+				if u.doc == nil {
+					u.doc = &index.TermFieldDoc{}
 				}
 				var err error
-				if s.docs[i], err = s.readers[i].Advance(cand.ID, d); err != nil {
+				if u.doc, err = u.docs.Advance(cand.ID, u.doc); err != nil {
 					return nil, err
 				}
-				d = s.docs[i]
 			}
-			if d == nil {
-				s.docs[lead] = nil // a term has no more documents: done
+			if u.doc == nil {
+				lead.doc = nil // a unit has no more documents: done
 				return nil, nil
 			}
-			if c := d.ID.Compare(cand.ID); c > 0 {
+			if c := u.doc.ID.Compare(cand.ID); c > 0 {
 				var err error
-				if s.docs[lead], err = s.readers[lead].Advance(d.ID, cand); err != nil {
+				if lead.doc, err = lead.docs.Advance(u.doc.ID, cand); err != nil {
 					return nil, err
 				}
 				aligned = false
@@ -169,20 +226,23 @@ func (s *phraseSearcher) find(ctx *search.SearchContext) (*search.DocumentMatch,
 			return nil, err
 		}
 		if ok {
-			return s.hit(ctx), nil
+			return s.hit(ctx)
 		}
-		if s.docs[lead], err = s.readers[lead].Next(cand); err != nil {
+		if lead.doc, err = lead.docs.Next(cand); err != nil {
 			return nil, err
 		}
 	}
 }
 
-// match reports whether the current document holds the terms in a row.
-// The two rarest terms are checked against each other first, so that the
-// positions of common words ("the") are read only where the rare words
-// stand at the right distance.
+// match reports whether the current document holds the units in a row.
+// The two rarest units are checked against each other first, so that the
+// positions of common ones ("the", or "of the") are read only where the
+// rare ones stand at the right distance.
 func (s *phraseSearcher) match() (bool, error) {
-	id := s.docs[s.order[0]].ID
+	if len(s.chain) == 1 {
+		return true, nil // a pair, or a word, stands somewhere
+	}
+	id := s.units[s.order[0]].doc.ID
 	if len(s.order) > 2 {
 		if err := s.positions(s.order[0], id); err != nil {
 			return false, err
@@ -202,30 +262,31 @@ func (s *phraseSearcher) match() (bool, error) {
 	return s.inRow(), nil
 }
 
-// positions moves the position reader of term i to document id.
+// positions moves the position reader of unit i to document id.
 func (s *phraseSearcher) positions(i int, id index.IndexInternalID) error {
-	if s.vecAt[i] != nil && s.vecAt[i].Equals(id) {
+	u := &s.units[i]
+	if u.vecAt != nil && u.vecAt.Equals(id) {
 		return nil
 	}
-	d, err := s.vecReaders[i].Advance(id, s.vecs[i])
+	d, err := u.vecs.Advance(id, u.vec)
 	if err != nil {
 		return err
 	}
 	if d == nil || !d.ID.Equals(id) {
-		// Cannot be: the term's plain reader stands on this document.
+		// Cannot be: the unit's plain reader stands on this document.
 		return fmt.Errorf("phrase: positions of document %v not found", id)
 	}
-	s.vecs[i] = d
-	s.vecAt[i] = append(s.vecAt[i][:0], id...)
+	u.vec = d
+	u.vecAt = append(u.vecAt[:0], id...)
 	return nil
 }
 
-// pairFits reports whether terms a and b stand anywhere at the distance
+// pairFits reports whether units a and b stand anywhere at the distance
 // the phrase puts them (at any of their offsets).
 func (s *phraseSearcher) pairFits(a, b int) bool {
-	va, vb := s.vecs[a].Vectors, s.vecs[b].Vectors
-	for _, oa := range s.offsets[a] {
-		for _, ob := range s.offsets[b] {
+	va, vb := s.units[a].vec.Vectors, s.units[b].vec.Vectors
+	for _, oa := range s.units[a].offsets {
+		for _, ob := range s.units[b].offsets {
 			// b stands at pos(a) + ob - oa.
 			d := int64(ob) - int64(oa)
 			j := 0
@@ -246,28 +307,29 @@ func (s *phraseSearcher) pairFits(a, b int) bool {
 	return false
 }
 
-// inRow reports whether, for some position p of the first word, the word
-// at offset k stands at p+k. The positions of each term come sorted, so
-// one pointer per offset walks forward.
+// inRow reports whether, for some position p of the first link's unit,
+// each link's unit stands at p plus its distance from the first. The
+// positions of each unit come sorted, so one pointer per link walks
+// forward.
 func (s *phraseSearcher) inRow() bool {
 	for k := range s.ptr {
 		s.ptr[k] = 0
 	}
-	first := s.vecs[s.termAt[0]].Vectors
+	first := s.chain[0]
 next:
-	for _, v := range first {
-		p := v.Pos
-		for k := 1; k < s.n; k++ {
-			vs := s.vecs[s.termAt[k]].Vectors
+	for _, v := range s.units[first.unit].vec.Vectors {
+		for k, l := range s.chain[1:] {
+			want := v.Pos + uint64(l.off-first.off)
+			vs := s.units[l.unit].vec.Vectors
 			j := s.ptr[k]
-			for j < len(vs) && vs[j].Pos < p+uint64(k) {
+			for j < len(vs) && vs[j].Pos < want {
 				j++
 			}
 			s.ptr[k] = j
 			if j == len(vs) {
 				return false
 			}
-			if vs[j].Pos != p+uint64(k) {
+			if vs[j].Pos != want {
 				continue next
 			}
 		}
@@ -276,45 +338,66 @@ next:
 	return false
 }
 
-// hit scores the current document as a conjunction of its terms.
-func (s *phraseSearcher) hit(ctx *search.SearchContext) *search.DocumentMatch {
+// hit scores the current document as a conjunction of its words.
+func (s *phraseSearcher) hit(ctx *search.SearchContext) (*search.DocumentMatch, error) {
+	id := s.units[s.order[0]].doc.ID
 	score := 0.0
-	for i, sc := range s.scorers {
-		dm := sc.Score(ctx, s.docs[i])
+	for i := range s.words {
+		w := &s.words[i]
+		d, err := w.r.Advance(id, w.doc)
+		if err != nil {
+			return nil, err
+		}
+		if d == nil || !d.ID.Equals(id) {
+			// Cannot be: a document that holds the phrase holds its words.
+			return nil, fmt.Errorf("phrase: document %v lacks a word of the phrase", id)
+		}
+		w.doc = d
+		dm := w.scorer.Score(ctx, d)
 		score += dm.Score
 		ctx.DocumentMatchPool.Put(dm)
 	}
 	dm := ctx.DocumentMatchPool.Get()
-	dm.IndexInternalID = append(dm.IndexInternalID[:0], s.docs[s.order[0]].ID...)
+	dm.IndexInternalID = append(dm.IndexInternalID[:0], id...)
 	dm.Score = score
-	return dm
+	return dm, nil
 }
 
 func (s *phraseSearcher) Close() error {
 	var first error
-	for _, r := range append(append([]index.TermFieldReader{}, s.readers...), s.vecReaders...) {
+	closeReader := func(r index.TermFieldReader) {
+		if r == nil {
+			return
+		}
 		if err := r.Close(); err != nil && first == nil {
 			first = err
 		}
+	}
+	for _, u := range s.units {
+		closeReader(u.docs)
+		closeReader(u.vecs)
+	}
+	for _, w := range s.words {
+		closeReader(w.r)
 	}
 	return first
 }
 
 func (s *phraseSearcher) Weight() float64 {
 	w := 0.0
-	for _, sc := range s.scorers {
-		w += sc.Weight()
+	for _, word := range s.words {
+		w += word.scorer.Weight()
 	}
 	return w
 }
 
 func (s *phraseSearcher) SetQueryNorm(qnorm float64) {
-	for _, sc := range s.scorers {
-		sc.SetQueryNorm(qnorm)
+	for _, w := range s.words {
+		w.scorer.SetQueryNorm(qnorm)
 	}
 }
 
 func (s *phraseSearcher) Count() uint64              { return s.count }
 func (s *phraseSearcher) Min() int                   { return 0 }
-func (s *phraseSearcher) Size() int                  { return 128 * (len(s.readers) + 1) }
-func (s *phraseSearcher) DocumentMatchPoolSize() int { return len(s.scorers) + 1 }
+func (s *phraseSearcher) Size() int                  { return 128 * (2*len(s.units) + len(s.words) + 1) }
+func (s *phraseSearcher) DocumentMatchPoolSize() int { return len(s.words) + 1 }

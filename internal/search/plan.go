@@ -25,6 +25,9 @@ type analysed struct {
 	prefix string
 	cuts   []string
 	lead   [][]string
+	// pairs are the group's pair words: phrases are matched on the pairs
+	// of them the index holds (pairs.go).
+	pairs map[string]bool
 }
 
 func (a analysed) empty() bool { return len(a.toks) == 0 && a.prefix == "" }
@@ -47,7 +50,7 @@ func (x *Index) plan(q *Query) *plan {
 
 // analyse runs a term through group g's analyser.
 func (x *Index) analyse(t Term, g string) analysed {
-	a := analysed{kind: t.Kind}
+	a := analysed{kind: t.Kind, pairs: pairWordsOf(x.analyzers[g])}
 	if t.Kind != Prefix {
 		a.toks = byPosition(x.analyzers[g].Analyze([]byte(t.Text)))
 		return a
@@ -143,7 +146,7 @@ func dropCoveredUnigrams(toks analysis.TokenStream) analysis.TokenStream {
 // query matches the term in field.
 func (a analysed) query(field string) query.Query {
 	if a.kind != Prefix {
-		return tokensQuery(a.toks, field)
+		return tokensQuery(a.toks, field, a.pairs)
 	}
 	if a.prefix == "" {
 		return nil
@@ -158,7 +161,7 @@ func (a analysed) query(field string) query.Query {
 	if len(alts) > 1 {
 		q = query.NewDisjunctionQuery(alts)
 	}
-	if lead := tokensQuery(a.lead, field); lead != nil {
+	if lead := tokensQuery(a.lead, field, a.pairs); lead != nil {
 		q = query.NewConjunctionQuery([]query.Query{lead, q})
 	}
 	return q
@@ -172,7 +175,7 @@ func termQuery(term, field string) *query.TermQuery {
 
 // tokensQuery matches analysed tokens: one term, or a phrase when the text
 // made several (a quoted phrase, but also "long-arm" or Chinese text).
-func tokensQuery(toks [][]string, field string) query.Query {
+func tokensQuery(toks [][]string, field string, pairs map[string]bool) query.Query {
 	switch {
 	case len(toks) == 0:
 		return nil
@@ -200,7 +203,7 @@ func tokensQuery(toks [][]string, field string) query.Query {
 	if gaps {
 		return query.NewPhraseQuery(flat, field)
 	}
-	return &phraseQuery{terms: flat, field: field}
+	return &phraseQuery{terms: flat, field: field, pairs: pairs}
 }
 
 // bleveQuery is the bleve query that finds and scores the documents
@@ -269,40 +272,4 @@ func (x *Index) mustQuery(p *plan, g string) query.Query {
 		return conj[0]
 	}
 	return query.NewConjunctionQuery(conj)
-}
-
-// locationsQuery matches every index term of the query's positive terms,
-// one by one: finding where they stand needs no phrase matching, which
-// the snippets do themselves from the positions.
-func (x *Index) locationsQuery(p *plan) query.Query {
-	var alts []query.Query
-	seen := map[string]bool{}
-	add := func(q query.Query, key string) {
-		if !seen[key] {
-			seen[key] = true
-			alts = append(alts, q)
-		}
-	}
-	for _, g := range x.groups {
-		field := textField(g)
-		for _, a := range p.positive[g] {
-			for _, ts := range append(append([][]string{}, a.toks...), a.lead...) {
-				for _, t := range ts {
-					add(termQuery(t, field), field+"\x00"+t)
-				}
-			}
-			if a.prefix != "" {
-				pq := query.NewPrefixQuery(a.prefix)
-				pq.SetField(field)
-				add(pq, field+"\x00*"+a.prefix)
-				for _, c := range a.cuts {
-					add(termQuery(c, field), field+"\x00"+c)
-				}
-			}
-		}
-	}
-	if len(alts) == 0 {
-		return nil
-	}
-	return query.NewDisjunctionQuery(alts)
 }

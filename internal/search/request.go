@@ -5,16 +5,11 @@ import (
 	"fmt"
 	"html/template"
 	"net/url"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
 	"unicode"
 	"unicode/utf8"
-
-	"github.com/blevesearch/bleve/v2"
-	"github.com/blevesearch/bleve/v2/search"
-	"github.com/blevesearch/bleve/v2/search/query"
 )
 
 // Sort orders.
@@ -333,11 +328,21 @@ func (x *Index) search(ctx context.Context, req Request, q *Query) (*Result, err
 	}
 	p := x.plan(q)
 	c := newCollector(x, req, perPub)
-	var err error
+	defer c.release()
+	// One reader for both steps: the hits' numbers are its documents'.
+	ix, err := x.bi.Advanced()
+	if err != nil {
+		return nil, err
+	}
+	reader, err := ix.Reader()
+	if err != nil {
+		return nil, err
+	}
+	defer reader.Close()
 	if q.Empty() {
 		err = x.collectAll(ctx, c)
 	} else {
-		err = x.collectQuery(ctx, p, c)
+		err = x.collectQuery(ctx, reader, p, c)
 	}
 	if err != nil {
 		return nil, err
@@ -347,7 +352,7 @@ func (x *Index) search(ctx context.Context, req Request, q *Query) (*Result, err
 	for _, f := range pubs {
 		hits = append(hits, f.hits...)
 	}
-	locs, err := x.locations(ctx, p, hits)
+	locs, err := x.locate(ctx, reader, p, hits)
 	if err != nil {
 		return nil, err
 	}
@@ -359,38 +364,6 @@ func (x *Index) search(ctx context.Context, req Request, q *Query) (*Result, err
 			return nil, err
 		}
 		out.Hits = append(out.Hits, hit)
-	}
-	return out, nil
-}
-
-// locations finds where the query's words stand in the hits, for their
-// snippets and links. It is a second search, limited to the hits: asking
-// bleve for locations in the first one would decode them for every
-// matching document, which for a common word is most of the index.
-func (x *Index) locations(ctx context.Context, p *plan, hits []scored) (map[string]search.FieldTermLocationMap, error) {
-	if p.q.Empty() || len(hits) == 0 {
-		return nil, nil
-	}
-	text := x.locationsQuery(p)
-	if text == nil {
-		return nil, nil
-	}
-	var ids []string
-	for _, h := range hits {
-		if !slices.Contains(ids, h.e.id) {
-			ids = append(ids, h.e.id)
-		}
-	}
-	sr := bleve.NewSearchRequestOptions(query.NewConjunctionQuery([]query.Query{query.NewDocIDQuery(ids), text}), len(ids), 0, false)
-	sr.IncludeLocations = true
-	sr.Score = "none"
-	res, err := x.bi.SearchInContext(ctx, sr)
-	if err != nil {
-		return nil, err
-	}
-	out := make(map[string]search.FieldTermLocationMap, len(res.Hits))
-	for _, h := range res.Hits {
-		out[h.ID] = h.Locations
 	}
 	return out, nil
 }

@@ -40,8 +40,9 @@ import (
 // of numbers in a tight loop, a slice of structs field by field, and Open
 // decodes one element per hit, some 90,000 at 10,000 publications.
 
-// savedVersion changes whenever the saved form does.
-const savedVersion = 2
+// savedVersion changes whenever the saved form does, or the bleve index
+// it names (3: word pairs, without which a phrase finds nothing).
+const savedVersion = 3
 
 const (
 	tableFile = "search-table.gob"
@@ -390,6 +391,9 @@ func openTable(dir string, t *savedTable, cs *content.Site, texts *os.File, log 
 			}
 		}
 		err = x.number(byID)
+	}
+	if err == nil {
+		err = x.usePairWords()
 	}
 	if err != nil {
 		x.bi.Close()

@@ -9,12 +9,15 @@
 // several publications is indexed once and is a hit of each. Text is
 // analysed per language group: English is stemmed, Chinese, Japanese and
 // Korean get bigrams plus single characters, other languages are split into
-// words. Every group folds case and accents. The index holds text only: the
+// words. Every group folds case and accents. Beside its words, a text is
+// indexed as the pairs of its commonest words that stand side by side, so
+// that a phrase of common words is found without reading where each of
+// them stands in every document (pairs.go). The index holds text only: the
 // text shown, and what hits are filtered, faceted and sorted by, stay in
 // memory with the content. Bleve finds and scores matches; this package
 // collects them (collect.go), matches phrases with a searcher of its own
-// (phrase.go), and cuts snippets from the byte offsets bleve records
-// (snippet.go).
+// (phrase.go), and cuts snippets from the byte offsets bleve records,
+// read for the hits shown only (locate.go, snippet.go).
 //
 // With Options.CacheDir set, the index is kept on disk in a folder named by
 // a hash of the content, the PDF text and the index layout, and reopened on
@@ -95,6 +98,7 @@ type Index struct {
 	// Facet and filter values, numbered.
 	sections, years, tags, sources, langs facetDict
 	stats                                 Stats
+	arrays                                sync.Pool // of *collectorArrays, reused between searches
 	// sums fingerprint each document's indexed text, by document ID, so
 	// that Update can tell what changed. Nil unless built in memory.
 	sums map[string]fingerprint
@@ -331,7 +335,7 @@ func Build(ctx context.Context, cs *content.Site, pdfs map[string]*pdftext.Docum
 		if err != nil {
 			return nil, fmt.Errorf("create search index: %w", err)
 		}
-		if err := addDocs(ctx, x.bi, dm, docs, x.stats, opts.Logger); err != nil {
+		if err := indexAll(ctx, x.bi, dm, docs, x.stats, opts.Logger); err != nil {
 			x.bi.Close()
 			return nil, err
 		}
@@ -345,6 +349,10 @@ func Build(ctx context.Context, cs *content.Site, pdfs map[string]*pdftext.Docum
 		if err != nil {
 			return nil, err
 		}
+	}
+	if err := x.usePairWords(); err != nil {
+		x.bi.Close()
+		return nil, err
 	}
 	if err := x.number(byID); err != nil {
 		x.bi.Close()

@@ -140,7 +140,11 @@ func (s *Site) newPage(url string, status int, contentType string, body []byte, 
 	if s.prev != nil {
 		old = s.prev.Pages[url]
 	}
-	return reuse(old, status, contentType, body, origin)
+	p := reuse(old, status, contentType, body, origin)
+	if s.file != nil && p != old {
+		s.file.add(p)
+	}
+	return p
 }
 
 // reuse returns old when it holds the same response, sparing the

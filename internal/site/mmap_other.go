@@ -11,7 +11,7 @@ import (
 // server holds its own copy of the pages.
 func mapFile(f *os.File, size int) ([]byte, error) {
 	b := make([]byte, size)
-	if _, err := io.ReadFull(f, b); err != nil {
+	if _, err := io.ReadFull(io.NewSectionReader(f, 0, int64(size)), b); err != nil {
 		return nil, err
 	}
 	return b, nil

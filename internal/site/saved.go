@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"crypto/rand"
+	"crypto/sha256"
 	"encoding/gob"
 	"errors"
 	"fmt"
@@ -50,7 +51,12 @@ type savedIndex struct {
 	// templates, static files or content they do not match.
 	ContentHash, TemplatesHash, AssetsHash string
 
-	PDFs     map[string]PDFInfo
+	PDFs map[string]PDFInfo
+	// Keys are what each page of Pages was rendered from (Site.keys),
+	// sha256.Size bytes each, zero for a page without one, so that a
+	// Rebuild from the opened site takes over the pages that have not
+	// changed (a redeploy from the state cache).
+	Keys     []byte
 	Types    []string // content types, a few shared by all pages
 	Pages    []savedPage
 	NotFound savedPage
@@ -72,11 +78,13 @@ type savedPage struct {
 // Each file is written under a temporary name and then renamed, so that a
 // server that has the previous pages.bin mapped goes on reading the old
 // file, and a failed save leaves no half file behind under the real name.
+//
+// A site from BuildInto has its pages in a file already: that file is
+// moved into dir (copied, if the site is saved again or dir is on another
+// file system), and only the directory is written.
 func (s *Site) SavePages(dir string) error {
-	id := make([]byte, 16)
-	rand.Read(id)
 	idx := savedIndex{
-		ID: id, PDFs: s.PDFs,
+		PDFs:        s.PDFs,
 		ContentHash: s.Content.Hash, TemplatesHash: s.Templates.Hash(), AssetsHash: s.Assets.Hash(),
 	}
 	urls := make([]string, 0, len(s.Pages))
@@ -85,33 +93,54 @@ func (s *Site) SavePages(dir string) error {
 	}
 	slices.Sort(urls)
 	types := map[string]int{}
+	entry := func(url string, p *Page, off int64) savedPage {
+		t, ok := types[p.ContentType]
+		if !ok {
+			t = len(idx.Types)
+			types[p.ContentType] = t
+			idx.Types = append(idx.Types, p.ContentType)
+		}
+		return savedPage{URL: url, Status: p.Status, Type: t, ETag: p.ETag, Origin: p.Origin, Offset: off, BodyLen: len(p.Body), GzipLen: len(p.Gzip)}
+	}
+	idx.Pages = make([]savedPage, 0, len(urls))
 
-	err := atomicfile.Write(filepath.Join(dir, pagesBin), func(w *bufio.Writer) error {
-		w.Write(id)
-		off := int64(len(id))
-		put := func(url string, p *Page) savedPage {
-			t, ok := types[p.ContentType]
-			if !ok {
-				t = len(idx.Types)
-				types[p.ContentType] = t
-				idx.Types = append(idx.Types, p.ContentType)
-			}
-			sp := savedPage{URL: url, Status: p.Status, Type: t, ETag: p.ETag, Origin: p.Origin, Offset: off, BodyLen: len(p.Body), GzipLen: len(p.Gzip)}
-			w.Write(p.Body)
-			w.Write(p.Gzip)
-			off += int64(len(p.Body) + len(p.Gzip))
-			return sp
-		}
-		idx.Pages = make([]savedPage, 0, len(urls))
+	binPath := filepath.Join(dir, pagesBin)
+	var err error
+	if pf := s.file; pf != nil && pf.holds(s) {
 		for _, u := range urls {
-			idx.Pages = append(idx.Pages, put(u, s.Pages[u]))
+			idx.Pages = append(idx.Pages, entry(u, s.Pages[u], pf.spans[s.Pages[u]].off))
 		}
-		idx.NotFound = put("", s.NotFound)
-		idx.Size = off
-		return nil
-	})
+		idx.NotFound = entry("", s.NotFound, pf.spans[s.NotFound].off)
+		idx.ID, idx.Size = pf.id, pf.off
+		err = pf.saveTo(binPath)
+	} else {
+		idx.ID = make([]byte, 16)
+		rand.Read(idx.ID)
+		err = atomicfile.Write(binPath, func(w *bufio.Writer) error {
+			w.Write(idx.ID)
+			off := int64(len(idx.ID))
+			put := func(url string, p *Page) savedPage {
+				sp := entry(url, p, off)
+				w.Write(p.Body)
+				w.Write(p.Gzip)
+				off += int64(len(p.Body) + len(p.Gzip))
+				return sp
+			}
+			for _, u := range urls {
+				idx.Pages = append(idx.Pages, put(u, s.Pages[u]))
+			}
+			idx.NotFound = put("", s.NotFound)
+			idx.Size = off
+			return nil
+		})
+	}
 	if err != nil {
-		return fmt.Errorf("save pages %s: %w", filepath.Join(dir, pagesBin), err)
+		return fmt.Errorf("save pages %s: %w", binPath, err)
+	}
+	idx.Keys = make([]byte, 0, len(idx.Pages)*sha256.Size)
+	for _, sp := range idx.Pages {
+		k := s.keys[sp.URL]
+		idx.Keys = append(idx.Keys, k[:]...)
 	}
 	err = atomicfile.Write(filepath.Join(dir, pagesGob), func(w *bufio.Writer) error {
 		enc := gob.NewEncoder(w)
@@ -173,6 +202,15 @@ func OpenPages(dir string, cs *content.Site, t *Templates, a *Assets) (*Site, er
 			return nil, err
 		}
 		s.Pages[sp.URL] = &pages[i]
+	}
+	if len(idx.Keys) == len(idx.Pages)*sha256.Size {
+		s.keys = make(map[string][sha256.Size]byte, len(idx.Pages))
+		var none [sha256.Size]byte
+		for i, sp := range idx.Pages {
+			if k := [sha256.Size]byte(idx.Keys[i*sha256.Size:]); k != none {
+				s.keys[sp.URL] = k
+			}
+		}
 	}
 	if err := fill(len(idx.Pages), idx.NotFound); err != nil {
 		return nil, err

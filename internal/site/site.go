@@ -131,13 +131,16 @@ type Site struct {
 	translations map[string][]Translation // by translation key
 	// keys are what each page rendered from a template was rendered from
 	// (see publicationKey and dataKey), by URL, for the next Rebuild to
-	// compare. A Site from OpenPages has none.
+	// compare. A Site from OpenPages has those SavePages saved.
 	keys map[string][sha256.Size]byte
 	// prev is the site Rebuild takes pages over from, set only while it
 	// runs so that a chain of rebuilds does not keep every older site alive.
 	prev *Site
 	// origins are pages completed with a request's origin (OriginPage).
 	origins originPages
+	// file holds the pages' bodies when BuildInto made the site; nil when
+	// they are on the heap.
+	file *pageFile
 }
 
 // Data is what every template receives.
@@ -233,6 +236,27 @@ func Build(cs *content.Site, t *Templates, a *Assets, pdfs map[string]PDFInfo) (
 	return Rebuild(nil, cs, t, a, pdfs)
 }
 
+// BuildInto renders every page as Build does, but writes each page's
+// bodies to a pages file in dir as soon as it is made, and serves them from
+// that file mapped into memory (see pagefile.go), so that they are not held
+// on the heap. dir must be on a disk, not in memory (not a tmpfs), or
+// nothing is gained; SavePages moves the file when it can.
+func BuildInto(dir string, cs *content.Site, t *Templates, a *Assets, pdfs map[string]PDFInfo) (*Site, error) {
+	pf, err := newPageFile(dir)
+	if err != nil {
+		return nil, err
+	}
+	s, err := rebuild(nil, cs, t, a, pdfs, pf)
+	if err == nil {
+		err = pf.mapPages()
+	}
+	if err != nil {
+		pf.discard()
+		return nil, err
+	}
+	return s, nil
+}
+
 // Rebuild renders every page as Build does, but takes over from prev (nil
 // for none) each page whose inputs have not changed, so that saving one file
 // in watch mode costs a few pages rather than the whole site. A page made
@@ -245,7 +269,12 @@ func Build(cs *content.Site, t *Templates, a *Assets, pdfs map[string]PDFInfo) (
 //
 // prev is only read, so it may go on being served meanwhile.
 func Rebuild(prev *Site, cs *content.Site, t *Templates, a *Assets, pdfs map[string]PDFInfo) (*Site, error) {
-	s := &Site{Content: cs, Templates: t, Assets: a, PDFs: pdfs, Pages: map[string]*Page{}, keys: map[string][sha256.Size]byte{}, prev: prev}
+	return rebuild(prev, cs, t, a, pdfs, nil)
+}
+
+// rebuild is Rebuild, writing the pages into file when it is not nil.
+func rebuild(prev *Site, cs *content.Site, t *Templates, a *Assets, pdfs map[string]PDFInfo, file *pageFile) (*Site, error) {
+	s := &Site{Content: cs, Templates: t, Assets: a, PDFs: pdfs, Pages: map[string]*Page{}, keys: map[string][sha256.Size]byte{}, prev: prev, file: file}
 	s.base = strings.TrimSuffix(cs.Settings.BaseURL, "/")
 	s.translations = translations(cs)
 	type job struct {
@@ -276,6 +305,11 @@ func Rebuild(prev *Site, cs *content.Site, t *Templates, a *Assets, pdfs map[str
 		d.Heading = SectionTitle(sec)
 		d.Feeds = s.feedLinks("/" + sec + "/")
 		if sp := cs.SectionPages[sec]; sp != nil {
+			// Its intro is in the list's key: a section page taken over
+			// from a saved state is parsed again to have it.
+			if err := cs.ParseBody(sp); err != nil {
+				return nil, err
+			}
 			d.Heading = sp.Title
 			d.Description = sp.Summary
 			if sp.Doc != nil {
@@ -304,12 +338,22 @@ func Rebuild(prev *Site, cs *content.Site, t *Templates, a *Assets, pdfs map[str
 	d.Feeds = s.feedLinks("")
 	add("/archive/", "archive", d)
 
+	var render []*content.Publication
 	for _, p := range append(append([]*content.Publication{}, cs.Publications...), cs.Pages...) {
 		cites := s.citeURLs(p)
 		s.keys[p.URL] = s.publicationKey(shared, p, cites)
 		if !s.takeOver(p.URL, cites) {
-			add(p.URL, "publication", s.publicationData(p, cites))
+			render = append(render, p)
 		}
+	}
+	// A publication whose parse the content took over from a saved state
+	// has no Doc until it is parsed again, which only the few rendered
+	// again need.
+	if err := cs.ParseBodies(render); err != nil {
+		return nil, err
+	}
+	for _, p := range render {
+		add(p.URL, "publication", s.publicationData(p, s.citeURLs(p)))
 	}
 
 	pages := make([]*Page, len(jobs))
@@ -351,6 +395,9 @@ func Rebuild(prev *Site, cs *content.Site, t *Templates, a *Assets, pdfs map[str
 		oldNotFound = prev.NotFound
 	}
 	s.NotFound = reuse(oldNotFound, http.StatusNotFound, "text/html; charset=utf-8", body, false)
+	if s.file != nil {
+		s.file.add(s.NotFound)
+	}
 	if err := s.extras(); err != nil {
 		return nil, err
 	}

@@ -1,0 +1,86 @@
+package pipeline_test
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"archive/internal/pipeline"
+	"archive/internal/server"
+)
+
+// TestColdStartPagesFile loads content with a cache, as serve -cache does:
+// the pages published before the index is ready are served from the pages
+// file written as they were rendered, and are those served once the state
+// is cached; that file ends up in the cached state rather than beside it;
+// and the Markdown sources and their HTML are let go of once rendered,
+// except in watch mode, which renders from them again.
+func TestColdStartPagesFile(t *testing.T) {
+	dir := t.TempDir()
+	for name, text := range map[string]string{
+		"reports/a.md": "---\ntitle: Rivers\ndate: 2022-01-13\n---\nThe delta floods each spring.\n",
+		"letters/b.md": "---\ntitle: Deserts\ndate: 2022-02-13\n---\nThe dunes move each year.\n",
+	} {
+		os.MkdirAll(filepath.Join(dir, filepath.Dir(name)), 0o755)
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, watch := range []bool{false, true} {
+		cache := t.TempDir()
+		p := pipeline.New(pipeline.Config{
+			Content: os.DirFS(dir), Templates: os.DirFS(repo("templates")), Static: os.DirFS(repo("static")),
+			CacheDir: cache, KeepState: !watch, Incremental: watch, Version: "test", Logger: quietLogger(),
+		})
+		var first []byte
+		st, err := p.Load(context.Background(), func(st *pipeline.State) {
+			if st.Index == nil {
+				first = append([]byte(nil), st.Site.Pages["/reports/a/"].Body...)
+			}
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(string(first), "The delta floods each spring.") {
+			t.Errorf("watch %v: the page served before the index is ready:\n%.300s", watch, first)
+		}
+		if got := st.Site.Pages["/reports/a/"].Body; string(got) != string(first) {
+			t.Errorf("watch %v: the page changed once the index was ready", watch)
+		}
+		if watch {
+			for _, pub := range st.Site.Content.Publications {
+				if pub.Body == nil || pub.Doc == nil || pub.Doc.HTML == "" {
+					t.Errorf("watch mode let go of %s's Markdown or HTML, which a reload renders from", pub.Source)
+				}
+			}
+			continue
+		}
+		if left, _ := os.ReadDir(filepath.Join(cache, "pages")); len(left) != 0 {
+			t.Errorf("%d files left where the pages were written; want the pages file moved into the state", len(left))
+		}
+		if saved, _ := filepath.Glob(filepath.Join(cache, "state", "*", "pages", "pages.bin")); len(saved) != 1 {
+			t.Errorf("cached pages files: %v", saved)
+		}
+	}
+	// The loaded content itself, before the cached state replaced it.
+	p := pipeline.New(pipeline.Config{
+		Content: os.DirFS(dir), Templates: os.DirFS(repo("templates")), Static: os.DirFS(repo("static")),
+		CacheDir: t.TempDir(), Logger: quietLogger(),
+	})
+	st, err := p.Load(context.Background(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, pub := range st.Site.Content.Publications {
+		if pub.Body != nil || pub.Doc == nil || pub.Doc.HTML != "" || len(pub.Doc.Blocks) == 0 {
+			t.Errorf("%s: Markdown %d bytes, HTML %d bytes after rendering, want none; blocks for search kept", pub.Source, len(pub.Body), len(pub.Doc.HTML))
+		}
+	}
+	s := server.New(server.Config{Logger: quietLogger()})
+	s.Publish(st)
+	if res := get(t, s, "GET", "/reports/a/"); res.StatusCode != 200 || !strings.Contains(body(t, res), "The delta floods") {
+		t.Errorf("the page after rendering: %d", res.StatusCode)
+	}
+}

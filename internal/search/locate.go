@@ -1,0 +1,153 @@
+package search
+
+import (
+	"context"
+	"fmt"
+	"slices"
+
+	"github.com/blevesearch/bleve/v2/search"
+	index "github.com/blevesearch/bleve_index_api"
+)
+
+// locate finds where the query's words stand in the hits, for their
+// snippets and links: the positions and byte offsets of each index term
+// of the query's positive terms in each hit's document, read from r, the
+// reader the hits were found with. Asking bleve for locations in the
+// first search would decode them for every matching document, which for
+// a common word is most of the index; and a second bleve search limited
+// to the hits by their IDs (as this was) looked each ID up in every
+// segment and collected its matches like a search of its own, a quarter
+// of the time of a search at 10,000 publications. Here each term's
+// postings are read with positions only at the hits' documents.
+func (x *Index) locate(ctx context.Context, r index.IndexReader, p *plan, hits []scored) (map[string]search.FieldTermLocationMap, error) {
+	if p.q.Empty() || len(hits) == 0 {
+		return nil, nil
+	}
+	// The hits' documents, by language group, in the order of their
+	// numbers (a reader only moves forward).
+	docs := map[string][]uint64{}
+	ids := map[uint64]string{}
+	for _, h := range hits {
+		n := x.docs.document(h.num)
+		if _, ok := ids[n]; !ok {
+			ids[n] = h.e.id
+			docs[h.e.group] = append(docs[h.e.group], n)
+		}
+	}
+	out := make(map[string]search.FieldTermLocationMap, len(ids))
+	for g, ns := range docs {
+		slices.Sort(ns)
+		field := textField(g)
+		terms, err := locationTerms(r, p.positive[g], field)
+		if err != nil {
+			return nil, err
+		}
+		for _, term := range terms {
+			if err := ctx.Err(); err != nil {
+				return nil, err
+			}
+			if err := readLocations(ctx, r, field, term, ns, ids, out); err != nil {
+				return nil, err
+			}
+		}
+	}
+	return out, nil
+}
+
+// locationTerms lists the index terms of field whose locations show the
+// terms as: every token of words and phrases, and the terms of the index
+// that prefixes expand to, with the stems they may have been cut back to.
+func locationTerms(r index.IndexReader, as []analysed, field string) ([]string, error) {
+	var out []string
+	seen := map[string]bool{}
+	add := func(t string) {
+		if !seen[t] {
+			seen[t] = true
+			out = append(out, t)
+		}
+	}
+	for _, a := range as {
+		for _, ts := range slices.Concat(a.toks, a.lead) {
+			for _, t := range ts {
+				add(t)
+			}
+		}
+		if a.prefix == "" {
+			continue
+		}
+		for _, c := range a.cuts {
+			add(c)
+		}
+		dict, err := r.FieldDictPrefix(field, []byte(a.prefix))
+		if err != nil {
+			return nil, err
+		}
+		for n := 0; ; n++ {
+			e, err := dict.Next()
+			if err != nil {
+				dict.Close()
+				return nil, err
+			}
+			if e == nil {
+				break
+			}
+			if n == maxPrefixTerms {
+				// The search itself refused such a prefix; this is a guard.
+				dict.Close()
+				return nil, fmt.Errorf("prefix %q: TooManyClauses", a.prefix)
+			}
+			add(e.Term)
+		}
+		if err := dict.Close(); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+// readLocations adds the locations of term in field, in the documents ns
+// (sorted), to out, by the IDs of the documents.
+func readLocations(ctx context.Context, r index.IndexReader, field, term string, ns []uint64, ids map[uint64]string, out map[string]search.FieldTermLocationMap) error {
+	tfr, err := r.TermFieldReader(ctx, []byte(term), field, false, false, true)
+	if err != nil {
+		return err
+	}
+	defer tfr.Close()
+	if tfr.Count() == 0 {
+		return nil
+	}
+	var d *index.TermFieldDoc
+	var id index.IndexInternalID
+	for _, n := range ns {
+		// A reader moved to where it stands starts again from the first
+		// document: move it only when behind.
+		if d == nil || d.ID.Value() < n {
+			id = index.NewIndexInternalID(id, n)
+			if d, err = tfr.Advance(id, d); err != nil {
+				return err
+			}
+			if d == nil {
+				return nil // no more documents hold it
+			}
+		}
+		if d.ID.Value() != n {
+			continue
+		}
+		fields := out[ids[n]]
+		if fields == nil {
+			fields = search.FieldTermLocationMap{}
+			out[ids[n]] = fields
+		}
+		if fields[field] == nil {
+			fields[field] = search.TermLocationMap{}
+		}
+		locs := make([]search.Location, len(d.Vectors))
+		ls := make([]*search.Location, len(d.Vectors))
+		for j, v := range d.Vectors {
+			locs[j] = search.Location{Pos: v.Pos, Start: v.Start, End: v.End}
+			ls[j] = &locs[j]
+		}
+		fields[field][term] = ls
+	}
+	return nil
+}

@@ -1,0 +1,212 @@
+package search
+
+import (
+	"context"
+	"math"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"slices"
+	"testing"
+
+	"github.com/blevesearch/bleve/v2/analysis"
+	"github.com/blevesearch/bleve/v2/search"
+	"github.com/blevesearch/bleve/v2/search/query"
+	"github.com/google/go-cmp/cmp"
+
+	"archive/internal/content"
+)
+
+// TestPairTokens: a pair for each two pair words side by side, at the
+// first one's position, and none across the gap between two segments.
+func TestPairTokens(t *testing.T) {
+	tok := func(term string, pos int) *analysis.Token { return &analysis.Token{Term: []byte(term), Position: pos} }
+	toks := analysis.TokenStream{tok("the", 1), tok("go", 2), tok("team", 3), tok("go", 4), tok("go", 5), tok("so", 5+segGap), tok("so", 6+segGap)}
+	words := map[string]bool{"the": true, "go": true, "so": true}
+	type pair struct {
+		Term string
+		Pos  int
+	}
+	var got []pair
+	for _, p := range pairTokens(toks, words) {
+		got = append(got, pair{string(p.Term), p.Position})
+	}
+	want := []pair{{"the go", 1}, {"go go", 4}, {"so so", 5 + segGap}}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("pairTokens (-want +got):\n%s", diff)
+	}
+}
+
+// TestPairsAgainstWordPositions compares the phrase searcher, which
+// matches on word pairs, with bleve's own phrase searcher, which reads
+// the words' positions, over the Go blog's articles: phrases cut from
+// their paragraphs (words common and rare, code, possessives, full
+// stops), the same with two words swapped, and the end of a paragraph
+// with the start of the next, must find the same documents with the same
+// scores (normalised by the query's weight, as bleve's are).
+func TestPairsAgainstWordPositions(t *testing.T) {
+	dir := goBlogDir(t)
+	cs, _, err := content.Load(os.DirFS(dir), content.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	x, err := Build(context.Background(), cs, nil, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer x.Close()
+	an := x.analyzers[groupEN]
+	rnd := rand.New(rand.NewPCG(17, 1))
+	var phrases [][]string
+	for len(phrases) < 600 {
+		p := cs.Publications[rnd.IntN(len(cs.Publications))]
+		if p.Doc == nil || len(p.Doc.Blocks) < 2 || groupOf(p.Lang) != groupEN {
+			continue
+		}
+		i := rnd.IntN(len(p.Doc.Blocks) - 1)
+		words := terms(an.Analyze([]byte(p.Doc.Blocks[i].Text)))
+		if len(words) < 7 {
+			continue
+		}
+		n := 2 + rnd.IntN(5)
+		at := rnd.IntN(len(words) - n)
+		phrase := slices.Clone(words[at : at+n])
+		phrases = append(phrases, phrase)
+		swapped := slices.Clone(phrase)
+		k := rnd.IntN(n - 1)
+		swapped[k], swapped[k+1] = swapped[k+1], swapped[k]
+		phrases = append(phrases, swapped)
+		if next := terms(an.Analyze([]byte(p.Doc.Blocks[i+1].Text))); len(next) >= 2 {
+			phrases = append(phrases, append(slices.Clone(words[len(words)-2:]), next[:2]...))
+		}
+	}
+	field := textField(groupEN)
+	found, paired := 0, 0
+	for _, phrase := range phrases {
+		q := &phraseQuery{terms: phrase, field: field, pairs: pairWordsOf(x.analyzers[groupEN])}
+		if x.pairUnits(t, q) > 0 {
+			paired++
+		}
+		ours := x.matches(t, q)
+		bleves := x.matches(t, query.NewPhraseQuery(phrase, field))
+		if len(bleves) > 0 {
+			found++
+		}
+		same := cmp.Comparer(func(a, b float64) bool { return math.Abs(a-b) <= 1e-9*math.Abs(a) })
+		if repeats(phrase) {
+			// Bleve scores a word the phrase repeats once per time it
+			// stands there; this package, as before the pairs, once.
+			same = cmp.Comparer(func(a, b float64) bool { return true })
+		}
+		if diff := cmp.Diff(bleves, ours, same); diff != "" {
+			t.Errorf("phrase %q (-bleve +pairs):\n%s", phrase, diff)
+		}
+	}
+	if found < len(phrases)/3 || paired < len(phrases)/3 {
+		t.Errorf("of %d phrases, %d found anything and %d were matched on pairs: the test compares too little", len(phrases), found, paired)
+	}
+	// The slowest phrase before the pairs is matched on pairs alone.
+	q := &phraseQuery{terms: []string{"the", "go", "program", "languag"}, field: field, pairs: pairWordsOf(x.analyzers[groupEN])}
+	if n := x.pairUnits(t, q); n != 3 {
+		t.Errorf("the go program languag: %d pairs, want 3", n)
+	}
+}
+
+// pairUnits counts the pairs among the units q's searcher matches.
+func (x *Index) pairUnits(t *testing.T, q *phraseQuery) int {
+	ix, err := x.bi.Advanced()
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := ix.Reader()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	s, err := q.Searcher(context.Background(), r, x.bi.Mapping(), search.SearcherOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	n := 0
+	for _, l := range s.(*phraseSearcher).chain {
+		if s.(*phraseSearcher).units[l.unit].pair {
+			n++
+		}
+	}
+	return n
+}
+
+func repeats(words []string) bool {
+	return len(slices.Compact(slices.Sorted(slices.Values(words)))) < len(words)
+}
+
+// terms are the index terms of toks, in order.
+func terms(toks analysis.TokenStream) []string {
+	var out []string
+	for _, t := range toks {
+		out = append(out, string(t.Term))
+	}
+	return out
+}
+
+// matches runs q on x's index and returns the score of each document it
+// matches, by bleve document number.
+func (x *Index) matches(t *testing.T, q query.Query) map[uint64]float64 {
+	t.Helper()
+	ix, err := x.bi.Advanced()
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := ix.Reader()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	s, err := q.Searcher(context.Background(), r, x.bi.Mapping(), search.SearcherOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if _, ok := q.(*phraseQuery); ok {
+		// As bleve's phrase searcher does for its terms, and a parent
+		// searcher for ours: the score of a query is normalised by its
+		// weight.
+		s.SetQueryNorm(1 / math.Sqrt(s.Weight()))
+	}
+	ctx := &search.SearchContext{DocumentMatchPool: search.NewDocumentMatchPool(s.DocumentMatchPoolSize()+1, 0), IndexReader: r}
+	out := map[uint64]float64{}
+	for {
+		dm, err := s.Next(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if dm == nil {
+			return out
+		}
+		out[dm.IndexInternalID.Value()] = dm.Score
+		ctx.DocumentMatchPool.Put(dm)
+	}
+}
+
+// goBlogDir is the Markdown test corpus beside the repository.
+func goBlogDir(t *testing.T) string {
+	dir, err := os.Getwd()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for {
+		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
+			break
+		}
+		if filepath.Dir(dir) == dir {
+			t.Fatal("repository root (go.mod) not found")
+		}
+		dir = filepath.Dir(dir)
+	}
+	corpus := filepath.Join(filepath.Dir(dir), "shared", "corpus", "markdown")
+	if _, err := os.Stat(filepath.Join(corpus, "go-blog")); err != nil {
+		t.Skipf("test corpus not found at %s (it lives beside the repository)", corpus)
+	}
+	return corpus
+}
