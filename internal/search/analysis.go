@@ -159,7 +159,8 @@ func (f *stemFilter) Filter(input analysis.TokenStream) analysis.TokenStream {
 // newMapping returns the index mapping. The index holds text only: one
 // field per language group, indexed with term vectors (phrases and
 // snippets need positions and offsets) but neither stored nor given doc
-// values, and beside it a field of the group's word pairs (pairs.go). What is shown, filtered, faceted and sorted is kept in memory.
+// values, and beside it a field of the group's word pairs (pairs.go).
+// What is shown, filtered, faceted and sorted is kept in memory.
 // Build makes the documents itself (see document), so the mapping
 // describes them for the index's metadata, the cache key and the
 // analysers queries use.

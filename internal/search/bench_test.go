@@ -163,17 +163,6 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
-// threadCPUTime is the CPU time of the calling thread (Linux's
-// RUSAGE_THREAD), zero where there is none.
-func threadCPUTime() time.Duration {
-	const rusageThread = 1
-	var ru syscall.Rusage
-	if syscall.Getrusage(rusageThread, &ru) != nil {
-		return 0
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
-}
-
 func cpuTime() time.Duration {
 	var ru syscall.Rusage
 	syscall.Getrusage(syscall.RUSAGE_SELF, &ru)

@@ -38,7 +38,7 @@ import (
 // indexVersion changes whenever what Build puts in the index changes in a
 // way the mapping does not show (the fields' text, the document IDs), so
 // that an index cached by an older program is rebuilt. (8: word pairs,
-// which the mapping shows, but a phrase without them finds nothing.)
+// pairs.go; an index without them still answers, slowly.)
 const indexVersion = 8
 
 // Batches are cut at batchDocs documents or batchBytes of text, whichever

@@ -14,11 +14,11 @@ import (
 // of the query's positive terms in each hit's document, read from r, the
 // reader the hits were found with. Asking bleve for locations in the
 // first search would decode them for every matching document, which for
-// a common word is most of the index; and a second bleve search limited
-// to the hits by their IDs (as this was) looked each ID up in every
-// segment and collected its matches like a search of its own, a quarter
-// of the time of a search at 10,000 publications. Here each term's
-// postings are read with positions only at the hits' documents.
+// a common word is most of the index; a second bleve search limited to
+// the hits by their IDs looks each ID up in every segment and collects
+// its matches like a search of its own, which was a quarter of the time
+// of a search at 10,000 publications. Here each term's postings are read
+// with positions at the hits' documents only.
 func (x *Index) locate(ctx context.Context, r index.IndexReader, p *plan, hits []scored) (map[string]search.FieldTermLocationMap, error) {
 	if p.q.Empty() || len(hits) == 0 {
 		return nil, nil

@@ -2,12 +2,14 @@ package search
 
 import (
 	"context"
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"slices"
 	"testing"
+	"testing/fstest"
 
 	"github.com/blevesearch/bleve/v2/analysis"
 	"github.com/blevesearch/bleve/v2/search"
@@ -89,6 +91,10 @@ func TestPairsAgainstWordPositions(t *testing.T) {
 		}
 		ours := x.matches(t, q)
 		bleves := x.matches(t, query.NewPhraseQuery(phrase, field))
+		// An index without pairs matches the phrase on its words.
+		if diff := cmp.Diff(ours, x.matches(t, &phraseQuery{terms: phrase, field: field})); diff != "" {
+			t.Errorf("phrase %q (-pairs +words only):\n%s", phrase, diff)
+		}
 		if len(bleves) > 0 {
 			found++
 		}
@@ -130,7 +136,7 @@ func (x *Index) pairUnits(t *testing.T, q *phraseQuery) int {
 	defer s.Close()
 	n := 0
 	for _, l := range s.(*phraseSearcher).chain {
-		if s.(*phraseSearcher).units[l.unit].pair {
+		if s.(*phraseSearcher).units[l.unit].word < 0 {
 			n++
 		}
 	}
@@ -209,4 +215,55 @@ func goBlogDir(t *testing.T) string {
 		t.Skipf("test corpus not found at %s (it lives beside the repository)", corpus)
 	}
 	return corpus
+}
+
+// TestPairWordsKept: the pair words are chosen when an index is built and
+// read back from it when it is reopened from the cache or opened from a
+// build, so that queries ask for the pairs it holds.
+func TestPairWordsKept(t *testing.T) {
+	fsys := fstest.MapFS{}
+	for i := range 30 {
+		body := fmt.Sprintf("---\ntitle: Note %d\ndate: 2022-01-%02d\n---\nThe go programming language, note %d of the notes.\n", i, i%28+1, i)
+		fsys[fmt.Sprintf("notes/n%d.md", i)] = &fstest.MapFile{Data: []byte(body)}
+	}
+	cs, _, err := content.Load(fsys, content.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	built, err := Build(context.Background(), cs, nil, Options{CacheDir: filepath.Join(dir, "cache")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer built.Close()
+	want := pairWordsOf(built.analyzers[groupEN])
+	if !want["the"] || !want["go"] || !want["note"] {
+		t.Fatalf("pair words %v lack the commonest", want)
+	}
+	reopened, err := Build(context.Background(), cs, nil, Options{CacheDir: filepath.Join(dir, "cache")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer reopened.Close()
+	if !reopened.stats.Cached {
+		t.Fatal("not reopened from the cache")
+	}
+	saved := filepath.Join(dir, "saved")
+	if err := built.Save(saved); err != nil {
+		t.Fatal(err)
+	}
+	opened, err := Open(saved, cs, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer opened.Close()
+	for name, x := range map[string]*Index{"reopened": reopened, "opened": opened} {
+		if diff := cmp.Diff(want, pairWordsOf(x.analyzers[groupEN])); diff != "" {
+			t.Errorf("%s: pair words (-built +%s):\n%s", name, name, diff)
+		}
+		res, err := x.Search(context.Background(), Request{Query: `"the go programming language"`})
+		if err != nil || res.Total != 30 {
+			t.Errorf("%s: %v, total %d, want 30", name, err, res.Total)
+		}
+	}
 }

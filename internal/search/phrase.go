@@ -53,27 +53,36 @@ func (q *phraseQuery) Searcher(ctx context.Context, r index.IndexReader, _ mappi
 		s.Close()
 		return nil, fmt.Errorf("phrase %q: %w", q.terms, err)
 	}
-	// The words score the hits, as a conjunction of their terms.
-	seen := map[string]bool{}
-	for _, t := range q.terms {
-		if seen[t] {
-			continue
-		}
-		seen[t] = true
-		tfr, err := r.TermFieldReader(ctx, []byte(t), q.field, true, true, false)
-		if err != nil {
-			return fail(err)
-		}
-		s.words = append(s.words, word{r: tfr, doc: &index.TermFieldDoc{},
-			// Scores need no locations: the searcher reads them itself.
-			scorer: scorer.NewTermQueryScorer([]byte(t), q.field, 1, total, tfr.Count(), 0,
-				search.SearcherOptions{Score: opts.Score})})
-	}
 	// The units are what is matched: the pairs the index holds, and the
 	// words none of them covers, in the order of the phrase.
 	pf := pairFieldOf(q.field)
 	paired := func(k int) bool {
 		return pf != "" && k >= 0 && k+1 < len(q.terms) && q.pairs[q.terms[k]] && q.pairs[q.terms[k+1]]
+	}
+	asUnit := map[string]bool{}
+	for k, t := range q.terms {
+		if !paired(k) && !paired(k-1) {
+			asUnit[t] = true
+		}
+	}
+	// The words score the hits, as a conjunction of their terms. A word
+	// that is a unit reads its positions with the same reader: each reader
+	// walks the postings of a common word, which costs more than reading
+	// the positions.
+	byWord := map[string]int{}
+	for _, t := range q.terms {
+		if _, ok := byWord[t]; ok {
+			continue
+		}
+		tfr, err := r.TermFieldReader(ctx, []byte(t), q.field, true, true, asUnit[t])
+		if err != nil {
+			return fail(err)
+		}
+		byWord[t] = len(s.words)
+		s.words = append(s.words, word{r: tfr, doc: &index.TermFieldDoc{},
+			// Scores need no locations: the searcher reads them itself.
+			scorer: scorer.NewTermQueryScorer([]byte(t), q.field, 1, total, tfr.Count(), 0,
+				search.SearcherOptions{Score: opts.Score})})
 	}
 	type key struct{ term, field string }
 	byKey := map[key]int{}
@@ -89,12 +98,14 @@ func (q *phraseQuery) Searcher(ctx context.Context, r index.IndexReader, _ mappi
 		if !ok {
 			i = len(s.units)
 			byKey[c] = i
-			u := unit{doc: &index.TermFieldDoc{}, vec: &index.TermFieldDoc{}, pair: c.field != q.field}
+			u := unit{doc: &index.TermFieldDoc{}, vec: &index.TermFieldDoc{}, word: -1}
 			if u.docs, err = r.TermFieldReader(ctx, []byte(c.term), c.field, false, false, false); err != nil {
 				return fail(err)
 			}
 			s.units = append(s.units, u)
-			if s.units[i].vecs, err = r.TermFieldReader(ctx, []byte(c.term), c.field, false, false, true); err != nil {
+			if c.field == q.field {
+				s.units[i].word = byWord[t]
+			} else if s.units[i].vecs, err = r.TermFieldReader(ctx, []byte(c.term), c.field, false, false, true); err != nil {
 				return fail(err)
 			}
 		}
@@ -130,13 +141,15 @@ type phraseSearcher struct {
 
 // A unit is a distinct pair or word of the phrase.
 type unit struct {
-	docs    index.TermFieldReader // without positions
-	doc     *index.TermFieldDoc   // its current document, nil once it is done
-	vecs    index.TermFieldReader // with positions, moved to a document only when its positions are needed
+	docs index.TermFieldReader // without positions
+	doc  *index.TermFieldDoc   // its current document, nil once it is done
+	// A pair's reader with positions, moved to a document only when its
+	// positions are needed; a word's is the word's (words[word]).
+	vecs    index.TermFieldReader
 	vec     *index.TermFieldDoc
 	vecAt   index.IndexInternalID // the document vec holds, nil if none
+	word    int                   // the word it is, -1 for a pair
 	offsets []int                 // where it stands in the phrase
-	pair    bool                  // a pair of words, not a word
 }
 
 // A link is a unit at its offset in the phrase: where its first word
@@ -145,9 +158,30 @@ type link struct{ unit, off int }
 
 // A word is a distinct term of the phrase, which scores its hits.
 type word struct {
-	r      index.TermFieldReader // with frequencies and norms
+	r      index.TermFieldReader // with frequencies and norms, and positions for a unit
 	doc    *index.TermFieldDoc
+	at     index.IndexInternalID // the document doc holds, nil if none
 	scorer *scorer.TermQueryScorer
+}
+
+// moveTo moves w's reader to document id, which holds the word, unless it
+// stands there: a reader moved to where it stands starts again from the
+// first document.
+func (w *word) moveTo(id index.IndexInternalID) (*index.TermFieldDoc, error) {
+	if w.at != nil && w.at.Equals(id) {
+		return w.doc, nil
+	}
+	d, err := w.r.Advance(id, w.doc)
+	if err != nil {
+		return nil, err
+	}
+	if d == nil || !d.ID.Equals(id) {
+		// Cannot be: a document that holds the phrase's units holds its words.
+		return nil, fmt.Errorf("phrase: document %v lacks a word of the phrase", id)
+	}
+	w.doc = d
+	w.at = append(w.at[:0], id...)
+	return d, nil
 }
 
 func (s *phraseSearcher) Next(ctx *search.SearchContext) (*search.DocumentMatch, error) {
@@ -265,6 +299,11 @@ func (s *phraseSearcher) match() (bool, error) {
 // positions moves the position reader of unit i to document id.
 func (s *phraseSearcher) positions(i int, id index.IndexInternalID) error {
 	u := &s.units[i]
+	if u.word >= 0 {
+		d, err := s.words[u.word].moveTo(id)
+		u.vec = d
+		return err
+	}
 	if u.vecAt != nil && u.vecAt.Equals(id) {
 		return nil
 	}
@@ -343,17 +382,13 @@ func (s *phraseSearcher) hit(ctx *search.SearchContext) (*search.DocumentMatch, 
 	id := s.units[s.order[0]].doc.ID
 	score := 0.0
 	for i := range s.words {
-		w := &s.words[i]
-		d, err := w.r.Advance(id, w.doc)
+		d, err := s.words[i].moveTo(id)
 		if err != nil {
 			return nil, err
 		}
-		if d == nil || !d.ID.Equals(id) {
-			// Cannot be: a document that holds the phrase holds its words.
-			return nil, fmt.Errorf("phrase: document %v lacks a word of the phrase", id)
-		}
-		w.doc = d
-		dm := w.scorer.Score(ctx, d)
+		// Without the positions, which the scorer would copy into the match.
+		plain := index.TermFieldDoc{ID: d.ID, Freq: d.Freq, Norm: d.Norm}
+		dm := s.words[i].scorer.Score(ctx, &plain)
 		score += dm.Score
 		ctx.DocumentMatchPool.Put(dm)
 	}
