@@ -44,6 +44,7 @@ const (
 	targetRedeploy   = 2 * time.Second
 	targetFromBuild  = time.Second
 	targetRSS        = 1 << 30
+	targetSettled    = 300 << 20
 	targetRatio      = 0.9
 	targetFloodRatio = 0.8
 	targetSearchP50  = time.Millisecond
@@ -132,15 +133,17 @@ func (r *report) markdown() string {
 		fig    string
 		starts []start
 		f      func(start) archivetest.Memory
+		target int64
 	}{
-		{"resident memory after a cold start", r.Cold, func(s start) archivetest.Memory { return s.Mem }},
-		{"… once it has cached its state and serves it", r.Cold, func(s start) archivetest.Memory { return s.Settled }},
-		{"resident memory after a warm start", r.Warm, func(s start) archivetest.Memory { return s.Mem }},
+		{"resident memory after a cold start", r.Cold, func(s start) archivetest.Memory { return s.Mem }, targetRSS},
+		{"… settled: 3 s after it serves the state it cached", r.Cold, func(s start) archivetest.Memory { return s.Settled }, targetSettled},
+		{"resident memory after a warm start", r.Warm, func(s start) archivetest.Memory { return s.Mem }, targetSettled},
 	} {
 		rss := mem(m.starts, m.f)
-		row(m.fig, "≤ "+fmtBytes(targetRSS), spread(rss, fmtBytes), metLow(median(rss), targetRSS))
+		row(m.fig, "≤ "+fmtBytes(m.target), spread(rss, fmtBytes), metLow(median(rss), m.target))
 	}
-	row("… peak during a cold start (VmHWM)", "", spread(field(r.Cold, func(s start) int64 { return s.Mem.Peak }), fmtBytes), "")
+	peak := field(r.Cold, func(s start) int64 { return s.Mem.Peak })
+	row("… peak during a cold start (VmHWM)", "≤ "+fmtBytes(targetRSS), spread(peak, fmtBytes), metLow(median(peak), targetRSS))
 	row("resident memory after the page and search load (warm start)", "", memText(r.AfterLoad), metLow(r.AfterLoad.RSS, targetRSS))
 
 	row(fmt.Sprintf("publication pages, archive (%d connections)", r.conns), "", loadText(r.Archive), "")
