@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"archive/internal/content"
+	"archive/internal/testcorpus"
 )
 
 // corpus is the content folder the benchmark serves.
@@ -41,7 +42,7 @@ func writeCorpus(dir, shared string, n int) (*corpus, error) {
 		}
 	}
 	slices.SortFunc(pubs, func(a, b *content.Publication) int { return strings.Compare(a.Slug, b.Slug) })
-	pdfs, err := textPDFs(filepath.Join(shared, "pdf"))
+	pdfs, err := testcorpus.TextPDFs(filepath.Join(shared, "pdf"))
 	if err != nil {
 		return nil, err
 	}
@@ -78,28 +79,6 @@ func writeCorpus(dir, shared string, n int) (*corpus, error) {
 		c.URLs = append(c.URLs, path.Join("/", section, p.Slug)+"/")
 	}
 	return c, nil
-}
-
-// textPDFs lists the PDFs that dir/SOURCES.tsv describes as having a
-// readable text layer: not scanned, encrypted or broken.
-func textPDFs(dir string) ([]string, error) {
-	src, err := os.ReadFile(filepath.Join(dir, "SOURCES.tsv"))
-	if err != nil {
-		return nil, err
-	}
-	var out []string
-	for _, line := range strings.Split(string(src), "\n")[1:] {
-		name, kind, _ := strings.Cut(line, "\t")
-		kind, _, _ = strings.Cut(kind, "\t")
-		if name != "" && kind != "scanned" && kind != "encrypted" && !strings.HasPrefix(kind, "broken") {
-			out = append(out, name)
-		}
-	}
-	if len(out) == 0 {
-		return nil, fmt.Errorf("no text-bearing PDF in %s/SOURCES.tsv", dir)
-	}
-	slices.Sort(out)
-	return out, nil
 }
 
 func linkOrCopy(src, dst string) (int64, error) {

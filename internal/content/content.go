@@ -277,13 +277,17 @@ func hashFiles(names []string, sums map[string]string, published []string) strin
 	return hex.EncodeToString(h.Sum(nil))
 }
 
+// All is every publication, page, standalone document and section page
+// the site publishes, in no particular order.
+func (s *Site) All() []*Publication {
+	return slices.Concat(s.Publications, s.Pages, s.Documents, slices.Collect(maps.Values(s.SectionPages)))
+}
+
 // publishedSources lists the Markdown files of what the site publishes.
 func (s *Site) publishedSources() []string {
 	var out []string
-	for _, list := range [][]*Publication{s.Publications, s.Pages, s.Documents, slices.Collect(maps.Values(s.SectionPages))} {
-		for _, p := range list {
-			out = append(out, p.Source)
-		}
+	for _, p := range s.All() {
+		out = append(out, p.Source)
 	}
 	sort.Strings(out)
 	return out

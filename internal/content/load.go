@@ -124,10 +124,8 @@ func Load(fsys fs.FS, opts Options) (*Site, Problems, error) {
 	l.md = markdown.New(mdOpts)
 	if prev := opts.Previous; prev != nil && prev.Settings.AllowHTML == settings.AllowHTML {
 		l.prevDocs = map[string]*Publication{}
-		for _, list := range [][]*Publication{prev.Publications, prev.Pages, slices.Collect(maps.Values(prev.SectionPages))} {
-			for _, p := range list {
-				l.prevDocs[p.Source] = p
-			}
+		for _, p := range prev.All() {
+			l.prevDocs[p.Source] = p
 		}
 		if prev.parsedWith == parseKey(settings, mdOpts) {
 			l.prevParsed = prev.parsed
@@ -280,7 +278,7 @@ func Load(fsys fs.FS, opts Options) (*Site, Problems, error) {
 	site.Parsed, site.TakenOver, site.takenOver = len(sources)-len(taken), len(taken), taken
 	l.index(site, pubs, redirects)
 	if !opts.LazyBodies {
-		if err := site.ParseBodies(slices.Concat(site.Publications, site.Pages, slices.Collect(maps.Values(site.SectionPages)))); err != nil {
+		if err := site.ParseBodies(site.All()); err != nil {
 			l.errorf("content", 0, "%v", err)
 		}
 	}

@@ -39,11 +39,9 @@ import (
 	"fmt"
 	"io/fs"
 	"log/slog"
-	"maps"
 	"os"
 	"path/filepath"
 	"runtime/debug"
-	"slices"
 	"sync"
 	"time"
 
@@ -227,7 +225,7 @@ func (p *Pipeline) load(ctx context.Context, publish func(*State)) (*State, erro
 		if prev, err = pending.wait(); err != nil {
 			p.log.Warn("previous cached state unusable; rendering and indexing anew", "error", err)
 			fromState = false
-			if err := cs.ParseBodies(slices.Concat(cs.Publications, cs.Pages)); err != nil {
+			if err := cs.ParseBodies(cs.All()); err != nil {
 				return nil, err
 			}
 		}
@@ -267,7 +265,7 @@ func (p *Pipeline) load(ctx context.Context, publish func(*State)) (*State, erro
 		if err != nil {
 			p.log.Warn("cannot update the previous cached state's search index; building it anew", "error", err)
 			prev = nil
-			if err = cs.ParseBodies(slices.Concat(cs.Publications, cs.Pages)); err != nil {
+			if err = cs.ParseBodies(cs.All()); err != nil {
 				return nil, err
 			}
 		}
@@ -327,7 +325,7 @@ func (p *Pipeline) render(prev *site.Site, cs *content.Site, tmpl *site.Template
 // which would otherwise stay on the heap through the index's build and
 // for as long as the State is served. Search keeps the blocks' text.
 func dropSources(cs *content.Site) {
-	for _, p := range slices.Concat(cs.Publications, cs.Pages, cs.Documents, slices.Collect(maps.Values(cs.SectionPages))) {
+	for _, p := range cs.All() {
 		p.Body = nil
 		if p.Doc != nil {
 			p.Doc.HTML = ""

@@ -17,6 +17,7 @@ import (
 	"archive/internal/content"
 	"archive/internal/pdftext"
 	"archive/internal/search"
+	"archive/internal/testcorpus"
 )
 
 // repoRoot finds the repository root (the folder holding go.mod).
@@ -216,7 +217,7 @@ func scaledSite(markdownDir string, n int) (*content.Site, map[string]*pdftext.D
 	}
 	slices.SortFunc(pubs, func(a, b *content.Publication) int { return strings.Compare(a.Slug, b.Slug) })
 	pdfDir := filepath.Join(filepath.Dir(markdownDir), "pdf")
-	files, err := textPDFs(pdfDir)
+	files, err := testcorpus.TextPDFs(pdfDir)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -257,26 +258,4 @@ func scaledSite(markdownDir string, n int) (*content.Site, map[string]*pdftext.D
 		out.ByURL[c.URL] = &c
 	}
 	return out, pdfs, nil
-}
-
-// textPDFs lists the PDFs that dir/SOURCES.tsv describes as having a
-// readable text layer, as cmd/bench does.
-func textPDFs(dir string) ([]string, error) {
-	src, err := os.ReadFile(filepath.Join(dir, "SOURCES.tsv"))
-	if err != nil {
-		return nil, err
-	}
-	var out []string
-	for _, line := range strings.Split(string(src), "\n")[1:] {
-		name, kind, _ := strings.Cut(line, "\t")
-		kind, _, _ = strings.Cut(kind, "\t")
-		if name != "" && kind != "scanned" && kind != "encrypted" && !strings.HasPrefix(kind, "broken") {
-			out = append(out, name)
-		}
-	}
-	if len(out) == 0 {
-		return nil, fmt.Errorf("no text-bearing PDF in %s/SOURCES.tsv", dir)
-	}
-	slices.Sort(out)
-	return out, nil
 }

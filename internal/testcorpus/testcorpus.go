@@ -1,0 +1,35 @@
+// Package testcorpus reads the shared corpus of real material (../shared/
+// corpus) that benchmarks and tests build their content from, so that
+// cmd/bench's corpus on disk and the search benchmarks' corpus in memory
+// are made from the same files.
+package testcorpus
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+)
+
+// TextPDFs lists, sorted, the PDFs that dir/SOURCES.tsv describes as
+// having a readable text layer: not scanned, encrypted or broken.
+func TextPDFs(dir string) ([]string, error) {
+	src, err := os.ReadFile(filepath.Join(dir, "SOURCES.tsv"))
+	if err != nil {
+		return nil, err
+	}
+	var out []string
+	for _, line := range strings.Split(string(src), "\n")[1:] {
+		name, kind, _ := strings.Cut(line, "\t")
+		kind, _, _ = strings.Cut(kind, "\t")
+		if name != "" && kind != "scanned" && kind != "encrypted" && !strings.HasPrefix(kind, "broken") {
+			out = append(out, name)
+		}
+	}
+	if len(out) == 0 {
+		return nil, fmt.Errorf("no text-bearing PDF in %s/SOURCES.tsv", dir)
+	}
+	slices.Sort(out)
+	return out, nil
+}
