@@ -93,7 +93,9 @@ func BenchmarkSearchQuery(b *testing.B) {
 	idx, _, _ := benchIndex(b)
 	ctx := context.Background()
 	for i, req := range benchQueries {
-		b.Run(fmt.Sprintf("%02d", i), func(b *testing.B) {
+		// Named by the query's start, so that the output says which query
+		// each line is without a log line of its own.
+		b.Run(fmt.Sprintf("%02d_%.24s", i, req.Query), func(b *testing.B) {
 			runtime.LockOSThread() // each sub-benchmark runs on a goroutine of its own
 			defer runtime.UnlockOSThread()
 			var res *search.Result
@@ -106,7 +108,6 @@ func BenchmarkSearchQuery(b *testing.B) {
 			}
 			b.ReportMetric(float64((threadCPUTime()-cpu0).Microseconds())/1000/float64(b.N), "cpu-ms/op")
 			b.ReportMetric(float64(res.Total), "hits")
-			b.Logf("%s: %d hits", req.Query, res.Total)
 		})
 	}
 }
