@@ -125,11 +125,22 @@ func (s *Site) feeds() error {
 		dir := "/tags/" + tag + "/"
 		sets = append(sets, set{dir, feedTitle(cs.Settings.Title, dir), "Publications tagged " + tag + ".", pubs})
 	}
+	shared := s.sharedKey()
 	for _, st := range sets {
-		f := feed.New(feed.Meta{
+		m := feed.Meta{
 			Title: st.title, Description: st.description, Lang: UILang, Author: cs.Settings.Organisation,
 			HomePath: st.dir, AtomPath: st.dir + "feed.atom", JSONPath: st.dir + "feed.json",
-		}, st.pubs, s.originBase())
+		}
+		items := st.pubs[:min(len(st.pubs), feed.MaxItems)]
+		// A feed whose items are the same publications, unchanged, is the
+		// same feed: a new publication changes a few of the hundreds a
+		// large archive has (the site's, its section's, its tags').
+		key := s.feedKey(shared, m, items)
+		s.keys[m.AtomPath], s.keys[m.JSONPath] = key, key
+		if s.takeOver(m.AtomPath, []string{m.JSONPath}) {
+			continue
+		}
+		f := feed.New(m, items, s.originBase())
 		atom, err := f.Atom()
 		if err != nil {
 			return err

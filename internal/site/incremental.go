@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 
 	"archive/internal/content"
+	"archive/internal/feed"
 )
 
 // sharedKey hashes what every publication page shows besides its
@@ -86,6 +87,18 @@ func (s *Site) dataKey(shared [sha256.Size]byte, tmpl string, d *Data) (key [sha
 		s.own(&b, p)
 	}
 	return sha256.Sum256(b), true
+}
+
+// feedKey hashes what the feed of m listing items is made of: its
+// metadata and what each item shows of its own.
+func (s *Site) feedKey(shared [sha256.Size]byte, m feed.Meta, items []*content.Publication) [sha256.Size]byte {
+	b := keyBuf(shared[:])
+	b.str(m.Title, m.Description, m.Lang, m.Author, m.HomePath, m.AtomPath, m.JSONPath)
+	b.num(len(items))
+	for _, p := range items {
+		s.own(&b, p)
+	}
+	return sha256.Sum256(b)
 }
 
 // keyBuf collects the fields of a key, each string after its length, so

@@ -151,8 +151,9 @@ func TestRebuild(t *testing.T) {
 		change: func(in *inputs) {
 			in.files["letters/to-europol/index.md"] = &fstest.MapFile{Data: []byte("---\ntitle: \"Another letter\"\ndate: 2022-02-01\ntags: [interpol]\n---\nDear EUROPOL.\n")}
 		},
-		changed: []string{"/letters/to-europol/", "/letters/to-europol/cite.bib", "/", "/letters/", "/tags/interpol/", "/archive/2022/", "/archive/", "/tags/", "/sitemap.xml"},
-		kept:    []string{"/letters/to-interpol/", "/tags/extradition/", "/archive/2023/"},
+		changed: []string{"/letters/to-europol/", "/letters/to-europol/cite.bib", "/", "/letters/", "/tags/interpol/", "/archive/2022/", "/archive/", "/tags/", "/sitemap.xml",
+			"/feed.atom", "/letters/feed.json", "/tags/interpol/feed.atom"},
+		kept: []string{"/letters/to-interpol/", "/tags/extradition/", "/archive/2023/", "/reports/feed.atom", "/tags/extradition/feed.json"},
 	}, {
 		name:    "a publication deleted",
 		change:  func(in *inputs) { delete(in.files, "reports/detained-ar/index.md") },
