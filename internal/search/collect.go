@@ -354,8 +354,12 @@ func (c *collector) betterHit(a, b kept) bool {
 	if pa, pb := d.pdf[a.num], d.pdf[b.num]; pa != pb {
 		return !pa
 	}
-	if pa, pb := d.entry[a.num].page, d.entry[b.num].page; pa != pb {
-		return pa < pb
+	ea, eb := d.entry[a.num], d.entry[b.num]
+	if ea.page != eb.page {
+		return ea.page < eb.page
+	}
+	if ea.att != nil && eb.att != nil && ea.att.URL != eb.att.URL {
+		return ea.att.URL < eb.att.URL // the same page of two PDFs
 	}
 	return a.num < b.num
 }
@@ -372,6 +376,16 @@ func (c *collector) betterGroup(a, b int32) bool {
 	}
 	if ka.score != kb.score {
 		return ka.score > kb.score
+	}
+	// Ties are broken by the content too, newest first, then by address:
+	// bleve's numbers differ between two builds of the same content (its
+	// batches are indexed in parallel) and between an updated index and a
+	// fresh one, and replicas must agree on what page 2 holds.
+	if da, db := c.d.day[ka.num], c.d.day[kb.num]; da != db {
+		return da > db
+	}
+	if ua, ub := c.d.entry[ka.num].pub.URL, c.d.entry[kb.num].pub.URL; ua != ub {
+		return ua < ub
 	}
 	return ka.num < kb.num
 }
