@@ -84,7 +84,7 @@ func (b *bench) peers(ctx context.Context) error {
 	}
 	defer s.Stop()
 	p.Ready, p.ArchivePeak = st.Ready, st.Mem.Peak
-	p.Pages = st.Ready - st.Timings.Index
+	p.Pages = st.PagesReady
 	logf("peers: Hugo %s + Pagefind %s; the archive %s (pages at %s)", fmtDur(p.Hugo.Took), fmtDur(p.Pagefind.Took), fmtDur(p.Ready), fmtDur(p.Pages))
 	return nil
 }
@@ -187,7 +187,7 @@ func (p *peerReport) markdown() string {
 		"and the archive starts on the folder with an empty cache (`serve -content -cache`).\n\n", thousands(p.Articles), p.HugoVersion, p.PFVersion)
 	b.WriteString("| figure | Hugo | Pagefind | Hugo + Pagefind | the archive | archive ÷ peers | target |\n| --- | --- | --- | --- | --- | --- | --- |\n")
 	fmt.Fprintf(&b, "| time to a searchable site | %s | %s | %s | %s | %.2f | ≤ 0.50 |\n", fmtDur(p.Hugo.Took), fmtDur(p.Pagefind.Took), fmtDur(both), fmtDur(p.Ready), p.Ready.Seconds()/both.Seconds())
-	fmt.Fprintf(&b, "| … pages served, search getting ready (ready less the index step) | | | | %s | %.2f | ≤ 0.50 |\n", fmtDur(p.Pages), p.Pages.Seconds()/both.Seconds())
+	fmt.Fprintf(&b, "| … pages served, search getting ready (the first `/healthz` answer with `\"pages\": true`) | | | | %s | %.2f | ≤ 0.50 |\n", fmtDur(p.Pages), p.Pages.Seconds()/both.Seconds())
 	fmt.Fprintf(&b, "| peak resident memory | %s | %s | | %s | | ≤ 1 GiB |\n", fmtBytes(p.Hugo.Peak), fmtBytes(p.Pagefind.Peak), fmtBytes(p.ArchivePeak))
 	return b.String()
 }

@@ -114,6 +114,7 @@ func (r *report) markdown() string {
 		step(starts, fmt.Sprintf("PDF text (%d files extracted, %s pages)", starts[0].Timings.PDFExtracted, thousands(starts[0].Timings.PDFPages)), func(s start) time.Duration { return s.Timings.PDF })
 		step(starts, "pages rendered", func(s start) time.Duration { return s.Timings.Render })
 		step(starts, "search index", func(s start) time.Duration { return s.Timings.Index })
+		step(starts, "pages served, search getting ready (the first `/healthz` answer with `\"pages\": true`)", func(s start) time.Duration { return s.PagesReady })
 	}
 	mem := func(starts []start, f func(start) archivetest.Memory) []int64 {
 		return field(starts, func(s start) int64 { return f(s).RSS })

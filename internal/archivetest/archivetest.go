@@ -85,6 +85,10 @@ type Health struct {
 	Pages, Search bool
 	Timings       pipeline.Timings
 	Ready         time.Duration `json:"-"` // from Start to this answer
+	// PagesReady is from Start to the first answer that said pages were
+	// served, the search index still building (WaitHealthy only); Ready
+	// when no answer said so.
+	PagesReady time.Duration `json:"-"`
 }
 
 // Memory is the process's memory as /proc/PID/status reports it, in bytes.
@@ -144,12 +148,18 @@ func Serve(ctx context.Context, cfg Config, timeout time.Duration) (*Server, Hea
 // WaitHealthy polls, every 10 ms until ctx is done, for the address in the
 // log and then for /healthz to answer 200.
 func (s *Server) WaitHealthy(ctx context.Context) (Health, error) {
+	var pages time.Duration
 	for {
 		if m := listening.FindStringSubmatch(s.Log()); s.URL == "" && m != nil {
 			s.URL = m[1]
 		}
 		if s.URL != "" {
-			if h, err := s.Health(ctx); err == nil {
+			h, err := s.Health(ctx)
+			if h.Pages && pages == 0 {
+				pages = h.Ready
+			}
+			if err == nil {
+				h.PagesReady = cmp.Or(pages, h.Ready)
 				return h, nil
 			}
 		}
@@ -170,7 +180,8 @@ func (s *Server) Health(ctx context.Context) (Health, error) {
 	return h, err
 }
 
-// Healthy asks base+"/healthz" once; anything but a 200 is an error.
+// Healthy asks base+"/healthz" once; anything but a 200 is an error, with
+// what a 503 said in the Health.
 func Healthy(ctx context.Context, base string) (Health, error) {
 	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	defer cancel()
@@ -184,6 +195,9 @@ func Healthy(ctx context.Context, base string) (Health, error) {
 		return h, err
 	}
 	defer res.Body.Close()
+	if res.StatusCode == http.StatusServiceUnavailable {
+		json.NewDecoder(res.Body).Decode(&h) // "building search index": pages are served
+	}
 	if res.StatusCode != http.StatusOK {
 		return h, fmt.Errorf("%s/healthz: %s", base, res.Status)
 	}

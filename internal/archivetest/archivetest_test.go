@@ -27,7 +27,7 @@ func TestServe(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !strings.HasPrefix(s.URL, "http://127.0.0.1:") || h.Status != "ok" || !h.Search || h.Timings.Source != "content" || h.Timings.Total <= 0 || h.Ready < h.Timings.Total {
+	if !strings.HasPrefix(s.URL, "http://127.0.0.1:") || h.Status != "ok" || !h.Search || h.Timings.Source != "content" || h.Timings.Total <= 0 || h.Ready < h.Timings.Total || h.PagesReady <= 0 || h.PagesReady > h.Ready {
 		t.Errorf("URL %s, health %+v", s.URL, h)
 	}
 	if m, err := s.Memory(); err != nil || m.RSS <= 0 || m.Peak < m.RSS {
