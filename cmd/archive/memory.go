@@ -19,13 +19,14 @@ import (
 // more, with more collections, rather than fail. What the limit does not
 // count (the mapped pages file, the search index's segments being merged)
 // adds up to 150 MiB at 10,000 publications, whose cold start is allowed
-// 1 GiB: at 896 MiB it peaked at 1,013 MiB. A cold start of 1,000 takes
-// 800 MiB without a limit, and at 768 MiB spent a tenth more CPU collecting.
-const defaultMemoryLimit = "832MiB"
+// 1 GB: at 896 MiB it peaked at 1,013 MiB, at 832 MiB at 942-962 MiB (just
+// over 1 GB), at 768 MiB at 906 MiB and no slower. A cold start of 1,000
+// peaks near 520 MiB, which the limit does not reach.
+const defaultMemoryLimit = "768MiB"
 
 // memoryLimitFlag adds -memory-limit to fl.
 func memoryLimitFlag(fl *flag.FlagSet) *string {
-	return fl.String("memory-limit", defaultMemoryLimit, "soft limit on the Go heap, as GOMEMLIMIT writes it (832MiB, 2GiB; off: none); GOMEMLIMIT, when set, is used unless this flag is given")
+	return fl.String("memory-limit", defaultMemoryLimit, "soft limit on the Go heap, as GOMEMLIMIT writes it (768MiB, 2GiB; off: none); GOMEMLIMIT, when set, is used unless this flag is given")
 }
 
 // applyMemoryLimit sets the soft memory limit the flag says, or leaves the
@@ -66,7 +67,7 @@ func parseMemoryLimit(s string) (int64, error) {
 	}
 	n, err := strconv.ParseInt(s, 10, 64)
 	if err != nil || n <= 0 {
-		return 0, errors.New("want a size such as 832MiB or 2GiB, or off")
+		return 0, errors.New("want a size such as 768MiB or 2GiB, or off")
 	}
 	if n > math.MaxInt64>>shift {
 		return math.MaxInt64, nil

@@ -19,7 +19,7 @@ func TestMemoryLimit(t *testing.T) {
 		args []string
 		want string
 	}{
-		{"default", "", nil, "soft_limit_bytes=872415232 from=-memory-limit"},
+		{"default", "", nil, "soft_limit_bytes=805306368 from=-memory-limit"},
 		{"flag", "", []string{"-memory-limit", "2GiB"}, "soft_limit_bytes=2147483648 from=-memory-limit"},
 		{"off", "", []string{"-memory-limit", "off"}, "soft_limit_bytes=9223372036854775807 from=-memory-limit"},
 		{"GOMEMLIMIT", "300MiB", nil, "soft_limit_bytes=314572800 from=GOMEMLIMIT"},
