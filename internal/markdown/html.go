@@ -132,7 +132,7 @@ func visibleText(markup []byte) string {
 	for {
 		tt := z.Next()
 		if tt == html.ErrorToken {
-			return strings.Join(strings.Fields(b.String()), " ")
+			return collapseSpace(b.String())
 		}
 		name, hasAttr := z.TagName()
 		switch {

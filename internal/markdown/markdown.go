@@ -409,7 +409,7 @@ func plainText(n ast.Node, src []byte) string {
 		}
 	}
 	walk(n, false)
-	return strings.Join(strings.Fields(html.UnescapeString(b.String())), " ")
+	return collapseSpace(html.UnescapeString(b.String()))
 }
 
 type lineIndex []int // byte offsets of line starts
