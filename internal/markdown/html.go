@@ -12,6 +12,8 @@ import (
 	"github.com/yuin/goldmark/parser"
 	"golang.org/x/net/html"
 	"golang.org/x/net/html/atom"
+
+	"archive/internal/whitespace"
 )
 
 // publicationPolicy allows the markup a publication needs (figures, tables,
@@ -132,7 +134,7 @@ func visibleText(markup []byte) string {
 	for {
 		tt := z.Next()
 		if tt == html.ErrorToken {
-			return collapseSpace(b.String())
+			return whitespace.Collapse(b.String())
 		}
 		name, hasAttr := z.TagName()
 		switch {

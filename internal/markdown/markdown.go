@@ -77,6 +77,8 @@ import (
 	gmhtml "github.com/yuin/goldmark/renderer/html"
 	"github.com/yuin/goldmark/text"
 	"github.com/yuin/goldmark/util"
+
+	"archive/internal/whitespace"
 )
 
 // Options are the site settings that change rendering.
@@ -409,7 +411,7 @@ func plainText(n ast.Node, src []byte) string {
 		}
 	}
 	walk(n, false)
-	return collapseSpace(html.UnescapeString(b.String()))
+	return whitespace.Collapse(html.UnescapeString(b.String()))
 }
 
 type lineIndex []int // byte offsets of line starts

@@ -9,6 +9,8 @@ import (
 
 	"github.com/blevesearch/bleve/v2/analysis"
 	"github.com/blevesearch/bleve/v2/search"
+
+	"archive/internal/whitespace"
 )
 
 // Highlighting on arrival: the page a hit links to (Hit.URL, with the hl
@@ -75,7 +77,7 @@ func (x *Index) Highlight(fragment, hl, lang string) (Highlight, bool) {
 			break
 		}
 		h.Marks++
-		w := strings.Join(strings.Fields(pt.text[start:end]), " ")
+		w := whitespace.Collapse(pt.text[start:end])
 		if key := strings.ToLower(w); !seen[key] {
 			seen[key] = true
 			h.Words = append(h.Words, w)

@@ -5,6 +5,8 @@ import (
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"archive/internal/whitespace"
 )
 
 // Limits on what a reader may type. They keep every search cheap: the
@@ -220,7 +222,7 @@ func lex(s string) ([]item, error) {
 			if end < 0 {
 				return nil, queryErr("A quotation mark is not closed. Put the exact words between two quotation marks, as in \"red notice\".")
 			}
-			text := strings.Join(strings.Fields(s[i:i+end]), " ")
+			text := whitespace.Collapse(s[i : i+end])
 			_, csize := utf8.DecodeRuneInString(s[i+end:])
 			i += end + csize
 			if text == "" {

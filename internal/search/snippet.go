@@ -13,6 +13,8 @@ import (
 	"unicode/utf8"
 
 	"github.com/blevesearch/bleve/v2/search"
+
+	"archive/internal/whitespace"
 )
 
 // Snippet sizes, in bytes of text. A window is the stretch in which the
@@ -441,21 +443,13 @@ func render(text string, from, to int, ms []match) template.HTML {
 	if to < len(text) {
 		b.WriteString(" …")
 	}
-	return template.HTML(collapseSpace(b.String()))
+	return template.HTML(whitespace.Collapse(b.String()))
 }
 
 // onlySpace reports whether s holds nothing a reader would count as a word
 // between two words of a phrase.
 func onlySpace(s string) bool {
 	return len(s) <= 4 && strings.TrimFunc(s, func(r rune) bool { return unicode.IsSpace(r) || unicode.IsPunct(r) }) == ""
-}
-
-// collapseSpace turns the line breaks of PDF text into spaces.
-func collapseSpace(s string) string {
-	if !strings.ContainsAny(s, "\n\r\t") {
-		return s
-	}
-	return strings.Join(strings.Fields(s), " ")
 }
 
 // opening is the snippet of a hit matched by its metadata alone: the
