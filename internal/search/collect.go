@@ -62,6 +62,7 @@ type docTable struct {
 	tagIDs  []int32
 
 	pubs     int                // publications numbered in pub
+	urlRank  []int32            // by publication number: its place in the order of URLs
 	pubByURL map[string]int32   // publication numbers, for Request.Within
 	pdfPages map[string][]int32 // the hits of each PDF attachment (by its URL), in page order
 }
@@ -135,6 +136,18 @@ func (x *Index) fill(byNum [][]*entry) {
 		}
 	}
 	d.pubs = len(byPub)
+	// Publications in the order of their URLs, for the hits that score the
+	// same (betterGroup): comparing the URLs themselves, a pointer away,
+	// was 4 % of a search at 10,000 publications, whose copies tie often.
+	pubs := make([]*content.Publication, 0, len(byPub))
+	for p := range byPub {
+		pubs = append(pubs, p)
+	}
+	slices.SortFunc(pubs, func(a, b *content.Publication) int { return strings.Compare(a.URL, b.URL) })
+	d.urlRank = make([]int32, len(pubs))
+	for i, p := range pubs {
+		d.urlRank[byPub[p].pub] = int32(i)
+	}
 	for _, ts := range x.titles.terms {
 		sort.Strings(ts)
 	}
@@ -384,8 +397,8 @@ func (c *collector) betterGroup(a, b int32) bool {
 	if da, db := c.d.day[ka.num], c.d.day[kb.num]; da != db {
 		return da > db
 	}
-	if ua, ub := c.d.entry[ka.num].pub.URL, c.d.entry[kb.num].pub.URL; ua != ub {
-		return ua < ub
+	if ra, rb := c.d.urlRank[c.d.pub[ka.num]], c.d.urlRank[c.d.pub[kb.num]]; ra != rb {
+		return ra < rb
 	}
 	return ka.num < kb.num
 }
