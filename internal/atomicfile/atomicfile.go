@@ -49,7 +49,7 @@ func Write(name string, write func(w *bufio.Writer) error) (err error) {
 	if err := os.Rename(f.Name(), name); err != nil {
 		return err
 	}
-	return syncDir(filepath.Dir(name))
+	return SyncDir(filepath.Dir(name))
 }
 
 // Marker is the file WriteDir puts last into a folder it completes.
@@ -107,7 +107,7 @@ func WriteDir(dir string, fill func(tmp string) error) (err error) {
 		}
 		return err
 	}
-	return syncDir(parent)
+	return SyncDir(parent)
 }
 
 // syncTree syncs every file and folder under dir, deepest first, so that a
@@ -139,16 +139,18 @@ func syncTree(dir string) error {
 		return fmt.Errorf("sync %s: %w", dir, err)
 	}
 	for i := len(dirs) - 1; i >= 0; i-- {
-		if err := syncDir(dirs[i]); err != nil {
+		if err := SyncDir(dirs[i]); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-// syncDir makes a folder's entries (a rename into it) durable. Some file
-// systems cannot sync a folder; their renames are as durable as they get.
-func syncDir(dir string) error {
+// SyncDir makes a folder's entries (a rename into it) durable, for a file
+// finished by other means than Write (a pages file filled while mapped).
+// Some file systems cannot sync a folder; their renames are as durable as
+// they get.
+func SyncDir(dir string) error {
 	d, err := os.Open(dir)
 	if err != nil {
 		return err

@@ -30,25 +30,7 @@ func TestStateCache(t *testing.T) {
 		os.Chtimes(file, mtime, mtime)
 	}
 	write("The delta floods each spring.", time.Unix(1e9, 0))
-	start := func() (*server.Server, string) {
-		t.Helper()
-		var log logBuffer
-		logger := slog.New(slog.NewTextHandler(&log, nil))
-		s := server.New(server.Config{Logger: logger})
-		p := pipeline.New(pipeline.Config{
-			Content:   os.DirFS(dir),
-			Templates: os.DirFS(repo("templates")),
-			Static:    os.DirFS(repo("static")),
-			CacheDir:  cache,
-			KeepState: true,
-			Version:   "test",
-			Logger:    logger,
-		})
-		if _, err := p.Load(context.Background(), s.Publish); err != nil {
-			t.Fatal(err)
-		}
-		return s, log.String()
-	}
+	start := func() (*server.Server, string) { return startCached(t, dir, cache) }
 	const fromCache = "started from the cached state"
 	urls := []string{"/", "/reports/a/", "/feed.atom", "/reports/a/cite.bib", "/api/search?q=delta", "/search?q=%22each+spring%22", "/nowhere/"}
 
@@ -131,25 +113,7 @@ func TestStateCacheRedeploy(t *testing.T) {
 	write("reports/e.md", pub("Fire", "2022-05-13", "draft: true\n", "The volcano wakes."))
 	write("letters/f.md", pub("Later", "2022-06-13", "publishDate: 2999-01-01\n", "The embargoed steppe."))
 
-	start := func(cache string) (*server.Server, string) {
-		t.Helper()
-		var log logBuffer
-		logger := slog.New(slog.NewTextHandler(&log, nil))
-		s := server.New(server.Config{Logger: logger})
-		p := pipeline.New(pipeline.Config{
-			Content:   os.DirFS(dir),
-			Templates: os.DirFS(repo("templates")),
-			Static:    os.DirFS(repo("static")),
-			CacheDir:  cache,
-			KeepState: true,
-			Version:   "test",
-			Logger:    logger,
-		})
-		if _, err := p.Load(context.Background(), s.Publish); err != nil {
-			t.Fatal(err)
-		}
-		return s, log.String()
-	}
+	start := func(cache string) (*server.Server, string) { return startCached(t, dir, cache) }
 	if _, log := start(cache); !strings.Contains(log, "state cached") {
 		t.Fatalf("first start:\n%s", log)
 	}
@@ -238,18 +202,7 @@ func TestStateCacheEmbargo(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	start := func() (*server.Server, string) {
-		t.Helper()
-		var log logBuffer
-		logger := slog.New(slog.NewTextHandler(&log, nil))
-		s := server.New(server.Config{Logger: logger})
-		p := pipeline.New(pipeline.Config{Content: os.DirFS(dir), Templates: os.DirFS(repo("templates")), Static: os.DirFS(repo("static")),
-			CacheDir: cache, KeepState: true, Version: "test", Logger: logger})
-		if _, err := p.Load(context.Background(), s.Publish); err != nil {
-			t.Fatal(err)
-		}
-		return s, log.String()
-	}
+	start := func() (*server.Server, string) { return startCached(t, dir, cache) }
 	s, _ := start()
 	if res := get(t, s, "GET", "/reports/later/"); res.StatusCode != 404 {
 		t.Fatalf("published before its publishDate: %d", res.StatusCode)
@@ -270,4 +223,27 @@ func TestStateCacheEmbargo(t *testing.T) {
 	if _, log := start(); !strings.Contains(log, "started from the cached state") {
 		t.Errorf("the state saved after the publishDate is not used:\n%s", log)
 	}
+}
+
+// startCached loads the content folder dir into a new server, as serve
+// -cache does (the state kept in cache), and returns the server and what
+// the load logged.
+func startCached(t *testing.T, dir, cache string) (*server.Server, string) {
+	t.Helper()
+	var log logBuffer
+	logger := slog.New(slog.NewTextHandler(&log, nil))
+	s := server.New(server.Config{Logger: logger})
+	p := pipeline.New(pipeline.Config{
+		Content:   os.DirFS(dir),
+		Templates: os.DirFS(repo("templates")),
+		Static:    os.DirFS(repo("static")),
+		CacheDir:  cache,
+		KeepState: true,
+		Version:   "test",
+		Logger:    logger,
+	})
+	if _, err := p.Load(context.Background(), s.Publish); err != nil {
+		t.Fatal(err)
+	}
+	return s, log.String()
 }

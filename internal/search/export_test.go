@@ -1,6 +1,12 @@
 package search
 
-import "github.com/blevesearch/bleve/v2/index/scorch"
+import (
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/blevesearch/bleve/v2/index/scorch"
+)
 
 // Segments is the number of segments of x's bleve index: a search reads
 // every term's postings once per segment, so the benchmarks report it.
@@ -19,3 +25,34 @@ func Segments(x *Index) (int, error) {
 	}
 	return 0, nil
 }
+
+// repoRoot finds the repository root (the folder holding go.mod).
+func repoRoot(t testing.TB) string {
+	t.Helper()
+	dir, err := os.Getwd()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for {
+		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
+			return dir
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			t.Fatal("repository root (go.mod) not found")
+		}
+		dir = parent
+	}
+}
+
+// corpusDir is the Markdown test corpus beside the repository.
+func corpusDir(t testing.TB) string {
+	dir := filepath.Join(filepath.Dir(repoRoot(t)), "shared", "corpus", "markdown")
+	if _, err := os.Stat(filepath.Join(dir, "go-blog")); err != nil {
+		t.Skipf("test corpus not found at %s (it lives beside the repository)", dir)
+	}
+	return dir
+}
+
+// RepoRoot and CorpusDir are repoRoot and corpusDir, for the external tests.
+var RepoRoot, CorpusDir = repoRoot, corpusDir

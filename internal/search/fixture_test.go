@@ -20,33 +20,9 @@ import (
 	"archive/internal/testcorpus"
 )
 
-// repoRoot finds the repository root (the folder holding go.mod).
-func repoRoot(t testing.TB) string {
-	t.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return dir
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Fatal("repository root (go.mod) not found")
-		}
-		dir = parent
-	}
-}
-
-// corpusDir is the Markdown test corpus beside the repository.
-func corpusDir(t testing.TB) string {
-	dir := filepath.Join(filepath.Dir(repoRoot(t)), "shared", "corpus", "markdown")
-	if _, err := os.Stat(filepath.Join(dir, "go-blog")); err != nil {
-		t.Skipf("test corpus not found at %s (it lives beside the repository)", dir)
-	}
-	return dir
-}
+// repoRoot and corpusDir are the package's own (export_test.go), which
+// its internal tests use too.
+var repoRoot, corpusDir = search.RepoRoot, search.CorpusDir
 
 const letterPDF = "letters/open-letter-to-interpol/open-letter-to-interpol.pdf"
 

@@ -14,6 +14,7 @@ import (
 	"github.com/blevesearch/bleve/v2/analysis"
 	"github.com/blevesearch/bleve/v2/search"
 	"github.com/blevesearch/bleve/v2/search/query"
+	index "github.com/blevesearch/bleve_index_api"
 	"github.com/google/go-cmp/cmp"
 
 	"archive/internal/content"
@@ -47,7 +48,7 @@ func TestPairTokens(t *testing.T) {
 // with the start of the next, must find the same documents with the same
 // scores (normalised by the query's weight, as bleve's are).
 func TestPairsAgainstWordPositions(t *testing.T) {
-	dir := goBlogDir(t)
+	dir := corpusDir(t)
 	cs, _, err := content.Load(os.DirFS(dir), content.Options{})
 	if err != nil {
 		t.Fatal(err)
@@ -118,8 +119,10 @@ func TestPairsAgainstWordPositions(t *testing.T) {
 	}
 }
 
-// pairUnits counts the pairs among the units q's searcher matches.
-func (x *Index) pairUnits(t *testing.T, q *phraseQuery) int {
+// searcher is q's searcher on a reader of x's index, both closed when the
+// test ends.
+func (x *Index) searcher(t *testing.T, q query.Query) (search.Searcher, index.IndexReader) {
+	t.Helper()
 	ix, err := x.bi.Advanced()
 	if err != nil {
 		t.Fatal(err)
@@ -128,12 +131,18 @@ func (x *Index) pairUnits(t *testing.T, q *phraseQuery) int {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer r.Close()
+	t.Cleanup(func() { r.Close() })
 	s, err := q.Searcher(context.Background(), r, x.bi.Mapping(), search.SearcherOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer s.Close()
+	t.Cleanup(func() { s.Close() })
+	return s, r
+}
+
+// pairUnits counts the pairs among the units q's searcher matches.
+func (x *Index) pairUnits(t *testing.T, q *phraseQuery) int {
+	s, _ := x.searcher(t, q)
 	n := 0
 	for _, l := range s.(*phraseSearcher).chain {
 		if s.(*phraseSearcher).units[l.unit].word < 0 {
@@ -160,20 +169,7 @@ func terms(toks analysis.TokenStream) []string {
 // matches, by bleve document number.
 func (x *Index) matches(t *testing.T, q query.Query) map[uint64]float64 {
 	t.Helper()
-	ix, err := x.bi.Advanced()
-	if err != nil {
-		t.Fatal(err)
-	}
-	r, err := ix.Reader()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer r.Close()
-	s, err := q.Searcher(context.Background(), r, x.bi.Mapping(), search.SearcherOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
+	s, r := x.searcher(t, q)
 	if _, ok := q.(*phraseQuery); ok {
 		// As bleve's phrase searcher does for its terms, and a parent
 		// searcher for ours: the score of a query is normalised by its
@@ -193,28 +189,6 @@ func (x *Index) matches(t *testing.T, q query.Query) map[uint64]float64 {
 		out[dm.IndexInternalID.Value()] = dm.Score
 		ctx.DocumentMatchPool.Put(dm)
 	}
-}
-
-// goBlogDir is the Markdown test corpus beside the repository.
-func goBlogDir(t *testing.T) string {
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			break
-		}
-		if filepath.Dir(dir) == dir {
-			t.Fatal("repository root (go.mod) not found")
-		}
-		dir = filepath.Dir(dir)
-	}
-	corpus := filepath.Join(filepath.Dir(dir), "shared", "corpus", "markdown")
-	if _, err := os.Stat(filepath.Join(corpus, "go-blog")); err != nil {
-		t.Skipf("test corpus not found at %s (it lives beside the repository)", corpus)
-	}
-	return corpus
 }
 
 // TestPairWordsKept: the pair words are chosen when an index is built and

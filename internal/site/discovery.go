@@ -2,6 +2,7 @@ package site
 
 import (
 	"bytes"
+	"crypto/sha256"
 	"encoding/json"
 	"fmt"
 	"html/template"
@@ -100,8 +101,9 @@ func cutPrefixSuffix(s, prefix, suffix string) (string, bool) {
 	return s[len(prefix) : len(s)-len(suffix)], true
 }
 
-// feeds renders the site's feeds, and each section's and tag's.
-func (s *Site) feeds() error {
+// feeds renders the site's feeds, and each section's and tag's; shared is
+// the site's sharedKey, which rebuild has made already.
+func (s *Site) feeds(shared [sha256.Size]byte) error {
 	cs := s.Content
 	type set struct {
 		dir, title, description string
@@ -125,7 +127,6 @@ func (s *Site) feeds() error {
 		dir := "/tags/" + tag + "/"
 		sets = append(sets, set{dir, feedTitle(cs.Settings.Title, dir), "Publications tagged " + tag + ".", pubs})
 	}
-	shared := s.sharedKey()
 	for _, st := range sets {
 		m := feed.Meta{
 			Title: st.title, Description: st.description, Lang: UILang, Author: cs.Settings.Organisation,

@@ -134,7 +134,7 @@ func (pf *pageFile) saveTo(name string) error {
 		}
 		if err == nil {
 			pf.named = false
-			return syncDir(filepath.Dir(name))
+			return atomicfile.SyncDir(filepath.Dir(name))
 		}
 		// Another file system, most likely: copy it.
 	}
@@ -142,15 +142,6 @@ func (pf *pageFile) saveTo(name string) error {
 		_, err := w.ReadFrom(io.NewSectionReader(pf.f, 0, pf.off))
 		return err
 	})
-}
-
-func syncDir(dir string) error {
-	d, err := os.Open(dir)
-	if err != nil {
-		return err
-	}
-	defer d.Close()
-	return d.Sync()
 }
 
 // removeStalePageFiles deletes pages files a crashed process left in dir:

@@ -408,7 +408,7 @@ func rebuild(prev *Site, cs *content.Site, t *Templates, a *Assets, pdfs map[str
 	if err := s.extras(); err != nil {
 		return nil, err
 	}
-	if err := s.feeds(); err != nil {
+	if err := s.feeds(shared); err != nil {
 		return nil, err
 	}
 	if err := s.checksums(); err != nil {
