@@ -20,10 +20,6 @@ import (
 // runs: one file, extracted in this process, streamed as JSON lines.
 const childFlag = "-child"
 
-// limitFlag makes `archive pdftext` set its memory limit and become the
-// command after "--" (Tesseract), which keeps the limit.
-const limitFlag = "-limit"
-
 // message is one JSON line from the child. Exactly one field is set.
 type message struct {
 	Info   *info       `json:"info,omitempty"`
@@ -50,7 +46,6 @@ func Main(args []string, stdout, stderr io.Writer) int {
 	child := fs.Bool(childFlag[1:], false, "extract one file in this process and write JSON lines (used by the server)")
 	images := fs.String("images", "", "with -child: write the images of -pages into this folder instead (used by the server)")
 	pages := fs.String("pages", "", "with -images: comma-separated page numbers")
-	limit := fs.Bool(limitFlag[1:], false, "run the command after -- under the -mem limit (used by the server for tesseract)")
 	mem := fs.Uint64("mem", defaultMemoryLimit, "memory limit per file in bytes")
 	timeout := fs.Duration("timeout", defaultTimeout, "time limit per file")
 	lang := fs.String("lang", "", "language of the files, a BCP 47 tag such as en or zh-Hant: chooses the OCR languages (default English)")
@@ -61,13 +56,6 @@ func Main(args []string, stdout, stderr io.Writer) int {
 	}
 	if err := fs.Parse(args); err != nil {
 		return 2
-	}
-	if *limit {
-		if fs.NArg() == 0 {
-			fmt.Fprintln(stderr, "pdftext -limit: want a command")
-			return 2
-		}
-		return execLimited(*mem, fs.Args(), stderr)
 	}
 	if *child {
 		if fs.NArg() != 1 {

@@ -33,9 +33,8 @@
 // XObjects the page draws and writes each upright at its own resolution
 // (JPEG as the file holds it; Flate, raw and CCITT fax images decoded by us
 // into PNG; JBIG2 and JPEG 2000 reported as not readable), then Tesseract
-// runs on each image as `archive pdftext -limit -mem N -- tesseract ...`,
-// which sets its address-space limit and becomes Tesseract, killed with its
-// process group at the OCR time limit. The languages come from the
+// runs on each image, started by /bin/sh, which sets its address-space
+// limit (ulimit -v) and becomes Tesseract, killed with its process group at the OCR time limit. The languages come from the
 // publication's lang ([TesseractLanguage]), else the site default
 // (OCRConfig.Languages), else English, among those installed. Each page's
 // OCR text is cached by the file's SHA-256, the page, Tesseract's version

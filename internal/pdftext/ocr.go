@@ -390,13 +390,8 @@ func (e *Extractor) ocrPage(ctx context.Context, dir string, pi pageImages, lang
 }
 
 // tesseract runs Tesseract on one image, as a child with the OCR time and
-// memory limits (set by `archive pdftext -limit`, which then becomes
-// tesseract), and returns its TSV output or why there is none.
+// memory limits, and returns its TSV output or why there is none.
 func (e *Extractor) tesseract(ctx context.Context, image string, dpi int, langs string, info TesseractInfo) ([]byte, string) {
-	argv, err := e.argv()
-	if err != nil {
-		return nil, "starting OCR: " + err.Error()
-	}
 	limit := e.OCR.MemoryLimit
 	if limit == 0 {
 		limit = defaultOCRMemory
@@ -405,9 +400,7 @@ func (e *Extractor) tesseract(ctx context.Context, image string, dpi int, langs 
 	if timeout <= 0 {
 		timeout = defaultOCRTimeout
 	}
-	args := append(argv[1:], limitFlag, "-mem", strconv.FormatUint(limit, 10), "--",
-		info.Path, image, "stdout", "--dpi", strconv.Itoa(dpi), "-l", langs, "--psm", "3", "tsv")
-	cmd := exec.Command(argv[0], args...)
+	cmd := limitedCommand(limit, info.Path, image, "stdout", "--dpi", strconv.Itoa(dpi), "-l", langs, "--psm", "3", "tsv")
 	// Pages run side by side, one core each: Tesseract's own threads
 	// would only compete with one another.
 	// glibc gives threads that contend for malloc new arenas, each a

@@ -156,14 +156,16 @@ func TestOCRWithoutTesseract(t *testing.T) {
 	}
 }
 
-// TestOCRLimits: a Tesseract that hangs is killed at the time limit, one
-// that allocates without end at the memory limit; both in one line.
+// TestOCRLimits: Tesseract starts under the memory limit; one that hangs is
+// killed at the time limit, one that allocates without end at the memory
+// limit; each in one line.
 func TestOCRLimits(t *testing.T) {
 	path := writeFile(t, t.TempDir(), "scan.pdf", pdftexttest.ImagePDF([]pdftexttest.Image{{Width: 300, Height: 400, DPI: 150, Gray: grayPixels(300, 400)}}))
 	tests := []struct {
 		name, body string
 		want       string
 	}{
+		{"starts under the limit", `echo "address space $(ulimit -v) KiB" >&2; exit 3`, "OCR failed: address space 65536 KiB"},
 		{"hangs", "sleep 30", "OCR timed out after 1s"},
 		// tail keeps the whole input in memory, as no newline comes.
 		{"allocates", "head -c 2000000000 /dev/zero | tail -c 1000000000 >/dev/null", "OCR out of memory (limit 64 MiB)"},

@@ -2,8 +2,6 @@ package pdftext
 
 import (
 	"bufio"
-	"fmt"
-	"io"
 	"os"
 	"os/exec"
 	"strconv"
@@ -60,23 +58,15 @@ func peakRSS(cmd *exec.Cmd) int64 {
 	return 0
 }
 
-// execLimited becomes argv (looked up in PATH) with its address space
-// limited to limit bytes, which the program keeps: this is how Tesseract
-// runs under the same kind of limit as our own child. It returns only if
-// the exec fails.
-func execLimited(limit uint64, argv []string, stderr io.Writer) int {
-	path, err := exec.LookPath(argv[0])
-	if err != nil {
-		fmt.Fprintf(stderr, "%s: %v\n", argv[0], err)
-		return 127
+// limitedCommand runs name under an address-space limit of limit bytes
+// (none if 0). A shell sets the limit and then becomes the program. Setting
+// it in a Go process before an exec would not do: the limit applies at once
+// to that process's own runtime, far larger than Tesseract needs to start,
+// and a thread or a heap arena it maps before the exec kills it.
+func limitedCommand(limit uint64, name string, args ...string) *exec.Cmd {
+	if limit == 0 {
+		return exec.Command(name, args...)
 	}
-	if limit > 0 {
-		if err := syscall.Setrlimit(syscall.RLIMIT_AS, &syscall.Rlimit{Cur: limit, Max: limit}); err != nil {
-			fmt.Fprintf(stderr, "setting memory limit: %v\n", err)
-			return 1
-		}
-	}
-	err = syscall.Exec(path, argv, os.Environ())
-	fmt.Fprintf(stderr, "%s: %v\n", path, err)
-	return 126
+	script := "ulimit -v " + strconv.FormatUint(max(limit>>10, 1), 10) + ` && exec "$0" "$@"`
+	return exec.Command("/bin/sh", append([]string{"-c", script, name}, args...)...)
 }

@@ -3,10 +3,6 @@
 package pdftext
 
 import (
-	"errors"
-	"fmt"
-	"io"
-	"os"
 	"os/exec"
 )
 
@@ -14,21 +10,10 @@ import (
 // still bounded by debug.SetMemoryLimit and by its time limit.
 func limitMemory(limit uint64) error { return nil }
 
-// execLimited runs argv without a memory limit (there is none to set here),
-// passing its output through; the parent's time limit still holds.
-func execLimited(limit uint64, argv []string, stderr io.Writer) int {
-	cmd := exec.Command(argv[0], argv[1:]...)
-	cmd.Stdin, cmd.Stdout, cmd.Stderr = os.Stdin, os.Stdout, stderr
-	err := cmd.Run()
-	var ee *exec.ExitError
-	if errors.As(err, &ee) {
-		return ee.ExitCode()
-	}
-	if err != nil {
-		fmt.Fprintf(stderr, "%s: %v\n", argv[0], err)
-		return 127
-	}
-	return 0
+// limitedCommand runs name without a memory limit (there is none to set
+// here); the parent's time limit still holds.
+func limitedCommand(limit uint64, name string, args ...string) *exec.Cmd {
+	return exec.Command(name, args...)
 }
 
 func ownGroup(cmd *exec.Cmd) {}
