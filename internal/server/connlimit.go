@@ -1,7 +1,6 @@
 package server
 
 import (
-	"container/list"
 	"crypto/tls"
 	"log/slog"
 	"net"
@@ -64,7 +63,7 @@ type connLimiter struct {
 	mu       sync.Mutex
 	conns    map[net.Conn]*trackedConn
 	networks map[netip.Prefix]*networkConns
-	idle     list.List // of *trackedConn, longest idle first
+	idle     idleList // longest idle first
 
 	lastLog            time.Time
 	refused, shortened int // since the last log line
@@ -73,14 +72,55 @@ type connLimiter struct {
 type networkConns struct {
 	key  netip.Prefix
 	open int
-	idle list.List // of *trackedConn, longest idle first
+	idle idleList // longest idle first
 }
 
 type trackedConn struct {
 	conn    net.Conn
 	network *networkConns // nil when not counted per network
-	idle    *list.Element // in connLimiter.idle, nil when not idle
-	netIdle *list.Element // in network.idle
+	idle    bool          // in connLimiter.idle, and in network.idle
+	// The links of the two idle lists: the list of every network's idle
+	// connections (allIdle), and that of this connection's network.
+	prev, next [2]*trackedConn
+}
+
+// The lists a connection may be on, as the indexes of its links.
+const (
+	allIdle = iota
+	networkIdle
+)
+
+// idleList is a list of idle connections, linked through the connections
+// themselves: a request moves its connection off the lists and back, and
+// container/list would allocate an element each time.
+type idleList struct {
+	links       int // allIdle or networkIdle
+	front, back *trackedConn
+}
+
+func (l *idleList) pushBack(tc *trackedConn) {
+	tc.prev[l.links], tc.next[l.links] = l.back, nil
+	if l.back != nil {
+		l.back.next[l.links] = tc
+	} else {
+		l.front = tc
+	}
+	l.back = tc
+}
+
+func (l *idleList) remove(tc *trackedConn) {
+	prev, next := tc.prev[l.links], tc.next[l.links]
+	if prev != nil {
+		prev.next[l.links] = next
+	} else {
+		l.front = next
+	}
+	if next != nil {
+		next.prev[l.links] = prev
+	} else {
+		l.back = prev
+	}
+	tc.prev[l.links], tc.next[l.links] = nil, nil
 }
 
 // newConnLimiter reads the caps from cfg.
@@ -92,6 +132,7 @@ func newConnLimiter(cfg Config, log *slog.Logger) *connLimiter {
 		log:        log,
 		conns:      map[net.Conn]*trackedConn{},
 		networks:   map[netip.Prefix]*networkConns{},
+		idle:       idleList{links: allIdle},
 	}
 	if l.total == 0 {
 		l.total = DefaultMaxConns()
@@ -136,14 +177,10 @@ func (l *connLimiter) admit(c net.Conn) {
 	switch {
 	case perNetwork && nc != nil && nc.open >= l.perNetwork:
 		limit = "per network"
-		if e := nc.idle.Front(); e != nil {
-			victim = e.Value.(*trackedConn)
-		}
+		victim = nc.idle.front
 	case l.total > 0 && len(l.conns) >= l.total:
 		limit = "total"
-		if e := l.idle.Front(); e != nil {
-			victim = e.Value.(*trackedConn)
-		}
+		victim = l.idle.front
 	}
 	if limit != "" {
 		if victim != nil {
@@ -158,7 +195,7 @@ func (l *connLimiter) admit(c net.Conn) {
 		tc := &trackedConn{conn: c}
 		if perNetwork {
 			if nc == nil {
-				nc = &networkConns{key: key}
+				nc = &networkConns{key: key, idle: idleList{links: networkIdle}}
 				l.networks[key] = nc
 			}
 			nc.open++
@@ -191,27 +228,28 @@ func (l *connLimiter) setIdle(c net.Conn, idle bool) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	tc := l.conns[c]
-	if tc == nil || (tc.idle != nil) == idle {
+	if tc == nil || tc.idle == idle {
 		return
 	}
 	if !idle {
 		l.unidle(tc)
 		return
 	}
-	tc.idle = l.idle.PushBack(tc)
+	tc.idle = true
+	l.idle.pushBack(tc)
 	if tc.network != nil {
-		tc.netIdle = tc.network.idle.PushBack(tc)
+		tc.network.idle.pushBack(tc)
 	}
 }
 
 func (l *connLimiter) unidle(tc *trackedConn) {
-	if tc.idle != nil {
-		l.idle.Remove(tc.idle)
-		tc.idle = nil
+	if !tc.idle {
+		return
 	}
-	if tc.netIdle != nil {
-		tc.network.idle.Remove(tc.netIdle)
-		tc.netIdle = nil
+	tc.idle = false
+	l.idle.remove(tc)
+	if tc.network != nil {
+		tc.network.idle.remove(tc)
 	}
 }
 

@@ -53,22 +53,32 @@ func NewHTTPServer(h http.Handler) *http.Server {
 	}
 }
 
-// keepWriting moves the connection's write deadline forward on every write,
-// so that a response may take as long as it needs as long as it moves.
+// keepWriting moves the connection's write deadline forward as a response
+// is written, so that a response may take as long as it needs as long as
+// it moves: each write starts with at least half of writeStall ahead of it.
+// net/http has set the deadline writeStall ahead when it read the request,
+// so a page written at once (most responses) moves it no further and
+// spares the timer's update that setting a deadline costs.
 func keepWriting(h http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		h.ServeHTTP(&progressWriter{ResponseWriter: w}, r)
+		h.ServeHTTP(&progressWriter{ResponseWriter: w, deadline: time.Now().Add(writeStall)}, r)
 	})
 }
 
-type progressWriter struct{ http.ResponseWriter }
+type progressWriter struct {
+	http.ResponseWriter
+	deadline time.Time // the connection's write deadline, as last set
+}
 
 func (w *progressWriter) Write(b []byte) (int, error) {
-	// An error means the connection cannot take deadlines (a test
-	// recorder); the server's WriteTimeout then holds. The controller is
-	// made here, where it stays on the stack, rather than kept in w: that
-	// would cost every request an allocation.
-	_ = http.NewResponseController(w.ResponseWriter).SetWriteDeadline(time.Now().Add(writeStall))
+	if now := time.Now(); w.deadline.Sub(now) < writeStall/2 {
+		// An error means the connection cannot take deadlines (a test
+		// recorder); the server's WriteTimeout then holds. The controller
+		// is made here, where it stays on the stack, rather than kept in
+		// w: that would cost every request an allocation.
+		w.deadline = now.Add(writeStall)
+		_ = http.NewResponseController(w.ResponseWriter).SetWriteDeadline(w.deadline)
+	}
 	return w.ResponseWriter.Write(b)
 }
 
