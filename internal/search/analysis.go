@@ -11,7 +11,6 @@ import (
 	"github.com/blevesearch/bleve/v2/analysis/lang/cjk"
 	"github.com/blevesearch/bleve/v2/analysis/lang/en"
 	"github.com/blevesearch/bleve/v2/analysis/token/lowercase"
-	"github.com/blevesearch/bleve/v2/analysis/tokenizer/unicode"
 	"github.com/blevesearch/bleve/v2/mapping"
 	"github.com/blevesearch/bleve/v2/registry"
 	"github.com/blevesearch/bleve/v2/search/searcher"
@@ -189,7 +188,7 @@ func newMapping() (*mapping.IndexMappingImpl, error) {
 		}
 		if err := im.AddCustomAnalyzer(name, map[string]any{
 			"type":          custom.Name,
-			"tokenizer":     unicode.Name,
+			"tokenizer":     wordsTokenizerName,
 			"token_filters": filters,
 		}); err != nil {
 			return nil, err
