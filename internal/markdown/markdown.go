@@ -411,7 +411,14 @@ func plainText(n ast.Node, src []byte) string {
 		}
 	}
 	walk(n, false)
-	return whitespace.Collapse(html.UnescapeString(b.String()))
+	text := whitespace.Collapse(html.UnescapeString(b.String()))
+	if len(text) == b.Len() && b.Cap()-b.Len() > b.Len()/8 {
+		// The text is the builder's buffer, grown by doubling. Search
+		// keeps every block's text for as long as the site is served:
+		// keep it without the buffer's spare room.
+		text = strings.Clone(text)
+	}
+	return text
 }
 
 type lineIndex []int // byte offsets of line starts
