@@ -156,9 +156,10 @@ func (dm *documentMaker) document(d doc) *document.Document {
 	// The text is not stored, and bleve reads the value only to count its
 	// bytes: the analyser reads the entry's segments.
 	an := dm.analyzers[e.group]
-	words := &segmentedText{an: an, e: e}
+	pw := pairWordsOf(an)
+	words := &segmentedText{an: an, e: e, pairs: pw != nil}
 	out.AddField(document.NewTextFieldCustom(textField(e.group), nil, nil, index.IndexField|index.IncludeTermVectors, words))
-	if pw := pairWordsOf(an); pw != nil {
+	if pw != nil {
 		out.AddField(document.NewTextFieldCustom(pairField(e.group), nil, nil, index.IndexField|index.IncludeTermVectors, wordPairs{words, pw}))
 	}
 	return out
@@ -174,9 +175,10 @@ const segGap = 10
 // for the document's word pairs (wordPairs), which bleve analyses next in
 // the same goroutine: the text is analysed once for both fields.
 type segmentedText struct {
-	an   analysis.Analyzer
-	e    *entry
-	toks analysis.TokenStream
+	an    analysis.Analyzer
+	e     *entry
+	pairs bool // the document has word pairs, which need toks
+	toks  analysis.TokenStream
 }
 
 func (s *segmentedText) Analyze([]byte) analysis.TokenStream {
@@ -187,7 +189,11 @@ func (s *segmentedText) Analyze([]byte) analysis.TokenStream {
 		base = place(toks, seg.start, base)
 		out = append(out, toks...)
 	}
-	s.toks = out
+	if s.pairs {
+		// Kept only until wordPairs reads them: the document lives as
+		// long as its batch, and its tokens are many times its text.
+		s.toks = out
+	}
 	return out
 }
 
