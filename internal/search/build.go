@@ -10,6 +10,7 @@ import (
 	"io"
 	"io/fs"
 	"log/slog"
+	"math"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -243,16 +244,12 @@ func indexAll(ctx context.Context, bi bleve.Index, dm *documentMaker, docs []doc
 // workers are done with it, so while one batch waits for analysis another
 // can be built.
 func addDocs(ctx context.Context, bi bleve.Index, dm *documentMaker, docs []doc, totals Stats, log *slog.Logger) error {
-	workers := 2 * runtime.GOMAXPROCS(0)
-	total := 0
-	for _, d := range docs {
-		total += d.size
-	}
+	workers := addWorkers()
 	// An index's name is its folder; in memory it has none, and its
 	// segments are never merged.
 	maxBytes, large := batchBytes, false
 	if bi.Name() != "" {
-		maxBytes, large = diskBatchBytes, total > workers*batchBytes
+		maxBytes, large = diskBatchBytes, largeIndex(docs)
 		if large {
 			maxBytes = largeBatchBytes
 		}
@@ -343,7 +340,51 @@ feed:
 	return err
 }
 
-// mergeSegments merges the segments of an index on disk, and
+// addWorkers is how many goroutines addDocs adds batches from.
+func addWorkers() int { return 2 * runtime.GOMAXPROCS(0) }
+
+// largeIndex says whether docs make a large index on disk: more text than
+// one round of batches of batchBytes. Its batches are smaller, bleve does
+// not merge them as they come (deferredMerges), and addDocs merges them
+// all at the end.
+func largeIndex(docs []doc) bool {
+	total := 0
+	for _, d := range docs {
+		total += d.size
+	}
+	return total > addWorkers()*batchBytes
+}
+
+// deferredMerges is the configuration of a large index's build: a merge
+// plan whose budget of segments is so large (a tier of any number of
+// segments, of at least one document or byte each) that bleve never
+// merges while the batches come in. mergeSegments then merges them all
+// once. Merged as they came, most documents were merged two or three
+// times: a cold start over 10,000 publications took 2–3 s more CPU and
+// its index 1–3 s longer. Bleve keeps this configuration with the index;
+// an update opens it with the default plan (update.go).
+func deferredMerges() map[string]any {
+	plan := mergeplan.DefaultMergePlanOptions
+	plan.MaxSegmentsPerTier = math.MaxInt32
+	plan.FloorSegmentSize, plan.FloorSegmentFileSize = 1, 1
+	return mergePlanConfig(plan)
+}
+
+// mergePlanKey is the scorch configuration's key of the merge plan.
+const mergePlanKey = "scorchMergePlanOptions"
+
+// mergePlanConfig is the scorch configuration of a merge plan's budget:
+// the fields that decide when bleve merges, over bleve's defaults. (The
+// configuration goes through JSON, where the plan's functions cannot.)
+func mergePlanConfig(plan mergeplan.MergePlanOptions) map[string]any {
+	return map[string]any{mergePlanKey: map[string]any{
+		"MaxSegmentsPerTier":   plan.MaxSegmentsPerTier,
+		"FloorSegmentSize":     plan.FloorSegmentSize,
+		"FloorSegmentFileSize": plan.FloorSegmentFileSize,
+	}}
+}
+
+// mergeSegments merges the segments of an index on disk into one, and
 // waits (briefly) for the merged-away files to be removed, which the index
 // does in the background and a read-only one never does.
 func mergeSegments(ctx context.Context, bi bleve.Index, log *slog.Logger) error {
@@ -356,24 +397,49 @@ func mergeSegments(ctx context.Context, bi bleve.Index, log *slog.Logger) error 
 		return nil
 	}
 	start := time.Now()
+	// Bleve merges only the segments on disk: the last batches' may still
+	// be in memory, on their way.
+	segments, err := waitSegments(ctx, s, 30*time.Second, func(st segmentStats) bool { return st.inMemory == 0 })
+	if err != nil || segments.files <= 1 {
+		return err
+	}
 	// The merge maps every segment into memory; the heap the batches
 	// left free goes back to the system first, so that the two do not
 	// add up (at 10,000 publications they made the start's peak).
 	debug.FreeOSMemory()
-	if err := s.ForceMerge(ctx, &mergeplan.SingleSegmentMergePlanOptions); err != nil {
+	// One task merges them all: in tasks of ten, as bleve's single-segment
+	// plan has it, one merge leaves a segment per ten.
+	plan := mergeplan.SingleSegmentMergePlanOptions
+	plan.SegmentsPerMergeTask = max(plan.SegmentsPerMergeTask, int(segments.files))
+	if err := s.ForceMerge(ctx, &plan); err != nil {
 		return fmt.Errorf("merge search index segments: %w", err)
 	}
-	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
-		st := s.StatsMap()
-		files, _ := st["num_files_on_disk"].(uint64)
-		segments, _ := st["num_root_filesegments"].(uint64)
-		inMemory, _ := st["num_root_memorysegments"].(uint64)
-		if st != nil && inMemory == 0 && files <= segments+1 { // and the root's own file
-			break
+	_, err = waitSegments(ctx, s, 5*time.Second, func(st segmentStats) bool {
+		return st.inMemory == 0 && st.filesOnDisk <= st.files+1 // and the root's own file
+	})
+	log.Info("search index segments merged", "segments", segments.files, "took", time.Since(start).Round(time.Millisecond))
+	return err
+}
+
+// segmentStats are the counts of an index's segments that scorch reports.
+type segmentStats struct{ files, inMemory, filesOnDisk uint64 }
+
+// waitSegments polls s's segments until done says they are as wanted, or
+// for at most limit, and returns the last counts.
+func waitSegments(ctx context.Context, s *scorch.Scorch, limit time.Duration, done func(segmentStats) bool) (segmentStats, error) {
+	var st segmentStats
+	for deadline := time.Now().Add(limit); ; time.Sleep(10 * time.Millisecond) {
+		m := s.StatsMap()
+		st.files, _ = m["num_root_filesegments"].(uint64)
+		st.inMemory, _ = m["num_root_memorysegments"].(uint64)
+		st.filesOnDisk, _ = m["num_files_on_disk"].(uint64)
+		if done(st) || time.Now().After(deadline) {
+			return st, nil
+		}
+		if err := ctx.Err(); err != nil {
+			return st, fmt.Errorf("merge search index segments: %w", err)
 		}
 	}
-	log.Info("search index segments merged", "took", time.Since(start).Round(time.Millisecond))
-	return nil
 }
 
 // cacheKey identifies an index by everything it is built from.
@@ -421,7 +487,11 @@ func openCached(ctx context.Context, dir, key string, m mapping.IndexMapping, dm
 	}
 
 	err = atomicfile.WriteDir(final, func(tmp string) error {
-		bi, err := bleve.NewUsing(filepath.Join(tmp, "index"), m, scorch.Name, scorch.Name, nil)
+		var config map[string]any
+		if largeIndex(docs) {
+			config = deferredMerges()
+		}
+		bi, err := bleve.NewUsing(filepath.Join(tmp, "index"), m, scorch.Name, scorch.Name, config)
 		if err != nil {
 			return fmt.Errorf("create search index in %s: %w", tmp, err)
 		}

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/blevesearch/bleve/v2"
+	"github.com/blevesearch/bleve/v2/index/scorch/mergeplan"
 
 	"archive/internal/atomicfile"
 
@@ -210,7 +211,10 @@ func (x *Index) updateSaved(ctx context.Context, cs *content.Site, pdfs map[stri
 		if err := linkIndex(filepath.Join(x.stats.Dir, "index"), filepath.Join(tmp, "index")); err != nil {
 			return err
 		}
-		bi, err := bleve.Open(filepath.Join(tmp, "index"))
+		// An index built large keeps the plan that defers merges
+		// (deferredMerges): updated with it, it would gain a segment
+		// on every update and never merge them.
+		bi, err := bleve.OpenUsing(filepath.Join(tmp, "index"), mergePlanConfig(mergeplan.DefaultMergePlanOptions))
 		if err != nil {
 			return err
 		}
