@@ -225,10 +225,14 @@ const (
 
 // SectionTitle turns a folder name such as "open-letters" into "Open letters".
 func SectionTitle(s string) string {
-	s = strings.NewReplacer("-", " ", "_", " ").Replace(s)
+	s = sectionSpaces.Replace(s)
 	r, n := utf8.DecodeRuneInString(s)
 	return string(unicode.ToUpper(r)) + s[n:]
 }
+
+// sectionSpaces is made once: every page calls SectionTitle for each
+// section of its menu, and making a Replacer builds its table.
+var sectionSpaces = strings.NewReplacer("-", " ", "_", " ")
 
 // HumanSize writes a byte count as readers expect: 41 KB, 1.3 MB.
 // tagLink is a tag of a publication: its URL form and as written.
