@@ -88,12 +88,27 @@ func wbAt(b []byte, i int) (class uint8, size int) {
 // a letter is AlphaNumeric; one with digits and no letter Numeric; one of
 // underscores only AlphaNumeric.
 func fastWords(input []byte) (analysis.TokenStream, bool) {
-	toks := make([]analysis.Token, 0, len(input)/6+1)
+	toks, ok := appendFastWords(make([]analysis.Token, 0, len(input)/6+1), input)
+	if !ok {
+		return nil, false
+	}
+	out := make(analysis.TokenStream, len(toks))
+	for j := range toks {
+		out[j] = &toks[j]
+	}
+	return out, true
+}
+
+// appendFastWords appends the tokens of fastWords to toks, numbered from
+// 1 on, or reports that it does not know a character of input; toks is
+// then as it was.
+func appendFastWords(toks []analysis.Token, input []byte) ([]analysis.Token, bool) {
+	first := len(toks)
 	n := len(input)
 	for i := 0; i < n; {
 		c, size := wbAt(input, i)
 		if c == wbUnknown {
-			return nil, false
+			return toks[:first], false
 		}
 		if c&wbWord == 0 {
 			i += size
@@ -121,11 +136,7 @@ func fastWords(input []byte) (analysis.TokenStream, bool) {
 		if seen&wbLetter == 0 && seen&wbNumeric != 0 {
 			typ = analysis.Numeric
 		}
-		toks = append(toks, analysis.Token{Term: input[start:i:i], Start: start, End: i, Position: len(toks) + 1, Type: typ})
+		toks = append(toks, analysis.Token{Term: input[start:i:i], Start: start, End: i, Position: len(toks) - first + 1, Type: typ})
 	}
-	out := make(analysis.TokenStream, len(toks))
-	for j := range toks {
-		out[j] = &toks[j]
-	}
-	return out, true
+	return toks, true
 }
