@@ -159,9 +159,72 @@ func (dm *documentMaker) document(d doc) *document.Document {
 	an := dm.analyzers[e.group]
 	pw := pairWordsOf(an)
 	words := &segmentedText{an: an, e: e, pairs: pw != nil}
-	out.AddField(document.NewTextFieldCustom(textField(e.group), nil, nil, index.IndexField|index.IncludeTermVectors, words))
+	out.AddField(newCountedField(textField(e.group), words))
 	if pw != nil {
-		out.AddField(document.NewTextFieldCustom(pairField(e.group), nil, nil, index.IndexField|index.IncludeTermVectors, wordPairs{words, pw}))
+		out.AddField(newCountedField(pairField(e.group), wordPairs{words, pw}))
+	}
+	return out
+}
+
+// countedField is a text field of the index whose analysis counts its
+// terms with tokenFrequencies rather than bleve's analysis.TokenFrequency,
+// which sized each document's map by its tokens, allocated every term's
+// counts on their own and grew every term's list of locations by
+// appending: the most allocated memory of an index's build. The rest is
+// bleve's text field, which zapx and scorch know only as an index.Field.
+type countedField struct {
+	*document.TextField
+	an     analysis.Analyzer
+	length int
+	freqs  index.TokenFrequencies
+}
+
+func newCountedField(name string, an analysis.Analyzer) *countedField {
+	return &countedField{TextField: document.NewTextFieldCustom(name, nil, nil, index.IndexField|index.IncludeTermVectors, an), an: an}
+}
+
+func (f *countedField) Analyze() {
+	toks := f.an.Analyze(nil)
+	f.length = len(toks)
+	f.freqs = tokenFrequencies(toks)
+}
+
+func (f *countedField) AnalyzedLength() int                              { return f.length }
+func (f *countedField) AnalyzedTokenFrequencies() index.TokenFrequencies { return f.freqs }
+
+// tokenFrequencies is analysis.TokenFrequency for a field with term
+// vectors and no array positions, in one allocation of each kind: a first
+// pass finds each token's term, a second hands each term its share of one
+// array of locations.
+func tokenFrequencies(toks analysis.TokenStream) index.TokenFrequencies {
+	out := make(index.TokenFrequencies, len(toks)/4+1)
+	terms := make([]*index.TokenFreq, len(toks)) // each token's
+	var slab []index.TokenFreq
+	for i, t := range toks {
+		tf := out[string(t.Term)]
+		if tf == nil {
+			if len(slab) == cap(slab) {
+				slab = make([]index.TokenFreq, 0, max(16, len(toks)/8))
+			}
+			slab = append(slab, index.TokenFreq{Term: t.Term})
+			tf = &slab[len(slab)-1]
+			out[string(t.Term)] = tf
+		}
+		tf.SetFrequency(tf.Frequency() + 1)
+		terms[i] = tf
+	}
+	locs := make([]index.TokenLocation, len(toks))
+	ptrs := make([]*index.TokenLocation, len(toks))
+	off := 0
+	for _, tf := range out {
+		n := tf.Frequency()
+		tf.Locations = ptrs[off : off : off+n]
+		off += n
+	}
+	for i, t := range toks {
+		locs[i] = index.TokenLocation{Start: t.Start, End: t.End, Position: t.Position}
+		tf := terms[i]
+		tf.Locations = append(tf.Locations, &locs[i])
 	}
 	return out
 }
