@@ -15,26 +15,16 @@ import (
 	"time"
 
 	"archive/internal/pdftext"
+	"archive/internal/testcorpus"
 )
 
 // sharedDir finds the read-only test material: <repo root>/../shared.
 func sharedDir(t testing.TB) string {
 	t.Helper()
-	dir, err := os.Getwd()
+	shared, err := testcorpus.Shared()
 	if err != nil {
 		t.Fatal(err)
 	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			break
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Fatal("repository root (go.mod) not found")
-		}
-		dir = parent
-	}
-	shared := filepath.Join(filepath.Dir(dir), "shared")
 	if _, err := os.Stat(filepath.Join(shared, "corpus", "pdf", "SOURCES.tsv")); err != nil {
 		t.Skipf("test corpus not found at %s (it lives beside the repository)", shared)
 	}

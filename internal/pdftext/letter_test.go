@@ -10,6 +10,7 @@ import (
 	"golang.org/x/text/unicode/norm"
 
 	"archive/internal/pdftext"
+	"archive/internal/testcorpus"
 )
 
 // TestLetterRoundTrip: every sentence of the open letter's Markdown is found,
@@ -62,20 +63,11 @@ func TestLetterRoundTrip(t *testing.T) {
 }
 
 func repoRoot(t testing.TB) string {
-	dir, err := os.Getwd()
+	root, err := testcorpus.RepoRoot()
 	if err != nil {
 		t.Fatal(err)
 	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return dir
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Fatal("repository root (go.mod) not found")
-		}
-		dir = parent
-	}
+	return root
 }
 
 // flatten makes line breaks plain spaces, as sentences run across lines.

@@ -174,17 +174,16 @@ func (dm *documentMaker) document(d doc) *document.Document {
 // bleve's text field, which zapx and scorch know only as an index.Field.
 type countedField struct {
 	*document.TextField
-	an     analysis.Analyzer
 	length int
 	freqs  index.TokenFrequencies
 }
 
 func newCountedField(name string, an analysis.Analyzer) *countedField {
-	return &countedField{TextField: document.NewTextFieldCustom(name, nil, nil, index.IndexField|index.IncludeTermVectors, an), an: an}
+	return &countedField{TextField: document.NewTextFieldCustom(name, nil, nil, index.IndexField|index.IncludeTermVectors, an)}
 }
 
 func (f *countedField) Analyze() {
-	toks := f.an.Analyze(nil)
+	toks := f.Analyzer().Analyze(nil)
 	f.length = len(toks)
 	f.freqs = tokenFrequencies(toks)
 }

@@ -6,6 +6,8 @@ import (
 	"testing"
 
 	"github.com/blevesearch/bleve/v2/index/scorch"
+
+	"archive/internal/testcorpus"
 )
 
 // Segments is the number of segments of x's bleve index: a search reads
@@ -29,20 +31,11 @@ func Segments(x *Index) (int, error) {
 // repoRoot finds the repository root (the folder holding go.mod).
 func repoRoot(t testing.TB) string {
 	t.Helper()
-	dir, err := os.Getwd()
+	root, err := testcorpus.RepoRoot()
 	if err != nil {
 		t.Fatal(err)
 	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return dir
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Fatal("repository root (go.mod) not found")
-		}
-		dir = parent
-	}
+	return root
 }
 
 // corpusDir is the Markdown test corpus beside the repository.

@@ -5,12 +5,42 @@
 package testcorpus
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 )
+
+// RepoRoot is the repository's root, the folder holding go.mod, found
+// from the working directory up (a test's is its package's folder).
+func RepoRoot() (string, error) {
+	dir, err := os.Getwd()
+	if err != nil {
+		return "", err
+	}
+	for {
+		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
+			return dir, nil
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			return "", errors.New("repository root (go.mod) not found")
+		}
+		dir = parent
+	}
+}
+
+// Shared is the folder of read-only material beside the repository,
+// <root>/../shared, which holds the corpus.
+func Shared() (string, error) {
+	root, err := RepoRoot()
+	if err != nil {
+		return "", err
+	}
+	return filepath.Join(filepath.Dir(root), "shared"), nil
+}
 
 // TextPDFs lists, sorted, the PDFs that dir/SOURCES.tsv describes as
 // having a readable text layer: not scanned, encrypted or broken.
