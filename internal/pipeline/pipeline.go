@@ -189,22 +189,21 @@ func (p *Pipeline) load(ctx context.Context, publish func(*State)) (*State, erro
 	if err != nil {
 		return nil, err
 	}
-	quiet := 0
-	for _, pr := range problems.Warnings() {
-		if fromState && cs.TookOver(pr.Path) {
-			quiet++ // logged by the start that parsed it
-			continue
-		}
-		p.log.Warn("content", "problem", pr.String())
-	}
-	if quiet > 0 {
-		p.log.Info("content warnings about files not parsed again are not logged again; archive check lists them", "warnings", quiet)
-	}
 	if len(problems.Errors()) > 0 {
+		p.logWarnings(problems, cs, fromState)
 		return nil, &ContentError{Problems: problems}
 	}
 	tm := Timings{Source: "content", Content: time.Since(start)}
-	p.log.Info("content loaded", "publications", len(cs.Publications), "files", len(cs.Files), "parsed", cs.Parsed, "taken_over", cs.TakenOver, "took", tm.Content.Round(time.Millisecond))
+	// A large archive has tens of thousands of warnings, whose lines took
+	// a quarter of a second to write: they are written while the work
+	// goes on, and before the pages are said to be rendered.
+	logged := make(chan struct{})
+	go func() {
+		defer close(logged)
+		p.logWarnings(problems, cs, fromState)
+		p.log.Info("content loaded", "publications", len(cs.Publications), "files", len(cs.Files), "parsed", cs.Parsed, "taken_over", cs.TakenOver, "took", tm.Content.Round(time.Millisecond))
+	}()
+	defer func() { <-logged }()
 
 	t0 := time.Now()
 	pdfs := extractPDFs(ctx, p.cfg.PDF, p.cfg.ContentDir, cs, p.log)
@@ -250,6 +249,7 @@ func (p *Pipeline) load(ctx context.Context, publish func(*State)) (*State, erro
 		st.Index = prev.Index
 	}
 	publish(st)
+	<-logged
 	p.log.Info("pages rendered", "pages", len(rendered.Pages), "rendered", rendered.Rendered, "reused", rendered.Reused, "took", tm.Render.Round(time.Millisecond))
 
 	if p.cfg.SkipIndex {
@@ -318,6 +318,22 @@ func (p *Pipeline) render(prev *site.Site, cs *content.Site, tmpl *site.Template
 		return nil, fmt.Errorf("pages: %w", err)
 	}
 	return site.BuildInto(dir, cs, tmpl, assets, pdfs)
+}
+
+// logWarnings logs the content's warnings, but for those about files a
+// start from the cached state did not parse again.
+func (p *Pipeline) logWarnings(problems content.Problems, cs *content.Site, fromState bool) {
+	quiet := 0
+	for _, pr := range problems.Warnings() {
+		if fromState && cs.TookOver(pr.Path) {
+			quiet++ // logged by the start that parsed it
+			continue
+		}
+		p.log.Warn("content", "problem", pr.String())
+	}
+	if quiet > 0 {
+		p.log.Info("content warnings about files not parsed again are not logged again; archive check lists them", "warnings", quiet)
+	}
 }
 
 // dropSources lets go of what only rendering needs: the Markdown sources

@@ -31,9 +31,9 @@ func (s *Site) citeURLs(p *content.Publication) []string {
 	return urls
 }
 
-// citation renders p's citation files at urls (from citeURLs) and returns
-// what its page shows.
-func (s *Site) citation(p *content.Publication, urls []string) *CiteBlock {
+// citation renders p's citation files at urls (from citeURLs), hands each
+// to add, and returns what p's page shows.
+func (s *Site) citation(p *content.Publication, urls []string, add func(string, *Page)) *CiteBlock {
 	// The page shows the link a reader can follow (a path without base_url);
 	// the files, read outside the site, always get an absolute URL.
 	onPage := cite.New(p, s.Content.Settings, s.linkURL(p.URL))
@@ -53,7 +53,7 @@ func (s *Site) citation(p *content.Publication, urls []string) *CiteBlock {
 			}
 			body = js
 		}
-		s.addPage(urls[i], f.contentType, body)
+		add(urls[i], s.page(urls[i], f.contentType, body))
 		mediaType, _, _ := strings.Cut(f.contentType, ";")
 		b.Files = append(b.Files, CiteFile{Label: f.label, URL: urls[i], Type: mediaType})
 	}

@@ -61,7 +61,12 @@ func (s *Site) originBase() string {
 // addPage adds a rendered page that is not HTML, flagged when it holds the
 // origin marker.
 func (s *Site) addPage(url, contentType string, body []byte) {
-	s.Pages[url] = s.newPage(url, http.StatusOK, contentType, body, bytes.Contains(body, []byte(OriginMarker)))
+	s.Pages[url] = s.page(url, contentType, body)
+}
+
+// page makes the page at url of body, which holds the origin marker or not.
+func (s *Site) page(url, contentType string, body []byte) *Page {
+	return s.newPage(url, http.StatusOK, contentType, body, bytes.Contains(body, []byte(OriginMarker)))
 }
 
 const (

@@ -288,6 +288,10 @@ func rebuild(prev *Site, cs *content.Site, t *Templates, a *Assets, pdfs map[str
 		url  string
 		tmpl string
 		data *Data
+		// A publication's data is made by the job, in parallel: it was a
+		// tenth of the rendering, all on one core.
+		pub   *content.Publication
+		cites []string
 	}
 	var jobs []job
 	shared := s.sharedKey()
@@ -298,7 +302,7 @@ func rebuild(prev *Site, cs *content.Site, t *Templates, a *Assets, pdfs map[str
 				return
 			}
 		}
-		jobs = append(jobs, job{url, tmpl, d})
+		jobs = append(jobs, job{url: url, tmpl: tmpl, data: d})
 	}
 
 	home := s.Data()
@@ -346,11 +350,12 @@ func rebuild(prev *Site, cs *content.Site, t *Templates, a *Assets, pdfs map[str
 	add("/archive/", "archive", d)
 
 	var render []*content.Publication
+	var renderCites [][]string
 	for _, p := range append(append([]*content.Publication{}, cs.Publications...), cs.Pages...) {
 		cites := s.citeURLs(p)
 		s.keys[p.URL] = s.publicationKey(shared, p, cites)
 		if !s.takeOver(p.URL, cites) {
-			render = append(render, p)
+			render, renderCites = append(render, p), append(renderCites, cites)
 		}
 	}
 	// A publication whose parse the content took over from a saved state
@@ -359,11 +364,12 @@ func rebuild(prev *Site, cs *content.Site, t *Templates, a *Assets, pdfs map[str
 	if err := cs.ParseBodies(render); err != nil {
 		return nil, err
 	}
-	for _, p := range render {
-		add(p.URL, "publication", s.publicationData(p, s.citeURLs(p)))
+	for i, p := range render {
+		jobs = append(jobs, job{url: p.URL, tmpl: "publication", pub: p, cites: renderCites[i]})
 	}
 
-	pages := make([]*Page, len(jobs))
+	// Each job's page, then the citation files its data made.
+	pages := make([][]urlPage, len(jobs))
 	errs := make([]error, len(jobs))
 	var wg sync.WaitGroup
 	next := make(chan int)
@@ -372,12 +378,20 @@ func rebuild(prev *Site, cs *content.Site, t *Templates, a *Assets, pdfs map[str
 		go func() {
 			defer wg.Done()
 			for i := range next {
-				body, err := t.Render(jobs[i].tmpl, jobs[i].data)
+				j := jobs[i]
+				pages[i] = []urlPage{{url: j.url}}
+				d := j.data
+				if j.pub != nil {
+					d = s.publicationData(j.pub, j.cites, func(url string, p *Page) {
+						pages[i] = append(pages[i], urlPage{url, p})
+					})
+				}
+				body, err := t.Render(j.tmpl, d)
 				if err != nil {
-					errs[i] = fmt.Errorf("%s: %w", jobs[i].url, err)
+					errs[i] = fmt.Errorf("%s: %w", j.url, err)
 					continue
 				}
-				pages[i] = s.newPage(jobs[i].url, http.StatusOK, "text/html; charset=utf-8", body, false)
+				pages[i][0].page = s.newPage(j.url, http.StatusOK, "text/html; charset=utf-8", body, false)
 			}
 		}()
 	}
@@ -386,11 +400,13 @@ func rebuild(prev *Site, cs *content.Site, t *Templates, a *Assets, pdfs map[str
 	}
 	close(next)
 	wg.Wait()
-	for i, j := range jobs {
+	for i := range jobs {
 		if errs[i] != nil {
 			return nil, errs[i]
 		}
-		s.Pages[j.url] = pages[i]
+		for _, p := range pages[i] {
+			s.Pages[p.url] = p.page
+		}
 	}
 
 	body, err := s.errorBody("Page not found", "There is no page at this address. It may have moved, or the link may be mistyped.")
@@ -548,7 +564,15 @@ func pageURL(base string, i int) string {
 // TOCMinHeadings is how many headings a text needs before it gets a table of contents.
 const TOCMinHeadings = 3
 
-func (s *Site) publicationData(p *content.Publication, cites []string) *Data {
+// urlPage is a page and its URL.
+type urlPage struct {
+	url  string
+	page *Page
+}
+
+// publicationData is the data of p's page. It makes p's citation files,
+// at cites, and hands them to add.
+func (s *Site) publicationData(p *content.Publication, cites []string, add func(string, *Page)) *Data {
 	d := s.Data()
 	d.Title, d.Description, d.Lang, d.Pub = p.Title, p.Summary, p.Lang, p
 	if p.Doc != nil {
@@ -587,7 +611,7 @@ func (s *Site) publicationData(p *content.Publication, cites []string) *Data {
 	}
 	if !p.Undated {
 		d.Feeds = s.feedLinks("/" + p.Section + "/")
-		d.Cite = s.citation(p, cites)
+		d.Cite = s.citation(p, cites, add)
 		d.JSONLD = s.publicationJSONLD(p)
 	}
 	if ts := s.translations[p.TranslationKey]; p.TranslationKey != "" && len(ts) > 1 {
