@@ -148,13 +148,21 @@ type Site struct {
 	// file holds the pages' bodies when BuildInto made the site; nil when
 	// they are on the heap.
 	file *pageFile
+	// navHTML is Data.Nav, made once (nav).
+	navOnce sync.Once
+	navHTML template.HTML
+	navErr  error
 }
 
 // Data is what every template receives.
 type Data struct {
-	Site        content.Settings
-	Sections    []string
-	Menu        []*content.Publication // pages in the top navigation (menu: main)
+	Site     content.Settings
+	Sections []string
+	Menu     []*content.Publication // pages in the top navigation (menu: main)
+	// Nav is the navigation's links to Sections and Menu, rendered once
+	// for every page (base.html's nav): with 37 sections it was a third
+	// of a publication page's rendering.
+	Nav         template.HTML `json:"-"`
 	CSS, Icon   string
 	Lang        string
 	Title       string
@@ -168,6 +176,10 @@ type Data struct {
 	Heading string
 	Intro   template.HTML
 	List    []*content.Publication
+	// Items are List rendered, each publication once for all the lists
+	// that show it (Site.items): it appears in five on average, and its
+	// item was the most of a list page's rendering.
+	Items   []template.HTML `json:"-"`
 	Pager   *Pager
 	Message string
 
@@ -284,6 +296,9 @@ func rebuild(prev *Site, cs *content.Site, t *Templates, a *Assets, pdfs map[str
 	s := &Site{Content: cs, Templates: t, Assets: a, PDFs: pdfs, Pages: map[string]*Page{}, keys: map[string][sha256.Size]byte{}, prev: prev, file: file}
 	s.base = strings.TrimSuffix(cs.Settings.BaseURL, "/")
 	s.translations = translations(cs)
+	if s.nav(); s.navErr != nil {
+		return nil, s.navErr
+	}
 	type job struct {
 		url  string
 		tmpl string
@@ -295,6 +310,7 @@ func rebuild(prev *Site, cs *content.Site, t *Templates, a *Assets, pdfs map[str
 	}
 	var jobs []job
 	shared := s.sharedKey()
+	items := &itemCache{t: t, items: map[*content.Publication]*listItem{}}
 	add := func(url, tmpl string, d *Data) {
 		if key, ok := s.dataKey(shared, tmpl, d); ok {
 			s.keys[url] = key
@@ -302,6 +318,7 @@ func rebuild(prev *Site, cs *content.Site, t *Templates, a *Assets, pdfs map[str
 				return
 			}
 		}
+		items.note(d.List)
 		jobs = append(jobs, job{url: url, tmpl: tmpl, data: d})
 	}
 
@@ -381,6 +398,11 @@ func rebuild(prev *Site, cs *content.Site, t *Templates, a *Assets, pdfs map[str
 				j := jobs[i]
 				pages[i] = []urlPage{{url: j.url}}
 				d := j.data
+				if d != nil && d.List != nil {
+					if d.Items, errs[i] = items.get(d.List); errs[i] != nil {
+						continue
+					}
+				}
 				if j.pub != nil {
 					d = s.publicationData(j.pub, j.cites, func(url string, p *Page) {
 						pages[i] = append(pages[i], urlPage{url, p})
@@ -447,12 +469,22 @@ func (s *Site) Data() *Data {
 		Site:     s.Content.Settings,
 		Sections: s.Content.Sections,
 		Menu:     s.Content.Menu,
+		Nav:      s.nav(),
 		CSS:      s.Assets.URL("style.css"),
 		Icon:     s.Assets.URL("icon.svg"),
 		Lang:     UILang,
 		UILang:   UILang,
 		OGType:   "website",
 	}
+}
+
+// nav renders the navigation once. An error is that of the templates,
+// which rebuild reports before any page uses nav.
+func (s *Site) nav() template.HTML {
+	s.navOnce.Do(func() {
+		s.navHTML, s.navErr = s.Templates.fragment("nav", &Data{Sections: s.Content.Sections, Menu: s.Content.Menu})
+	})
+	return s.navHTML
 }
 
 // UILang is the language of the site's own words.
@@ -563,6 +595,43 @@ func pageURL(base string, i int) string {
 
 // TOCMinHeadings is how many headings a text needs before it gets a table of contents.
 const TOCMinHeadings = 3
+
+// itemCache renders each publication of the lists once (partials.html's
+// pubitem), when a list first needs it.
+type itemCache struct {
+	t     *Templates
+	items map[*content.Publication]*listItem
+}
+
+type listItem struct {
+	once sync.Once
+	html template.HTML
+	err  error
+}
+
+// note adds the publications of list to the cache, before any get: the
+// rendering jobs only read its map.
+func (c *itemCache) note(list []*content.Publication) {
+	for _, p := range list {
+		if c.items[p] == nil {
+			c.items[p] = new(listItem)
+		}
+	}
+}
+
+// get returns the items of list.
+func (c *itemCache) get(list []*content.Publication) ([]template.HTML, error) {
+	out := make([]template.HTML, len(list))
+	for i, p := range list {
+		it := c.items[p]
+		it.once.Do(func() { it.html, it.err = c.t.fragment("pubitem", p) })
+		if it.err != nil {
+			return nil, it.err
+		}
+		out[i] = it.html
+	}
+	return out, nil
+}
 
 // urlPage is a page and its URL.
 type urlPage struct {

@@ -121,6 +121,16 @@ func (t *Templates) Render(name string, data any) ([]byte, error) {
 	return bytes.Clone(buf.Bytes()), nil
 }
 
+// fragment renders the named template of base.html or partials.html: a
+// part of pages that is rendered once for many of them.
+func (t *Templates) fragment(name string, data any) (template.HTML, error) {
+	var b strings.Builder
+	if err := t.pages["list"].ExecuteTemplate(&b, name, data); err != nil {
+		return "", fmt.Errorf("render %s: %w", name, err)
+	}
+	return template.HTML(b.String()), nil
+}
+
 // renderBuffers are reused by Render, which returns an exact copy. A fresh
 // buffer grown to a page's size allocated about twice the page, and the
 // spare room stayed allocated for as long as the page was served: at
