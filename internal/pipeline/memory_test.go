@@ -2,8 +2,10 @@ package pipeline_test
 
 import (
 	"context"
+	"math"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"strings"
 	"testing"
 
@@ -82,5 +84,59 @@ func TestColdStartPagesFile(t *testing.T) {
 	s.Publish(st)
 	if res := get(t, s, "GET", "/reports/a/"); res.StatusCode != 200 || !strings.Contains(body(t, res), "The delta floods") {
 		t.Errorf("the page after rendering: %d", res.StatusCode)
+	}
+}
+
+// TestCollectorRelaxedWhileLoading: under a soft memory limit, the
+// collector runs less often while the content loads and the pages render
+// (the pages are published then), and at its own percent again for the
+// index and after the load; without a limit, or with GOGC set, the load
+// leaves it alone.
+func TestCollectorRelaxedWhileLoading(t *testing.T) {
+	dir := t.TempDir()
+	os.MkdirAll(filepath.Join(dir, "reports"), 0o755)
+	if err := os.WriteFile(filepath.Join(dir, "reports", "a.md"), []byte("---\ntitle: Rivers\ndate: 2022-01-13\n---\nThe delta floods each spring.\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	defer debug.SetGCPercent(debug.SetGCPercent(100))
+	defer debug.SetMemoryLimit(debug.SetMemoryLimit(math.MaxInt64))
+	gcPercent := func() int {
+		p := debug.SetGCPercent(100)
+		debug.SetGCPercent(p)
+		return p
+	}
+	for _, c := range []struct {
+		name    string
+		limit   int64
+		gogc    string
+		relaxed bool
+	}{
+		{"memory limit", 768 << 20, "", true},
+		{"no memory limit", math.MaxInt64, "", false},
+		{"GOGC set", 768 << 20, "100", false},
+	} {
+		t.Setenv("GOGC", c.gogc)
+		debug.SetMemoryLimit(c.limit)
+		p := pipeline.New(pipeline.Config{
+			Content: os.DirFS(dir), Templates: os.DirFS(repo("templates")), Static: os.DirFS(repo("static")),
+			Logger: quietLogger(),
+		})
+		var pages, indexed int
+		_, err := p.Load(context.Background(), func(st *pipeline.State) {
+			if st.Index == nil {
+				pages = gcPercent()
+			} else {
+				indexed = gcPercent()
+			}
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := pages > 100; got != c.relaxed {
+			t.Errorf("%s: GC percent %d while the pages were published, want it above 100: %v", c.name, pages, c.relaxed)
+		}
+		if after := gcPercent(); indexed != 100 || after != 100 {
+			t.Errorf("%s: GC percent %d with the index, %d after the load; want 100", c.name, indexed, after)
+		}
 	}
 }
