@@ -55,7 +55,9 @@ const indexVersion = 8
 // where the text is two such batches. An index on disk is built in smaller
 // batches: of diskBatchBytes when its text fits in one round of batches of
 // batchBytes, and of largeBatchBytes, which hold 250 MB, when it does not;
-// then its segments are merged (8 s at 10,000 publications, into 5), so
+// then its segments are merged into one (mergeSegments: 1.2-1.6 s at
+// 8,188 publications, whose 110 segments took as long to merge as 55 of
+// batches twice the size, which built no faster and held 20 MB more), so
 // that searches read few segments. The merge would cost a small index
 // more than it saves: 2 s of 9 at 1,000 publications.
 const (
