@@ -14,13 +14,14 @@ import (
 )
 
 // TestDeferredMerges: a large index's build keeps a segment per batch
-// until mergeSegments merges them into one, and an update's plan merges
-// them as they come, as bleve's default does. Bleve reads the plans from
+// until mergeSegments merges them into one, or into two when the first
+// batches' were merged while the others were added (earlyMerge), and an
+// update's plan merges them as they come, as bleve's default does. Bleve reads the plans from
 // the configuration's JSON, where a misnamed field is ignored without a
 // word: only the segments tell.
 func TestDeferredMerges(t *testing.T) {
 	const batches = 12
-	build := func(t *testing.T, config map[string]any) (bleve.Index, *scorch.Scorch) {
+	build := func(t *testing.T, config map[string]any, after func(bi bleve.Index, batch int)) (bleve.Index, *scorch.Scorch) {
 		m, err := newMapping()
 		if err != nil {
 			t.Fatal(err)
@@ -37,6 +38,9 @@ func TestDeferredMerges(t *testing.T) {
 			}
 			if err := bi.Batch(b); err != nil {
 				t.Fatal(err)
+			}
+			if after != nil {
+				after(bi, i)
 			}
 		}
 		adv, err := bi.Advanced()
@@ -65,19 +69,55 @@ func TestDeferredMerges(t *testing.T) {
 	}
 
 	t.Run("deferred", func(t *testing.T) {
-		bi, s := build(t, deferredMerges())
+		bi, s := build(t, deferredMerges(), nil)
 		if n := segments(s); n != batches {
 			t.Errorf("%d segments after %d batches: bleve merged them", n, batches)
 		}
-		if err := mergeSegments(context.Background(), bi, slog.New(slog.DiscardHandler)); err != nil {
+		if err := mergeSegments(context.Background(), bi, false, slog.New(slog.DiscardHandler)); err != nil {
 			t.Fatal(err)
 		}
 		if n := segments(s); n != 1 {
 			t.Errorf("%d segments after mergeSegments", n)
 		}
 	})
+	t.Run("early", func(t *testing.T) {
+		var early *earlyMerge
+		bi, s := build(t, deferredMerges(), func(bi bleve.Index, i int) {
+			if i == 0 {
+				// Each batch's text counts one.
+				early = startEarlyMerge(context.Background(), bi, nil)
+				early.threshold = batches / 2
+			}
+			half := i == batches/2-1
+			if half {
+				// The first half's segments on disk, as a large build's
+				// are by then.
+				adv, _ := bi.Advanced()
+				segments(adv.(*scorch.Scorch))
+			}
+			early.indexed(1)
+			if half {
+				<-early.merged // before the second half comes
+			}
+		})
+		if !early.wait() {
+			t.Fatal("no early merge")
+		}
+		if err := mergeSegments(context.Background(), bi, true, slog.New(slog.DiscardHandler)); err != nil {
+			t.Fatal(err)
+		}
+		if n := segments(s); n != 2 {
+			t.Errorf("%d segments after an early merge and mergeSegments, want 2", n)
+		}
+		if largest := largestSegment(s); largest != batches/2 {
+			t.Errorf("the largest segment holds %d documents, want the first half's %d", largest, batches/2)
+		}
+		if n, err := bi.DocCount(); err != nil || n != batches {
+			t.Errorf("%d documents (%v), want %d", n, err, batches)
+		}
+	})
 	t.Run("update", func(t *testing.T) {
-		_, s := build(t, mergePlanConfig(mergeplan.DefaultMergePlanOptions))
+		_, s := build(t, mergePlanConfig(mergeplan.DefaultMergePlanOptions), nil)
 		if n := segments(s); n >= batches {
 			t.Errorf("%d segments after %d batches: bleve merged none", n, batches)
 		}
