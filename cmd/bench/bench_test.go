@@ -154,3 +154,41 @@ func TestProcessCPU(t *testing.T) {
 		t.Errorf("no such process: %v", got)
 	}
 }
+
+// TestPeersRatio: the peers' table compares each round's archive with that
+// round's Hugo and Pagefind, and gives the median of those ratios, not the
+// ratio of medians taken from different rounds.
+func TestPeersRatio(t *testing.T) {
+	s := func(secs ...float64) []time.Duration {
+		var ds []time.Duration
+		for _, x := range secs {
+			ds = append(ds, time.Duration(x*float64(time.Second)))
+		}
+		return ds
+	}
+	runs := func(ds []time.Duration) []peerRun {
+		var rs []peerRun
+		for _, d := range ds {
+			rs = append(rs, peerRun{Took: d, Peak: 1 << 30})
+		}
+		return rs
+	}
+	p := &peerReport{
+		Articles: 10, HugoVersion: "Hugo 0.111.3", PFVersion: "Pagefind 1.6.0",
+		// Rounds of 30, 42 and 36 s: the archive's ratios are 0.50, 0.43
+		// and 0.44 (median 0.44); its pages' 0.30, 0.40 and 0.42, whose
+		// median 0.40 is not the ratio of the medians, 15 ÷ 36 = 0.42.
+		Hugo: runs(s(10, 12, 11)), Pagefind: runs(s(20, 30, 25)),
+		Ready: s(15, 18, 16), Pages: s(9, 17, 15), ArchivePeak: []int64{900 << 20, 880 << 20, 890 << 20},
+	}
+	md := p.markdown()
+	for _, want := range []string{
+		"| time to a searchable site | 11.00 s (10.00 s–12.00 s) | 25.00 s (20.00 s–30.00 s) | 36.00 s (30.00 s–42.00 s) | 16.00 s (15.00 s–18.00 s) | 0.44 (0.43–0.50) |",
+		"| 15.00 s (9.00 s–17.00 s) | 0.40 (0.30–0.42) |",
+		"3 times",
+	} {
+		if !strings.Contains(md, want) {
+			t.Errorf("the peers' table lacks %q:\n%s", want, md)
+		}
+	}
+}
