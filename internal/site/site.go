@@ -417,11 +417,19 @@ func rebuild(prev *Site, cs *content.Site, t *Templates, a *Assets, pdfs map[str
 			}
 		}()
 	}
+	// The feeds are made beside the pages (they write only their own
+	// pages and keys), rather than after them on one core: 0.24 s at
+	// 8,188 publications.
+	feedsDone := make(chan error, 1)
+	go func() { feedsDone <- s.feeds(shared) }()
 	for i := range jobs {
 		next <- i
 	}
 	close(next)
 	wg.Wait()
+	if err := <-feedsDone; err != nil {
+		return nil, err
+	}
 	for i := range jobs {
 		if errs[i] != nil {
 			return nil, errs[i]
@@ -444,9 +452,6 @@ func rebuild(prev *Site, cs *content.Site, t *Templates, a *Assets, pdfs map[str
 		s.file.add(s.NotFound)
 	}
 	if err := s.extras(); err != nil {
-		return nil, err
-	}
-	if err := s.feeds(shared); err != nil {
 		return nil, err
 	}
 	if err := s.checksums(); err != nil {
