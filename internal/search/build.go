@@ -630,9 +630,15 @@ func mergeSegments(ctx context.Context, bi bleve.Index, keepLargest bool, log *s
 	if err := s.ForceMerge(ctx, &plan); err != nil {
 		return fmt.Errorf("merge search index segments: %w", err)
 	}
-	_, err = waitSegments(ctx, s, 5*time.Second, func(st segmentStats) bool {
+	removed := func(st segmentStats) bool {
 		return st.inMemory == 0 && st.filesOnDisk <= st.files+1 // and the root's own file
-	})
+	}
+	left, err := waitSegments(ctx, s, 5*time.Second, removed)
+	if err == nil && !removed(left) {
+		// Once in some 25 cold starts this wait ran out; say so, with
+		// what was still there.
+		log.Warn("search index: merged-away files still on disk after 5 s", "segments", left.files, "in_memory", left.inMemory, "files_on_disk", left.filesOnDisk)
+	}
 	log.Info("search index segments merged", "segments", segments.files, "took", time.Since(start).Round(time.Millisecond))
 	return err
 }
