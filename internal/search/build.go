@@ -274,10 +274,11 @@ func (s *segmentedText) Analyze([]byte) analysis.TokenStream {
 // tokenArena holds the tokens of a document's text from the analysis of
 // its text field to that of its word pairs, after which nothing holds a
 // token (the fields keep the terms and positions they counted, and the
-// pairs have tokens of their own): the next document reuses it. Tokens made afresh for every document were
-// the most allocated memory of an index's build after bleve's own counts
-// (1.2 of 8.7 GB in a cold start over 10,000 publications), all of it
-// for the garbage collector to sweep.
+// pairs have tokens of their own): the next document reuses it. Tokens
+// made afresh for every document were the most allocated memory of an
+// index's build after bleve's own counts (1.2 of 8.7 GB in a cold start
+// over 10,000 publications), all of it for the garbage collector to
+// sweep.
 type tokenArena struct {
 	toks []analysis.Token
 	ptrs analysis.TokenStream
@@ -624,8 +625,10 @@ func mergeSegments(ctx context.Context, bi bleve.Index, keepLargest bool, log *s
 	plan.SegmentsPerMergeTask = max(plan.SegmentsPerMergeTask, int(segments.files))
 	// A segment merged early (earlyMerge) is left as it is: segments of
 	// half its documents or more are not merged.
-	if largest := largestSegment(s); keepLargest && largest > 0 {
-		plan.MaxSegmentSize = min(plan.MaxSegmentSize, 2*largest)
+	if keepLargest {
+		if largest := largestSegment(s); largest > 0 {
+			plan.MaxSegmentSize = min(plan.MaxSegmentSize, 2*largest)
+		}
 	}
 	if err := s.ForceMerge(ctx, &plan); err != nil {
 		return fmt.Errorf("merge search index segments: %w", err)

@@ -177,7 +177,7 @@ type Data struct {
 	Intro   template.HTML
 	List    []*content.Publication
 	// Items are List rendered, each publication once for all the lists
-	// that show it (Site.items): it appears in five on average, and its
+	// that show it (itemCache): it appears in five on average, and its
 	// item was the most of a list page's rendering.
 	Items   []template.HTML `json:"-"`
 	Pager   *Pager
