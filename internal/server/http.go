@@ -61,17 +61,35 @@ func NewHTTPServer(h http.Handler) *http.Server {
 // spares the timer's update that setting a deadline costs.
 func keepWriting(h http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		h.ServeHTTP(&progressWriter{ResponseWriter: w, deadline: time.Now().Add(writeStall)}, r)
+		h.ServeHTTP(&responseWriter{ResponseWriter: w, deadline: time.Now().Add(writeStall)}, r)
 	})
 }
 
-type progressWriter struct {
+// responseWriter is what the handlers of a request write to: it keeps the
+// connection's write deadline moving (see keepWriting), and notes the
+// status of the response and when it was given, which the access log keeps
+// a request by. One writer for both spares every request an allocation.
+type responseWriter struct {
 	http.ResponseWriter
-	deadline time.Time // the connection's write deadline, as last set
+	deadline time.Time // the connection's write deadline, as last set; zero: not moved
+	status   int
+	bytes    int
+	answered time.Time // when the status was written
 }
 
-func (w *progressWriter) Write(b []byte) (int, error) {
-	if now := time.Now(); w.deadline.Sub(now) < writeStall/2 {
+func (w *responseWriter) WriteHeader(code int) {
+	if w.status == 0 {
+		w.status, w.answered = code, time.Now()
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *responseWriter) Write(b []byte) (int, error) {
+	now := time.Now()
+	if w.status == 0 {
+		w.status, w.answered = http.StatusOK, now
+	}
+	if !w.deadline.IsZero() && w.deadline.Sub(now) < writeStall/2 {
 		// An error means the connection cannot take deadlines (a test
 		// recorder); the server's WriteTimeout then holds. The controller
 		// is made here, where it stays on the stack, rather than kept in
@@ -79,10 +97,12 @@ func (w *progressWriter) Write(b []byte) (int, error) {
 		w.deadline = now.Add(writeStall)
 		_ = http.NewResponseController(w.ResponseWriter).SetWriteDeadline(w.deadline)
 	}
-	return w.ResponseWriter.Write(b)
+	n, err := w.ResponseWriter.Write(b)
+	w.bytes += n
+	return n, err
 }
 
-func (w *progressWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+func (w *responseWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
 // scrubbedLog passes net/http's own messages ("TLS handshake error from
 // 198.51.100.7:51234", "panic serving …") to slog with every address cut

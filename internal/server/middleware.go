@@ -29,33 +29,6 @@ func (s *Server) recoverPanics(next http.Handler) http.Handler {
 	})
 }
 
-// statusWriter notes the status of a response and when it was given: the
-// access log keeps a request by them.
-type statusWriter struct {
-	http.ResponseWriter
-	status   int
-	bytes    int
-	answered time.Time // when the status was written
-}
-
-func (w *statusWriter) WriteHeader(code int) {
-	if w.status == 0 {
-		w.status, w.answered = code, time.Now()
-	}
-	w.ResponseWriter.WriteHeader(code)
-}
-
-func (w *statusWriter) Write(b []byte) (int, error) {
-	if w.status == 0 {
-		w.status, w.answered = http.StatusOK, time.Now()
-	}
-	n, err := w.ResponseWriter.Write(b)
-	w.bytes += n
-	return n, err
-}
-
-func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
-
 // slowRequest is how long a request may wait for its answer to start before
 // the access log keeps it, whatever its status. A page from memory starts in
 // microseconds and a search in milliseconds: a request this slow waited for
@@ -79,7 +52,12 @@ func logged(status int, firstByte time.Duration) bool {
 func (s *Server) accessLog(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
-		sw := &statusWriter{ResponseWriter: w}
+		// Behind NewHTTPServer, w is its writer already; a Server may also
+		// serve by itself (in tests), and its deadline then stays put.
+		sw, ok := w.(*responseWriter)
+		if !ok {
+			sw = &responseWriter{ResponseWriter: w}
+		}
 		next.ServeHTTP(sw, r)
 		if sw.status == 0 { // nothing written: net/http sends a 200 now
 			sw.status, sw.answered = http.StatusOK, time.Now()
@@ -95,7 +73,7 @@ func (s *Server) accessLog(next http.Handler) http.Handler {
 // that the line's arguments take no room in accessLog's frame, which is on
 // the stack of every request, logged or not: a collection shrinks the
 // stacks of idle connections, and the next request grows a deep one again.
-func (s *Server) logRequest(r *http.Request, sw *statusWriter, firstByte, took time.Duration) {
+func (s *Server) logRequest(r *http.Request, sw *responseWriter, firstByte, took time.Duration) {
 	s.log.Info("request",
 		"method", r.Method,
 		"path", r.URL.Path,
