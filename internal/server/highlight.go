@@ -3,16 +3,12 @@ package server
 import (
 	"bytes"
 	"html"
-	"io"
 	"net/http"
 	"net/url"
 	"regexp"
 	"strconv"
 	"strings"
-	"sync"
 	"unicode"
-
-	"github.com/klauspost/compress/gzip"
 
 	"archive/internal/pipeline"
 	"archive/internal/search"
@@ -71,41 +67,11 @@ func (s *Server) serveVariant(w http.ResponseWriter, r *http.Request, st *pipeli
 
 // writeHighlighted writes a highlighted page. The search words say what the
 // reader looks for, so no cache keeps it (no-store), and an ETag would
-// validate nothing: it has none. Made per request, it is compressed as it
-// is written, at the fastest level, not at the best one its plain page was
-// compressed at once (when that paid: page.Gzip).
+// validate nothing: it has none.
 func writeHighlighted(w http.ResponseWriter, r *http.Request, page *site.Page, body []byte) {
-	h := w.Header()
-	h.Set("Content-Type", page.ContentType)
-	h.Set("Cache-Control", "no-store")
-	h.Add("Vary", "Accept-Encoding")
-	if page.Gzip == nil || !acceptsGzip(r) {
-		h.Set("Content-Length", strconv.Itoa(len(body)))
-		w.WriteHeader(page.Status)
-		if r.Method != http.MethodHead {
-			w.Write(body)
-		}
-		return
-	}
-	h.Set("Content-Encoding", "gzip")
-	w.WriteHeader(page.Status)
-	if r.Method == http.MethodHead {
-		return
-	}
-	zw := fastGzip.Get().(*gzip.Writer)
-	defer fastGzip.Put(zw)
-	zw.Reset(w)
-	zw.Write(body)
-	zw.Close()
-	zw.Reset(io.Discard) // hold no response while pooled
+	w.Header().Set("Cache-Control", "no-store")
+	writeMade(w, r, page.Status, page.ContentType, body)
 }
-
-// fastGzip are compressors for highlighted pages: a new one allocates more
-// than the page it compresses.
-var fastGzip = sync.Pool{New: func() any {
-	zw, _ := gzip.NewWriterLevel(io.Discard, gzip.BestSpeed)
-	return zw
-}}
 
 // hostPattern is a host name or IP address with an optional port: the only
 // Host headers the server will copy into a feed.

@@ -1,12 +1,16 @@
 package server
 
 import (
+	"bytes"
 	"io"
 	"mime"
 	"net/http"
 	"path"
 	"strconv"
 	"strings"
+	"sync"
+
+	"github.com/klauspost/compress/gzip"
 
 	"archive/internal/content"
 	"archive/internal/pipeline"
@@ -186,6 +190,50 @@ func writePage(w http.ResponseWriter, r *http.Request, p *site.Page) {
 		w.Write(body)
 	}
 }
+
+// minGzip is the shortest response made per request that is compressed:
+// below it, gzip's header and trailer take more than it saves.
+const minGzip = 512
+
+// writeMade writes a response made for this request: a search's page or
+// answer, a highlighted page, the text of a PDF's page. Unlike a rendered
+// page it was not compressed ahead, so it is compressed now, at the
+// fastest level, when the client takes gzip: a page of ten search results
+// is 20 to 40 KB of HTML and a sixth of that compressed, which a reader on
+// a slow link waits for seconds less.
+func writeMade(w http.ResponseWriter, r *http.Request, status int, contentType string, body []byte) {
+	h := w.Header()
+	h.Set("Content-Type", contentType)
+	h.Add("Vary", "Accept-Encoding")
+	if len(body) >= minGzip && acceptsGzip(r) {
+		buf := madeBuffers.Get().(*bytes.Buffer)
+		defer madeBuffers.Put(buf)
+		buf.Reset()
+		zw := fastGzip.Get().(*gzip.Writer)
+		zw.Reset(buf)
+		zw.Write(body)
+		zw.Close()
+		zw.Reset(io.Discard) // hold no response while pooled
+		fastGzip.Put(zw)
+		h.Set("Content-Encoding", "gzip")
+		body = buf.Bytes()
+	}
+	h.Set("Content-Length", strconv.Itoa(len(body)))
+	w.WriteHeader(status)
+	if r.Method != http.MethodHead {
+		w.Write(body)
+	}
+}
+
+// fastGzip are the compressors of writeMade: a new one allocates more than
+// the response it compresses.
+var fastGzip = sync.Pool{New: func() any {
+	zw, _ := gzip.NewWriterLevel(io.Discard, gzip.BestSpeed)
+	return zw
+}}
+
+// madeBuffers hold writeMade's compressed responses, a few KB each.
+var madeBuffers = sync.Pool{New: func() any { return new(bytes.Buffer) }}
 
 func etagMatch(header, etag string) bool {
 	if header == "" {

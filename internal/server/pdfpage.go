@@ -82,12 +82,9 @@ func (s *Server) servePDFPage(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	// Never cached, marked or not: which page of which PDF a reader reads
-	// is theirs. Compressed as a highlighted page is, when that pays.
-	page := &site.Page{Status: http.StatusOK, ContentType: "text/html; charset=utf-8"}
-	if len(body) > 512 {
-		page.Gzip = []byte{}
-	}
-	writeHighlighted(w, r, page, body)
+	// is theirs.
+	w.Header().Set("Cache-Control", "no-store")
+	writeMade(w, r, http.StatusOK, "text/html; charset=utf-8", body)
 	return nil
 }
 

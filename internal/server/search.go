@@ -168,12 +168,7 @@ func (s *Server) serveSearch(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	w.Header().Set("Content-Length", strconv.Itoa(len(body)))
-	w.WriteHeader(status)
-	if r.Method != http.MethodHead {
-		w.Write(body)
-	}
+	writeMade(w, r, status, "text/html; charset=utf-8", body)
 	return nil
 }
 
@@ -446,13 +441,7 @@ func writeJSON(w http.ResponseWriter, r *http.Request, status int, v any) error 
 	if err != nil {
 		return fmt.Errorf("encode search result: %w", err)
 	}
-	b = append(b, '\n')
-	w.Header().Set("Content-Type", "application/json; charset=utf-8")
-	w.Header().Set("Content-Length", strconv.Itoa(len(b)))
-	w.WriteHeader(status)
-	if r.Method != http.MethodHead {
-		w.Write(b)
-	}
+	writeMade(w, r, status, "application/json; charset=utf-8", append(b, '\n'))
 	return nil
 }
 
