@@ -267,6 +267,7 @@ func serve(args []string) int {
 			hs.Close()
 			return 1
 		}
+		pipeline.SettleCollector()
 	case err := <-errc:
 		log.Error("server stopped", "error", err)
 		return 1

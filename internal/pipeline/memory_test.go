@@ -90,8 +90,9 @@ func TestColdStartPagesFile(t *testing.T) {
 // TestCollectorRelaxedWhileLoading: under a soft memory limit, the
 // collector runs less often while the content loads and the pages render
 // (the pages are published then), and at its own percent again for the
-// index and after the load; without a limit, or with GOGC set, the load
-// leaves it alone.
+// index and after the load; once the server settles it runs less often
+// still, but for an index's build; without a limit, or with GOGC set,
+// neither a load nor the server changes it.
 func TestCollectorRelaxedWhileLoading(t *testing.T) {
 	dir := t.TempDir()
 	os.MkdirAll(filepath.Join(dir, "reports"), 0o755)
@@ -138,5 +139,28 @@ func TestCollectorRelaxedWhileLoading(t *testing.T) {
 		if after := gcPercent(); indexed != 100 || after != 100 {
 			t.Errorf("%s: GC percent %d with the index, %d after the load; want 100", c.name, indexed, after)
 		}
+
+		// Once serving, the collector runs less often, unless it may not
+		// be tuned; a load meanwhile builds its index at the default, and
+		// serving goes back to the serving percent.
+		pipeline.SettleCollector()
+		serving := 100
+		if c.relaxed {
+			serving = 200
+		}
+		if got := gcPercent(); got != serving {
+			t.Errorf("%s: GC percent %d once settled, want %d", c.name, got, serving)
+		}
+		if _, err := p.Load(context.Background(), func(st *pipeline.State) {
+			if st.Index != nil {
+				indexed = gcPercent()
+			}
+		}); err != nil {
+			t.Fatal(err)
+		}
+		if after := gcPercent(); indexed != 100 || after != serving {
+			t.Errorf("%s: a load while serving: GC percent %d with the index, %d after it; want 100 and %d", c.name, indexed, after, serving)
+		}
+		debug.SetGCPercent(100)
 	}
 }
