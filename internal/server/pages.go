@@ -199,15 +199,19 @@ const minGzip = 512
 // answer, a highlighted page, the text of a PDF's page. Unlike a rendered
 // page it was not compressed ahead, so it is compressed now, at the
 // fastest level, when the client takes gzip: a page of ten search results
-// is 20 to 40 KB of HTML and a sixth of that compressed, which a reader on
-// a slow link waits for seconds less.
+// is 20 to 40 KB of HTML and a seventh of that compressed, which a reader
+// on a slow link waits for seconds less.
 func writeMade(w http.ResponseWriter, r *http.Request, status int, contentType string, body []byte) {
 	h := w.Header()
 	h.Set("Content-Type", contentType)
 	h.Add("Vary", "Accept-Encoding")
 	if len(body) >= minGzip && acceptsGzip(r) {
 		buf := madeBuffers.Get().(*bytes.Buffer)
-		defer madeBuffers.Put(buf)
+		defer func() {
+			if buf.Cap() <= maxMadeBuffer {
+				madeBuffers.Put(buf)
+			}
+		}()
 		buf.Reset()
 		zw := fastGzip.Get().(*gzip.Writer)
 		zw.Reset(buf)
@@ -232,8 +236,12 @@ var fastGzip = sync.Pool{New: func() any {
 	return zw
 }}
 
-// madeBuffers hold writeMade's compressed responses, a few KB each.
+// madeBuffers hold writeMade's compressed responses, a few KB each. One
+// that a long report's highlighted page grew past maxMadeBuffer is let go
+// rather than held for the next search.
 var madeBuffers = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
+const maxMadeBuffer = 256 << 10
 
 func etagMatch(header, etag string) bool {
 	if header == "" {
