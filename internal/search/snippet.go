@@ -1,7 +1,7 @@
 package search
 
 import (
-	"html"
+	"cmp"
 	"html/template"
 	"math/bits"
 	"net/url"
@@ -66,24 +66,35 @@ func hitOf(f found, locs map[string]search.FieldTermLocationMap, p *plan, hl str
 	case pub.Undated:
 		h.Kind = KindPage
 	}
-	var lists [][]Passage
-	for _, s := range f.hits {
-		ps, more, err := s.e.passages(locs[s.e.id][textField(s.e.group)], p.positive[s.e.group], hl, max)
-		if err != nil {
-			return Hit{}, err
-		}
-		h.More = h.More || more
-		lists = append(lists, ps)
-	}
+	// Which passages to show is chosen from the ranked segments of each
+	// hit, and only those are made: a publication keeps up to max hits,
+	// and making every hit's max passages to show max of them was most of
+	// the time snippets took for a publication with a PDF.
+	lists := make([][]segMatches, len(f.hits))
 	total := 0
-	for _, ps := range lists {
-		total += len(ps)
+	for i, s := range f.hits {
+		ranked, more := s.e.shown(locs[s.e.id][textField(s.e.group)], p.positive[s.e.group], max)
+		h.More = h.More || more
+		lists[i] = ranked
+		total += max1(len(ranked))
 	}
 	for round := 0; len(h.Passages) < min(max, total); round++ {
-		for _, ps := range lists {
-			if round < len(ps) && len(h.Passages) < max {
-				h.Passages = append(h.Passages, ps[round])
+		for i, ranked := range lists {
+			if len(h.Passages) == max || round >= max1(len(ranked)) {
+				continue
 			}
+			e := f.hits[i].e
+			var ps Passage
+			var err error
+			if ranked == nil {
+				ps, err = e.openingPassage(hl)
+			} else {
+				ps, err = e.passage(e.base(hl), ranked[round].seg, ranked[round].ms, hl)
+			}
+			if err != nil {
+				return Hit{}, err
+			}
+			h.Passages = append(h.Passages, ps)
 		}
 	}
 	h.More = h.More || total > len(h.Passages)
@@ -91,9 +102,12 @@ func hitOf(f found, locs map[string]search.FieldTermLocationMap, p *plan, hl str
 	return h, nil
 }
 
-// passages returns the passages of e where the query's words stand, best
-// first, at most max of them, and whether there were more.
-func (e *entry) passages(locs search.TermLocationMap, units []analysed, hl string, max int) ([]Passage, bool, error) {
+// max1 is how many passages a hit whose ranked segments number n has: one,
+// its opening, when none is a passage.
+func max1(n int) int { return max(n, 1) }
+
+// base is what every passage of e says whatever its words.
+func (e *entry) base(hl string) Passage {
 	base := Passage{Source: SourcePage}
 	if e.att != nil {
 		base.Source = SourcePDF
@@ -104,35 +118,42 @@ func (e *entry) passages(locs search.TermLocationMap, units []analysed, hl strin
 		base.TextURL = withHighlight(PDFPageURL(e.att.URL, e.page), hl)
 		base.OCR = e.ocr
 	}
+	return base
+}
+
+// shown returns the segments of e where the query's words stand that its
+// passages show, best first, at most max of them, and whether there were
+// more. It returns none when only metadata matched (or nothing, for a
+// search by filters alone): the passage is then e's opening text.
+func (e *entry) shown(locs search.TermLocationMap, units []analysed, max int) ([]segMatches, bool) {
 	ranked := e.rankSegments(occurrences(units, locs))
-	if len(ranked) == 0 || kindRank(e.text[ranked[0].seg].kind) == 0 {
-		// Only metadata matched (or nothing, for a search by filters alone):
-		// show the opening text, unmarked.
-		p := base
-		var err error
-		if p.Snippet, err = e.opening(); err != nil {
-			return nil, false, err
-		}
-		if p.URL == "" {
-			p.URL = withHighlight(e.pub.URL, hl)
-		}
-		return []Passage{p}, false, nil
-	}
-	var out []Passage
-	for _, r := range ranked {
+	for i, r := range ranked {
 		if kindRank(e.text[r.seg].kind) == 0 {
-			break // the title, authors or tags: not a passage
+			ranked = ranked[:i] // the title, authors or tags: not a passage
+			break
 		}
-		if len(out) == max {
-			return out, true, nil
-		}
-		p, err := e.passage(base, r.seg, r.ms, hl)
-		if err != nil {
-			return nil, false, err
-		}
-		out = append(out, p)
 	}
-	return out, false, nil
+	if len(ranked) == 0 {
+		return nil, false
+	}
+	if len(ranked) > max {
+		return ranked[:max], true
+	}
+	return ranked, false
+}
+
+// openingPassage is the passage of a hit matched by its metadata alone,
+// unmarked.
+func (e *entry) openingPassage(hl string) (Passage, error) {
+	p := e.base(hl)
+	var err error
+	if p.Snippet, err = e.opening(); err != nil {
+		return Passage{}, err
+	}
+	if p.URL == "" {
+		p.URL = withHighlight(e.pub.URL, hl)
+	}
+	return p, nil
 }
 
 // passage is base with the snippet of segment seg, where ms stand, and
@@ -143,11 +164,11 @@ func (e *entry) passage(base Passage, seg int, ms []match, hl string) (Passage, 
 	if err != nil {
 		return Passage{}, err
 	}
-	sort.Slice(ms, func(i, j int) bool {
-		if ms[i].start != ms[j].start {
-			return ms[i].start < ms[j].start
+	slices.SortFunc(ms, func(a, b match) int {
+		if c := cmp.Compare(a.start, b.start); c != 0 {
+			return c
 		}
-		return ms[i].end > ms[j].end
+		return cmp.Compare(b.end, a.end)
 	})
 	for i := range ms {
 		ms[i].start -= s.start
@@ -182,7 +203,11 @@ func withHighlight(u, hl string) string {
 // occurrences finds where the query's positive terms stand, from where
 // their index terms stand: a phrase where its terms follow each other.
 func occurrences(units []analysed, locs search.TermLocationMap) []match {
-	var out []match
+	n := 0
+	for _, ls := range locs {
+		n += len(ls)
+	}
+	out := make([]match, 0, n) // a match per location, but for terms typed twice
 	add := func(l *search.Location, end uint64, words, unit int) {
 		out = append(out, match{start: int(l.Start), end: int(end), pos: int(l.Pos), words: words, unit: unit})
 	}
@@ -292,11 +317,11 @@ func (e *entry) rankSegments(all []match) []segMatches {
 			rs = append(rs, ranked{segMatches{seg: i, ms: ms[:len(ms):len(ms)]}, [3]int{kindRank(e.text[i].kind), distinct(ms), len(ms)}})
 		}
 	}
-	sort.Slice(rs, func(a, b int) bool {
-		if rs[a].rank != rs[b].rank {
-			return less(rs[b].rank, rs[a].rank)
+	slices.SortFunc(rs, func(a, b ranked) int {
+		if a.rank != b.rank {
+			return slices.Compare(b.rank[:], a.rank[:])
 		}
-		return rs[a].seg < rs[b].seg
+		return cmp.Compare(a.seg, b.seg)
 	})
 	out := make([]segMatches, len(rs))
 	for i, r := range rs {
@@ -313,15 +338,6 @@ func kindRank(k segKind) int {
 		return 1
 	}
 	return 0
-}
-
-func less(a, b [3]int) bool {
-	for i := range a {
-		if a[i] != b[i] {
-			return a[i] < b[i]
-		}
-	}
-	return false
 }
 
 // distinct counts the query terms among ms.
@@ -405,6 +421,10 @@ func cutAt(text string, i int, forward bool) int {
 	return i
 }
 
+// htmlEscaper escapes what html.EscapeString does, but writes into the
+// snippet rather than returning a string of each piece.
+var htmlEscaper = strings.NewReplacer(`&`, "&amp;", `'`, "&#39;", `<`, "&lt;", `>`, "&gt;", `"`, "&#34;")
+
 // render writes text[from:to] as HTML with the matches marked. Overlapping
 // matches (CJK bigrams) and matches of consecutive words (a phrase) are
 // marked as one.
@@ -431,15 +451,15 @@ func render(text string, from, to int, ms []match) template.HTML {
 			end = to
 		}
 		if start < end {
-			b.WriteString(html.EscapeString(text[at:start]))
+			htmlEscaper.WriteString(&b, text[at:start])
 			b.WriteString("<mark>")
-			b.WriteString(html.EscapeString(text[start:end]))
+			htmlEscaper.WriteString(&b, text[start:end])
 			b.WriteString("</mark>")
 			at = end
 		}
 		i = j
 	}
-	b.WriteString(html.EscapeString(text[at:to]))
+	htmlEscaper.WriteString(&b, text[at:to])
 	if to < len(text) {
 		b.WriteString(" …")
 	}
