@@ -71,11 +71,12 @@ func hitOf(f found, locs map[string]search.FieldTermLocationMap, p *plan, hl str
 	// and making every hit's max passages to show max of them was most of
 	// the time snippets took for a publication with a PDF.
 	lists := make([][]segMatches, len(f.hits))
+	bases := make([]Passage, len(f.hits)) // a publication keeps no more hits than passages: each shows one
 	total := 0
 	for i, s := range f.hits {
 		ranked, more := s.e.shown(locs[s.e.id][textField(s.e.group)], p.positive[s.e.group], max)
 		h.More = h.More || more
-		lists[i] = ranked
+		lists[i], bases[i] = ranked, s.e.base(hl)
 		total += max1(len(ranked))
 	}
 	for round := 0; len(h.Passages) < min(max, total); round++ {
@@ -87,9 +88,9 @@ func hitOf(f found, locs map[string]search.FieldTermLocationMap, p *plan, hl str
 			var ps Passage
 			var err error
 			if ranked == nil {
-				ps, err = e.openingPassage(hl)
+				ps, err = e.openingPassage(bases[i], hl)
 			} else {
-				ps, err = e.passage(e.base(hl), ranked[round].seg, ranked[round].ms, hl)
+				ps, err = e.passage(bases[i], ranked[round].seg, ranked[round].ms, hl)
 			}
 			if err != nil {
 				return Hit{}, err
@@ -144,8 +145,8 @@ func (e *entry) shown(locs search.TermLocationMap, units []analysed, max int) ([
 
 // openingPassage is the passage of a hit matched by its metadata alone,
 // unmarked.
-func (e *entry) openingPassage(hl string) (Passage, error) {
-	p := e.base(hl)
+func (e *entry) openingPassage(base Passage, hl string) (Passage, error) {
+	p := base
 	var err error
 	if p.Snippet, err = e.opening(); err != nil {
 		return Passage{}, err
