@@ -49,3 +49,20 @@ func corpusDir(t testing.TB) string {
 
 // RepoRoot and CorpusDir are repoRoot and corpusDir, for the external tests.
 var RepoRoot, CorpusDir = repoRoot, corpusDir
+
+// CommonWordsInMemory waits until x has read its common words into memory
+// (or failed to), and returns how many terms it holds.
+func CommonWordsInMemory(x *Index) int {
+	<-x.hotDone
+	if h := x.hot.Load(); h != nil {
+		return h.terms
+	}
+	return 0
+}
+
+// FromFiles makes x read every posting from bleve's files until restore
+// is called. The package's tests run one at a time.
+func FromFiles(x *Index) (restore func()) {
+	h := x.hot.Swap(nil)
+	return func() { x.hot.Store(h) }
+}

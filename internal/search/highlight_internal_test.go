@@ -1,6 +1,7 @@
 package search
 
 import (
+	"log/slog"
 	"strings"
 	"testing"
 
@@ -15,7 +16,7 @@ func analysersOnly(t *testing.T) *Index {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return newIndex(m)
+	return newIndex(m, slog.New(slog.DiscardHandler))
 }
 
 func TestHighlight(t *testing.T) {
@@ -126,7 +127,7 @@ func BenchmarkHighlight(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	x := newIndex(m)
+	x := newIndex(m, slog.New(slog.DiscardHandler))
 	para := "<p>The notice was served on the signatories of the <em>open letter</em>, who asked the Commission to check its files. "
 	src := strings.Repeat(para+"</p>\n", 100)
 	b.SetBytes(int64(len(src)))

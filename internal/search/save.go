@@ -318,7 +318,7 @@ func openTable(dir string, t *savedTable, cs *content.Site, texts *os.File, log 
 	if err != nil {
 		return nil, fmt.Errorf("search mapping: %w", err)
 	}
-	x := newIndex(m)
+	x := newIndex(m, log)
 	pubs := make([]*content.Publication, len(t.URLs))
 	for i, u := range t.URLs {
 		if pubs[i] = cs.ByURL[u]; pubs[i] == nil {

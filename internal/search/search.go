@@ -69,6 +69,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/blevesearch/bleve/v2"
@@ -107,6 +108,12 @@ type Index struct {
 	gen     *generations
 	closer  *closer
 	cleanup runtime.Cleanup
+	// hot holds the postings of common words once warmHot has read them
+	// (hot.go); until then searches read them from bleve's files.
+	hot     atomic.Pointer[hotPostings]
+	hotStop context.CancelFunc
+	hotDone chan struct{}
+	log     *slog.Logger
 }
 
 // closer closes a bleve index, and the texts file of an index made by
@@ -131,13 +138,15 @@ func (c *closer) close() error {
 	return c.err
 }
 
-// own makes x the owner of its bleve index. A server that reloads its
+// own makes x, complete, the owner of its bleve index, and starts reading
+// its common words into memory (warmHot). A server that reloads its
 // content drops the old index without closing it (a search may still be
 // using it). Bleve's goroutines hold the index, so it would never be
 // freed: close it once nothing holds the Index any more.
 func (x *Index) own(c *closer) {
 	x.closer = c
 	x.cleanup = runtime.AddCleanup(x, func(c *closer) { c.close() }, c)
+	x.warmHot()
 }
 
 func (x *Index) facetDicts() [4]*facetDict {
@@ -170,6 +179,7 @@ func (x *Index) Close() error {
 	if superseded {
 		return nil
 	}
+	x.stopHot()
 	if err := x.closer.close(); err != nil {
 		return fmt.Errorf("close search index: %w", err)
 	}
@@ -326,7 +336,7 @@ func Build(ctx context.Context, cs *content.Site, pdfs map[string]*pdftext.Docum
 		return nil, fmt.Errorf("search mapping: %w", err)
 	}
 	docs := collect(cs, pdfs)
-	x := newIndex(m)
+	x := newIndex(m, opts.Logger)
 	byID := x.prepare(docs)
 	dm := &documentMaker{analyzers: x.analyzers}
 
@@ -368,8 +378,8 @@ func Build(ctx context.Context, cs *content.Site, pdfs map[string]*pdftext.Docum
 }
 
 // newIndex returns an empty Index with the analysers of m.
-func newIndex(m *mapping.IndexMappingImpl) *Index {
-	x := &Index{analyzers: map[string]analysis.Analyzer{}}
+func newIndex(m *mapping.IndexMappingImpl, log *slog.Logger) *Index {
+	x := &Index{analyzers: map[string]analysis.Analyzer{}, log: log}
 	for _, g := range groups {
 		x.analyzers[g] = m.AnalyzerNamed(analyzerFor(g))
 	}

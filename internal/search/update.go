@@ -87,7 +87,7 @@ func (x *Index) Update(ctx context.Context, cs *content.Site, pdfs map[string]*p
 	}
 
 	docs := collect(cs, pdfs)
-	y := &Index{bi: cur.bi, analyzers: cur.analyzers, prefix: cur.prefix, gen: g}
+	y := &Index{bi: cur.bi, analyzers: cur.analyzers, prefix: cur.prefix, gen: g, log: cur.log}
 	byID := y.prepare(docs)
 	y.sums = fingerprints(docs)
 	dm := &documentMaker{analyzers: y.analyzers}
@@ -127,6 +127,7 @@ func (x *Index) Update(ctx context.Context, cs *content.Site, pdfs map[string]*p
 	}
 	y.own(cur.closer)
 	cur.cleanup.Stop()
+	cur.hotStop() // its common words are of the old documents
 	g.newest = y
 	y.stats.Took = time.Since(start)
 	return y, nil
@@ -173,7 +174,7 @@ func (x *Index) updateSaved(ctx context.Context, cs *content.Site, pdfs map[stri
 	}
 	docs := collect(cs, pdfs)
 	changed := make([]bool, len(docs))
-	y := &Index{analyzers: x.analyzers, prefix: x.prefix}
+	y := &Index{analyzers: x.analyzers, prefix: x.prefix, log: x.log}
 	for i := range docs {
 		d := &docs[i]
 		o := old[d.id]

@@ -1,0 +1,65 @@
+package search_test
+
+import (
+	"context"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
+
+	"archive/internal/search"
+)
+
+// TestCommonWordsFromMemory checks that searches which read the postings
+// of common words from memory find what the same searches reading them
+// from bleve's files find: the same publications, passages, scores,
+// counts and facets, in the same order.
+func TestCommonWordsFromMemory(t *testing.T) {
+	idx, _ := corpusIndex(t)
+	if n := search.CommonWordsInMemory(idx); n < 300 {
+		t.Fatalf("%d terms in memory: the test compares too little", n)
+	}
+	reqs := []search.Request{
+		{Query: "the"},
+		{Query: "go"},
+		{Query: "package"},
+		{Query: "goroutine"},
+		{Query: "garbage collector"},
+		{Query: "error handling"},
+		{Query: "standard library packages"},
+		{Query: `"errors are values"`},
+		{Query: `"the go programming language"`},
+		{Query: `"Go provides a built-in map type that implements a hash table"`},
+		{Query: `"the tip of the"`},
+		{Query: "concurr*"},
+		{Query: "serializ*"},
+		{Query: "mutex OR channel"},
+		{Query: "goroutine -channel"},
+		{Query: "generics -proposal"},
+		{Query: "release", Year: 2019},
+		{Query: "performance", Sort: search.SortNewest},
+		{Query: "compiler", Page: 2},
+		{Query: "the", Page: 3, PerPage: 50},
+		{Query: "interpol"},
+		{Query: "the police", Source: search.SourcePDF},
+		{Query: "go", Within: "/go-blog/errors-are-values/"},
+	}
+	for _, req := range reqs {
+		got, err := idx.Search(context.Background(), req)
+		if err != nil {
+			t.Fatalf("Search(%+v): %v", req, err)
+		}
+		restore := search.FromFiles(idx)
+		want, err := idx.Search(context.Background(), req)
+		restore()
+		if err != nil {
+			t.Fatalf("Search(%+v) from the files: %v", req, err)
+		}
+		if want.Total == 0 && req.Query != "interpol" {
+			t.Errorf("Search(%+v) finds nothing: the test compares too little", req)
+		}
+		if diff := cmp.Diff(want, got, cmpopts.IgnoreFields(search.Result{}, "Took")); diff != "" {
+			t.Errorf("Search(%+v) (-files +memory):\n%s", req, diff)
+		}
+	}
+}
