@@ -50,19 +50,22 @@ func corpusDir(t testing.TB) string {
 // RepoRoot and CorpusDir are repoRoot and corpusDir, for the external tests.
 var RepoRoot, CorpusDir = repoRoot, corpusDir
 
-// CommonWordsInMemory waits until x has read its common words into memory
-// (or failed to), and returns how many terms it holds.
-func CommonWordsInMemory(x *Index) int {
-	<-x.hotDone
-	if h := x.hot.Load(); h != nil {
-		return h.terms
+// WarmCommonWords waits until x has read into memory the common words its
+// searches asked for, and returns how many terms it keeps.
+func WarmCommonWords(x *Index) int {
+	x.hot.wg.Wait()
+	x.hot.mu.RLock()
+	defer x.hot.mu.RUnlock()
+	n := 0
+	for _, terms := range x.hot.lists {
+		n += len(terms)
 	}
-	return 0
+	return n
 }
 
 // FromFiles makes x read every posting from bleve's files until restore
 // is called. The package's tests run one at a time.
 func FromFiles(x *Index) (restore func()) {
-	h := x.hot.Swap(nil)
-	return func() { x.hot.Store(h) }
+	x.hot.off.Store(true)
+	return func() { x.hot.off.Store(false) }
 }

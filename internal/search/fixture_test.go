@@ -79,11 +79,7 @@ func (f *fixture) get(t testing.TB, build func() (*content.Site, map[string]*pdf
 		if f.err == nil {
 			f.idx, f.err = search.Build(context.Background(), f.site, f.pdfs, f.opts)
 		}
-		if f.err == nil {
-			// Every test and benchmark then searches as a server does once
-			// it has started: with the common words in memory.
-			search.CommonWordsInMemory(f.idx)
-		}
+
 	})
 	if f.err != nil {
 		t.Fatal(f.err)

@@ -1,13 +1,12 @@
 package search
 
 import (
-	"cmp"
 	"context"
 	"fmt"
 	"math"
-	"slices"
 	"sort"
-	"time"
+	"sync"
+	"sync/atomic"
 
 	index "github.com/blevesearch/bleve_index_api"
 )
@@ -15,217 +14,201 @@ import (
 // Common words are matched from memory. A search for one walks the
 // postings of thousands of documents, and bleve's files decode them one at
 // a time: at 10,000 publications that walk was two thirds of a search at
-// the median. The documents, frequencies and norms of the terms many
-// documents hold are read once into arrays, and bleve's searchers read
-// them there through hotReader: they score from the same numbers, so hits
-// and scores are those of the files. Word positions, read only for the
-// hits shown, stay in the files.
+// the median. When a search asks for the postings of a term that many
+// documents hold, a goroutine reads its documents, frequencies and norms
+// into arrays, and the searches after it read them there through
+// hotReader. Bleve's searchers score from the same numbers, so hits and
+// scores are those of the files. Word positions, read only for the hits
+// shown, stay in the files.
+//
+// Terms are kept as they are searched for, not all of them when the index
+// opens: reading every common term of 10,000 publications touched 106 MB
+// of the index's mapped files, which then stayed resident.
 
 // hotMinDocs is how many documents must hold a term for it to be kept in
 // memory: walking a rarer term in the files takes a few microseconds.
 const hotMinDocs = 64
 
-// hotBudget bounds the bytes of the postings kept, 8 per document of a
-// term: the commonest terms are kept first. At 10,000 publications the
-// terms of 64 documents or more take 36 MB.
+// hotBudget bounds the bytes of the postings kept, 12 per document of a
+// term. At 10,000 publications all the terms of 64 documents or more take
+// 54 MB.
 const hotBudget = 64 << 20
 
-// hotPostings are the postings kept in memory of one reader's documents.
-type hotPostings struct {
-	fields          map[string]*hotField
-	terms, postings int
+// hotCache holds the postings of the common terms searched for.
+type hotCache struct {
+	mu      sync.RWMutex
+	lists   map[string]map[string]*hotList // by field, then term
+	queued  []hotKey                       // to read, in the order asked
+	pending map[hotKey]int                 // queued or being read: the bytes reserved
+	bytes   int                            // kept, and reserved for pending
+	running bool                           // readHot is at work
+	closed  bool
+	wg      sync.WaitGroup
+	off     atomic.Bool // tests compare searches from the files
 }
 
-// hotField is one field's terms, and every document's norm in it: a norm
-// depends on the length of the field, so the terms of a document share it.
-type hotField struct {
-	terms map[string]*hotList
-	norms []float32 // by document number; 0 where no kept term has one
-}
+type hotKey struct{ field, term string }
 
-// hotList is a term's documents in order, and how often it stands in each.
+// hotList is a term's documents in order, how often it stands in each, and
+// each one's norm in the field.
 type hotList struct {
 	docs, freqs []uint32
+	norms       []float32
 	count       uint64 // as bleve counts it, for the score
 }
 
-// warmHot reads x's common words into memory on a goroutine of its own,
-// which Close and a newer generation stop: searches read the files until
-// it is done.
-func (x *Index) warmHot() {
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	x.hotStop, x.hotDone = cancel, done
-	var fields []string
-	for _, g := range x.groups {
-		fields = append(fields, textField(g))
-		if f := pairField(g); f != "" {
-			fields = append(fields, f)
-		}
-	}
-	go func() {
-		defer close(done)
-		start := time.Now()
-		h, err := x.readHot(ctx, fields)
-		switch {
-		case ctx.Err() != nil:
-			// Closed, or superseded by an update.
-		case err != nil:
-			x.log.Warn("search index: common words are read from disk", "err", err)
-		default:
-			x.hot.Store(h)
-			x.log.Info("search index: common words in memory", "terms", h.terms, "postings", h.postings,
-				"mib", h.postings*8>>20, "took", time.Since(start).Round(time.Millisecond))
-		}
-	}()
+func (c *hotCache) list(field string, term []byte) *hotList {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	return c.lists[field][string(term)]
 }
 
-// stopHot stops warmHot, if it is still reading, and waits for it.
-func (x *Index) stopHot() {
-	if x.hotDone != nil {
-		x.hotStop()
-		<-x.hotDone
+// wantHot queues the postings of term in field, which count documents
+// hold, to be read into memory, if there is room for them.
+func (x *Index) wantHot(field, term string, count uint64) {
+	c := &x.hot
+	k := hotKey{field, term}
+	size := 12 * int(count)
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if _, ok := c.pending[k]; ok || c.closed || c.lists[field][term] != nil || c.bytes+size > hotBudget {
+		return
+	}
+	if c.pending == nil {
+		c.pending = map[hotKey]int{}
+	}
+	c.pending[k] = size
+	c.queued = append(c.queued, k)
+	c.bytes += size
+	if !c.running {
+		c.running = true
+		c.wg.Add(1)
+		go x.readHot()
 	}
 }
 
-func (x *Index) readHot(ctx context.Context, fields []string) (*hotPostings, error) {
+// readHot reads the queued terms, and ends when none is left: a goroutine
+// waiting for more would keep a dropped Index from being closed.
+func (x *Index) readHot() {
+	c := &x.hot
+	defer c.wg.Done()
+	for {
+		c.mu.Lock()
+		if len(c.queued) == 0 || c.closed {
+			c.running = false
+			c.mu.Unlock()
+			return
+		}
+		k := c.queued[0]
+		c.queued = c.queued[1:]
+		c.mu.Unlock()
+		l, err := x.readHotList(k)
+		if err != nil {
+			x.log.Warn("search index: a common word is read from disk", "field", k.field, "term", k.term, "err", err)
+		}
+		c.mu.Lock()
+		size := c.pending[k]
+		delete(c.pending, k)
+		if l != nil {
+			if c.lists == nil {
+				c.lists = map[string]map[string]*hotList{}
+			}
+			if c.lists[k.field] == nil {
+				c.lists[k.field] = map[string]*hotList{}
+			}
+			c.lists[k.field][k.term] = l
+		} else {
+			c.bytes -= size
+		}
+		c.mu.Unlock()
+	}
+}
+
+// readHotList reads the postings of k, or returns nil if x is no longer
+// the newest generation of its index: the reader must number the
+// documents as x does.
+func (x *Index) readHotList(k hotKey) (*hotList, error) {
+	g := x.gen
+	g.mu.RLock()
+	if g.newest != x || g.err != nil {
+		g.mu.RUnlock()
+		return nil, nil
+	}
 	ix, err := x.bi.Advanced()
-	if err != nil {
-		return nil, err
+	var r index.IndexReader
+	if err == nil {
+		r, err = ix.Reader()
 	}
-	r, err := ix.Reader()
+	g.mu.RUnlock()
 	if err != nil {
 		return nil, err
 	}
 	defer r.Close()
-	return buildHot(ctx, r, fields)
+	return readHotList(r, k.field, k.term)
 }
 
-// buildHot reads the postings of the terms of fields that at least
-// hotMinDocs documents of r hold, the commonest first, within hotBudget.
-func buildHot(ctx context.Context, r index.IndexReader, fields []string) (*hotPostings, error) {
-	type candidate struct {
-		field, term string
-		count       uint64
-	}
-	var cands []candidate
-	for _, f := range fields {
-		dict, err := r.FieldDict(f)
-		if err != nil {
-			return nil, fmt.Errorf("common words of %s: %w", f, err)
-		}
-		for {
-			e, err := dict.Next()
-			if err != nil {
-				dict.Close()
-				return nil, fmt.Errorf("common words of %s: %w", f, err)
-			}
-			if e == nil {
-				break
-			}
-			if e.Count >= hotMinDocs {
-				cands = append(cands, candidate{f, e.Term, e.Count})
-			}
-		}
-		if err := dict.Close(); err != nil {
-			return nil, fmt.Errorf("common words of %s: %w", f, err)
-		}
-	}
-	slices.SortStableFunc(cands, func(a, b candidate) int { return cmp.Compare(b.count, a.count) })
-	var total uint64
-	for i, c := range cands {
-		if (total+c.count)*8 > hotBudget {
-			cands = cands[:i]
-			break
-		}
-		total += c.count
-	}
-	n, err := r.DocCount()
+// readHotList reads the postings of term in field from r.
+func readHotList(r index.IndexReader, field, term string) (*hotList, error) {
+	tfr, err := r.TermFieldReader(context.Background(), []byte(term), field, true, true, false)
 	if err != nil {
 		return nil, err
 	}
-	h := &hotPostings{fields: map[string]*hotField{}}
-	// One array for all documents and one for all frequencies: a list per
-	// term would be thousands of allocations for the collector to scan.
-	docs, freqs := make([]uint32, 0, total), make([]uint32, 0, total)
+	defer tfr.Close()
+	n := tfr.Count()
+	l := &hotList{docs: make([]uint32, 0, n), freqs: make([]uint32, 0, n), norms: make([]float32, 0, n), count: n}
 	var tfd index.TermFieldDoc
-	for _, c := range cands {
-		if err := ctx.Err(); err != nil {
+	for {
+		d, err := tfr.Next(&tfd)
+		if err != nil {
 			return nil, err
 		}
-		hf := h.fields[c.field]
-		if hf == nil {
-			hf = &hotField{terms: map[string]*hotList{}, norms: make([]float32, n)}
-			h.fields[c.field] = hf
+		if d == nil {
+			break
 		}
-		first := len(docs)
-		tfr, err := r.TermFieldReader(ctx, []byte(c.term), c.field, true, true, false)
-		if err != nil {
-			return nil, fmt.Errorf("common word %q of %s: %w", c.term, c.field, err)
+		num, norm := d.ID.Value(), float32(d.Norm)
+		if num > math.MaxUint32 || d.Freq > math.MaxUint32 || float64(norm) != d.Norm {
+			return nil, fmt.Errorf("document %d: frequency %d, norm %v out of range", num, d.Freq, d.Norm)
 		}
-		for err == nil {
-			var d *index.TermFieldDoc
-			if d, err = tfr.Next(&tfd); err != nil || d == nil {
-				break
-			}
-			err = hf.add(d)
-			docs, freqs = append(docs, uint32(d.ID.Value())), append(freqs, uint32(d.Freq))
-		}
-		count := tfr.Count()
-		if cerr := tfr.Close(); err == nil {
-			err = cerr
-		}
-		if err != nil {
-			return nil, fmt.Errorf("common word %q of %s: %w", c.term, c.field, err)
-		}
-		hf.terms[c.term] = &hotList{docs: docs[first:len(docs):len(docs)], freqs: freqs[first:len(freqs):len(freqs)], count: count}
-		h.terms++
+		l.docs, l.freqs, l.norms = append(l.docs, uint32(num)), append(l.freqs, uint32(d.Freq)), append(l.norms, norm)
 	}
-	h.postings = len(docs)
-	return h, nil
+	return l, nil
 }
 
-// add notes the norm of d's document, and checks that what hotList holds
-// of d is d.
-func (hf *hotField) add(d *index.TermFieldDoc) error {
-	num := d.ID.Value()
-	if num >= math.MaxUint32 || d.Freq > math.MaxUint32 {
-		return fmt.Errorf("document %d, frequency %d: out of range", num, d.Freq)
-	}
-	if num >= uint64(len(hf.norms)) {
-		// Numbers run past the count where documents were deleted.
-		hf.norms = append(hf.norms, make([]float32, int(num)+1-len(hf.norms))...)
-	}
-	norm := float32(d.Norm)
-	if float64(norm) != d.Norm || norm == 0 || (hf.norms[num] != 0 && hf.norms[num] != norm) {
-		return fmt.Errorf("document %d: norm %v, and %v for another term", num, d.Norm, hf.norms[num])
-	}
-	hf.norms[num] = norm
-	return nil
+// close stops readHot, and waits for the term it reads.
+func (c *hotCache) close() {
+	c.mu.Lock()
+	c.closed, c.queued = true, nil
+	c.mu.Unlock()
+	c.wg.Wait()
 }
 
 // hotReader is an index reader that reads the postings of common words
-// from memory, when no positions are asked for.
+// from x's memory when no positions are asked for, and asks for those it
+// reads from the files to be kept.
 type hotReader struct {
 	index.IndexReader
-	hot *hotPostings
+	x *Index
 }
 
 // TermFieldReader implements index.IndexReader.
 func (r hotReader) TermFieldReader(ctx context.Context, term []byte, field string, includeFreq, includeNorm, includeTermVectors bool) (index.TermFieldReader, error) {
-	if hf := r.hot.fields[field]; hf != nil && !includeTermVectors {
-		if l := hf.terms[string(term)]; l != nil {
-			return &hotTermReader{list: l, norms: hf.norms, freq: includeFreq, norm: includeNorm}, nil
-		}
+	if includeTermVectors {
+		return r.IndexReader.TermFieldReader(ctx, term, field, includeFreq, includeNorm, includeTermVectors)
 	}
-	return r.IndexReader.TermFieldReader(ctx, term, field, includeFreq, includeNorm, includeTermVectors)
+	if l := r.x.hot.list(field, term); l != nil {
+		return &hotTermReader{list: l, freq: includeFreq, norm: includeNorm}, nil
+	}
+	tfr, err := r.IndexReader.TermFieldReader(ctx, term, field, includeFreq, includeNorm, includeTermVectors)
+	if err == nil && tfr.Count() >= hotMinDocs {
+		r.x.wantHot(field, string(term), tfr.Count())
+	}
+	return tfr, err
 }
 
 // hotTermReader walks a hotList as bleve's own term reader walks the
 // files.
 type hotTermReader struct {
 	list       *hotList
-	norms      []float32
 	next       int // the index in list of the next document
 	freq, norm bool
 }
@@ -238,13 +221,12 @@ func (t *hotTermReader) Next(pre *index.TermFieldDoc) (*index.TermFieldDoc, erro
 	if pre == nil {
 		pre = &index.TermFieldDoc{}
 	}
-	doc := t.list.docs[t.next]
-	pre.ID = index.NewIndexInternalID(pre.ID, uint64(doc))
+	pre.ID = index.NewIndexInternalID(pre.ID, uint64(t.list.docs[t.next]))
 	if t.freq {
 		pre.Freq = uint64(t.list.freqs[t.next])
 	}
 	if t.norm {
-		pre.Norm = float64(t.norms[doc])
+		pre.Norm = float64(t.list.norms[t.next])
 	}
 	t.next++
 	return pre, nil

@@ -339,8 +339,8 @@ func (x *Index) search(ctx context.Context, req Request, q *Query) (*Result, err
 		return nil, err
 	}
 	defer reader.Close()
-	if h := x.hot.Load(); h != nil {
-		reader = hotReader{IndexReader: reader, hot: h}
+	if !x.hot.off.Load() {
+		reader = hotReader{IndexReader: reader, x: x}
 	}
 	if q.Empty() {
 		err = x.collectAll(ctx, c)

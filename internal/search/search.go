@@ -69,7 +69,6 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/blevesearch/bleve/v2"
@@ -108,11 +107,7 @@ type Index struct {
 	gen     *generations
 	closer  *closer
 	cleanup runtime.Cleanup
-	// hot holds the postings of common words once warmHot has read them
-	// (hot.go); until then searches read them from bleve's files.
-	hot     atomic.Pointer[hotPostings]
-	hotStop context.CancelFunc
-	hotDone chan struct{}
+	hot     hotCache // the postings of common words searched for (hot.go)
 	log     *slog.Logger
 }
 
@@ -138,15 +133,13 @@ func (c *closer) close() error {
 	return c.err
 }
 
-// own makes x, complete, the owner of its bleve index, and starts reading
-// its common words into memory (warmHot). A server that reloads its
+// own makes x the owner of its bleve index. A server that reloads its
 // content drops the old index without closing it (a search may still be
 // using it). Bleve's goroutines hold the index, so it would never be
 // freed: close it once nothing holds the Index any more.
 func (x *Index) own(c *closer) {
 	x.closer = c
 	x.cleanup = runtime.AddCleanup(x, func(c *closer) { c.close() }, c)
-	x.warmHot()
 }
 
 func (x *Index) facetDicts() [4]*facetDict {
@@ -179,7 +172,7 @@ func (x *Index) Close() error {
 	if superseded {
 		return nil
 	}
-	x.stopHot()
+	x.hot.close()
 	if err := x.closer.close(); err != nil {
 		return fmt.Errorf("close search index: %w", err)
 	}

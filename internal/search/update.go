@@ -127,7 +127,6 @@ func (x *Index) Update(ctx context.Context, cs *content.Site, pdfs map[string]*p
 	}
 	y.own(cur.closer)
 	cur.cleanup.Stop()
-	cur.hotStop() // its common words are of the old documents
 	g.newest = y
 	y.stats.Took = time.Since(start)
 	return y, nil
