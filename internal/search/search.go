@@ -245,7 +245,7 @@ type entry struct {
 	texts *os.File
 	off   int64
 
-	title []string // the title's index terms, to weigh hits (see titleCounts)
+	title []string // the title's index terms, to weigh hits (see titleHits)
 }
 
 // A segment is a piece of the indexed text: for a publication the title,

@@ -207,11 +207,7 @@ func writeMade(w http.ResponseWriter, r *http.Request, status int, contentType s
 	h.Add("Vary", "Accept-Encoding")
 	if len(body) >= minGzip && acceptsGzip(r) {
 		buf := madeBuffers.Get().(*bytes.Buffer)
-		defer func() {
-			if buf.Cap() <= maxMadeBuffer {
-				madeBuffers.Put(buf)
-			}
-		}()
+		defer putMadeBuffer(buf)
 		buf.Reset()
 		zw := fastGzip.Get().(*gzip.Writer)
 		zw.Reset(buf)
@@ -236,12 +232,19 @@ var fastGzip = sync.Pool{New: func() any {
 	return zw
 }}
 
-// madeBuffers hold writeMade's compressed responses, a few KB each. One
-// that a long report's highlighted page grew past maxMadeBuffer is let go
-// rather than held for the next search.
+// madeBuffers hold responses made per request as they are encoded and
+// compressed, a few KB to a few tens of KB each. One that a long report's
+// highlighted page grew past maxMadeBuffer is let go rather than held for
+// the next search.
 var madeBuffers = sync.Pool{New: func() any { return new(bytes.Buffer) }}
 
 const maxMadeBuffer = 256 << 10
+
+func putMadeBuffer(buf *bytes.Buffer) {
+	if buf.Cap() <= maxMadeBuffer {
+		madeBuffers.Put(buf)
+	}
+}
 
 func etagMatch(header, etag string) bool {
 	if header == "" {

@@ -1,6 +1,7 @@
 package server
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -435,13 +436,16 @@ func dateOnly(t time.Time) string {
 }
 
 // writeJSON encodes v into memory first, so a failure never sends half a
-// document.
+// document, in a buffer kept for the next answer: json.Marshal copies its
+// buffer out, and appending the newline copied the answer again.
 func writeJSON(w http.ResponseWriter, r *http.Request, status int, v any) error {
-	b, err := json.Marshal(v)
-	if err != nil {
+	buf := madeBuffers.Get().(*bytes.Buffer)
+	defer putMadeBuffer(buf)
+	buf.Reset()
+	if err := json.NewEncoder(buf).Encode(v); err != nil {
 		return fmt.Errorf("encode search result: %w", err)
 	}
-	writeMade(w, r, status, "application/json; charset=utf-8", append(b, '\n'))
+	writeMade(w, r, status, "application/json; charset=utf-8", buf.Bytes())
 	return nil
 }
 
