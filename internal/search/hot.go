@@ -236,11 +236,19 @@ func (t *hotTermReader) Next(pre *index.TermFieldDoc) (*index.TermFieldDoc, erro
 func (t *hotTermReader) Advance(id index.IndexInternalID, pre *index.TermFieldDoc) (*index.TermFieldDoc, error) {
 	target := id.Value()
 	docs := t.list.docs
-	from := 0
+	lo := 0
 	if t.next > 0 && uint64(docs[t.next-1]) < target {
-		from = t.next // forward, the usual way: search only what is left
+		lo = t.next // forward, the usual way: search only what is left
 	}
-	t.next = from + sort.Search(len(docs)-from, func(i int) bool { return uint64(docs[from+i]) >= target })
+	// A conjunction of common words moves its readers a few documents at a
+	// time: look close by first, doubling the step, and search the last
+	// step's span.
+	hi := lo
+	for step := 1; hi < len(docs) && uint64(docs[hi]) < target; step *= 2 {
+		lo = hi + 1
+		hi = min(hi+step, len(docs))
+	}
+	t.next = lo + sort.Search(hi-lo, func(i int) bool { return uint64(docs[lo+i]) >= target })
 	return t.Next(pre)
 }
 
