@@ -17,7 +17,8 @@
 //     bare net/http server in this process (idle meanwhile) answering the
 //     same bytes, -runs times in turn; the figure is the ratio of medians.
 //   - Search over HTTP: searchQueries on /api/search, idle and while pages
-//     load. An answer that is not 200 fails the run.
+//     load, and the server's CPU time per idle search. An answer that is
+//     not 200 fails the run.
 //   - Highlighted pages flooded: with the per-client limits as deployed,
 //     the readers' page rate while one client floods `?hl=` pages ÷ their
 //     rate while it floods plain pages.
@@ -301,9 +302,12 @@ func (b *bench) pages(ctx context.Context) error {
 		b.r.Archive, b.r.Bare = append(b.r.Archive, archive), append(b.r.Bare, bareRes)
 		b.r.ArchiveCPU, b.r.BareCPU = append(b.r.ArchiveCPU, archiveCPU), append(b.r.BareCPU, bareCPU)
 	}
+	before := processCPU(b.live.Cmd.Process.Pid)
 	if b.r.SearchIdle, err = searchHTTP(ctx, b.live.URL, nil); err != nil {
 		return err
 	}
+	b.r.SearchIdleCPU = (processCPU(b.live.Cmd.Process.Pid) - before) / time.Duration(max(len(b.r.SearchIdle), 1))
+	logf("… %s of CPU per search", b.r.SearchIdleCPU)
 	done := make(chan error, 1)
 	go func() {
 		var err error

@@ -33,6 +33,7 @@ type report struct {
 	BusyLoad, FromBuildLoad wrk.Result
 	AfterLoad, FromBuildMem archivetest.Memory
 	SearchIdle, SearchBusy  []time.Duration
+	SearchIdleCPU           time.Duration // the server's CPU time per idle search
 	FloodPlain, FloodHL     []wrk.Result
 	GoBench                 string      // the output of go test -bench, for benchstat
 	GoSearchAtN             string      // the output of searchAtN
@@ -169,6 +170,7 @@ func (r *report) markdown() string {
 	row("… over the Go blog and the shipped content alone, in memory (`BenchmarkSearch` below)", "", fmtDur(blog50)+" / "+fmtDur(blog99), "")
 	idle, busyS := percentiles(r.SearchIdle), percentiles(r.SearchBusy)
 	row(fmt.Sprintf("search over HTTP, idle, p50 / p99 (%s searches)", thousands(len(r.SearchIdle))), "", fmtDur(idle[0])+" / "+fmtDur(idle[1]), "")
+	row("… the server's CPU time per search, its collector's on the other core included (steadier than the times when other work runs)", "", fmtDur(r.SearchIdleCPU), "")
 	row(fmt.Sprintf("search over HTTP while pages load at %d connections, p50 / p99 (%s searches)", r.conns, thousands(len(r.SearchBusy))), "p99 ≤ 25 ms",
 		fmt.Sprintf("%s / %s (pages meanwhile: %s req/s)", fmtDur(busyS[0]), fmtDur(busyS[1]), thousands(r.BusyLoad.RPS())), metLow(busyS[1], targetBusySearch))
 	perSecond := func(f func(start) time.Duration) []float64 {
