@@ -40,6 +40,7 @@ type hotCache struct {
 	lists   map[string]map[string]*hotList // by field, then term
 	queued  []hotKey                       // to read, in the order asked
 	pending map[hotKey]int                 // queued or being read: the bytes reserved
+	failed  map[hotKey]bool                // not read, and not to be tried again
 	bytes   int                            // kept, and reserved for pending
 	running bool                           // readHot is at work
 	closed  bool
@@ -71,7 +72,7 @@ func (x *Index) wantHot(field, term string, count uint64) {
 	size := 12 * int(count)
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if _, ok := c.pending[k]; ok || c.closed || c.lists[field][term] != nil || c.bytes+size > hotBudget {
+	if _, ok := c.pending[k]; ok || c.closed || c.failed[k] || c.lists[field][term] != nil || c.bytes+size > hotBudget {
 		return
 	}
 	if c.pending == nil {
@@ -104,7 +105,8 @@ func (x *Index) readHot() {
 		c.mu.Unlock()
 		l, err := x.readHotList(k)
 		if err != nil {
-			x.log.Warn("search index: a common word is read from disk", "field", k.field, "term", k.term, "err", err)
+			// Without the term: the log says nothing of what readers search for.
+			x.log.Warn("search index: a common word stays on disk", "field", k.field, "err", err)
 		}
 		c.mu.Lock()
 		size := c.pending[k]
@@ -119,6 +121,12 @@ func (x *Index) readHot() {
 			c.lists[k.field][k.term] = l
 		} else {
 			c.bytes -= size
+		}
+		if err != nil {
+			if c.failed == nil {
+				c.failed = map[hotKey]bool{}
+			}
+			c.failed[k] = true
 		}
 		c.mu.Unlock()
 	}
