@@ -193,6 +193,11 @@ func raceSite(t *testing.T, second bool) (*content.Site, map[string]*pdftext.Doc
 			note(fmt.Sprintf("q%d", i), "beta")
 		}
 	}
+	// Notes neither version changes: with them, "common" is in enough
+	// documents to be read into memory, between and during updates.
+	for i := range 40 {
+		note(fmt.Sprintf("c%d", i), "gamma")
+	}
 	word := "alpha"
 	if second {
 		word = "beta"
