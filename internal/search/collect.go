@@ -302,6 +302,22 @@ func (c *collector) admits(n int) bool {
 	return true
 }
 
+// admitsDocument reports whether a hit of bleve document num passes the
+// request's filters (a PDF attached to several publications is a hit of
+// each). A number the table lacks passes, for collectQuery to report.
+func (c *collector) admitsDocument(num uint32) bool {
+	d := c.d
+	if int(num)+1 >= len(d.first) {
+		return true
+	}
+	for h := d.first[num]; h < d.first[num+1]; h++ {
+		if c.admits(int(h)) {
+			return true
+		}
+	}
+	return false
+}
+
 // total is the number of publications found.
 func (c *collector) total() int { return len(c.groups) }
 

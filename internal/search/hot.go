@@ -196,6 +196,11 @@ func (c *hotCache) close() {
 type hotReader struct {
 	index.IndexReader
 	x *Index
+	// keep, when not nil, says which documents the request's filters let
+	// through: the others are skipped in memory rather than scored and
+	// dropped by the collector. Any searcher above drops them too, whatever
+	// its shape, and a document kept reads as it would unfiltered.
+	keep func(doc uint32) bool
 }
 
 // TermFieldReader implements index.IndexReader.
@@ -204,7 +209,7 @@ func (r hotReader) TermFieldReader(ctx context.Context, term []byte, field strin
 		return r.IndexReader.TermFieldReader(ctx, term, field, includeFreq, includeNorm, includeTermVectors)
 	}
 	if l := r.x.hot.list(field, term); l != nil {
-		return &hotTermReader{list: l, freq: includeFreq, norm: includeNorm}, nil
+		return &hotTermReader{list: l, keep: r.keep, freq: includeFreq, norm: includeNorm}, nil
 	}
 	tfr, err := r.IndexReader.TermFieldReader(ctx, term, field, includeFreq, includeNorm, includeTermVectors)
 	if err == nil && tfr.Count() >= hotMinDocs {
@@ -217,11 +222,17 @@ func (r hotReader) TermFieldReader(ctx context.Context, term []byte, field strin
 // files.
 type hotTermReader struct {
 	list       *hotList
-	next       int // the index in list of the next document
+	keep       func(doc uint32) bool // see hotReader
+	next       int                   // the index in list of the next document
 	freq, norm bool
 }
 
 func (t *hotTermReader) Next(pre *index.TermFieldDoc) (*index.TermFieldDoc, error) {
+	if t.keep != nil {
+		for t.next < len(t.list.docs) && !t.keep(t.list.docs[t.next]) {
+			t.next++
+		}
+	}
 	if t.next >= len(t.list.docs) {
 		t.next = len(t.list.docs)
 		return nil, nil

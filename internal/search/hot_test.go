@@ -3,6 +3,7 @@ package search_test
 import (
 	"context"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
@@ -40,6 +41,15 @@ func TestCommonWordsFromMemory(t *testing.T) {
 		{Query: "interpol"},
 		{Query: "the police", Source: search.SourcePDF},
 		{Query: "go", Within: "/go-blog/errors-are-values/"},
+		// Filters, which memory applies before bleve scores.
+		{Query: "the", Section: "go-blog"},
+		{Query: "go", Tag: "community"},
+		{Query: "package", Lang: "en", Page: 2},
+		{Query: `"the go programming language"`, Year: 2015},
+		{Query: "goroutine -channel", From: time.Date(2016, 1, 1, 0, 0, 0, 0, time.UTC), To: time.Date(2018, 12, 31, 0, 0, 0, 0, time.UTC)},
+		{Query: "mutex OR channel", Year: 2014},
+		{Query: "concurr*", Year: 2013, Sort: search.SortOldest},
+		{Query: "the", Source: search.SourcePage, Tag: "technical"},
 	}
 	for _, req := range reqs {
 		// The first search asks for its common words to be kept, the

@@ -340,7 +340,11 @@ func (x *Index) search(ctx context.Context, req Request, q *Query) (*Result, err
 	}
 	defer reader.Close()
 	if !x.hot.off.Load() {
-		reader = hotReader{IndexReader: reader, x: x}
+		hr := hotReader{IndexReader: reader, x: x}
+		if c.filtered {
+			hr.keep = c.admitsDocument
+		}
+		reader = hr
 	}
 	if q.Empty() {
 		err = x.collectAll(ctx, c)
