@@ -79,7 +79,6 @@ func (f *fixture) get(t testing.TB, build func() (*content.Site, map[string]*pdf
 		if f.err == nil {
 			f.idx, f.err = search.Build(context.Background(), f.site, f.pdfs, f.opts)
 		}
-
 	})
 	if f.err != nil {
 		t.Fatal(f.err)
