@@ -198,8 +198,10 @@ type hotReader struct {
 	x *Index
 	// keep, when not nil, says which documents the request's filters let
 	// through: the others are skipped in memory rather than scored and
-	// dropped by the collector. Any searcher above drops them too, whatever
-	// its shape, and a document kept reads as it would unfiltered.
+	// dropped by the collector. Bleve's searchers above drop them too,
+	// whatever their shape, and a document kept reads as it would
+	// unfiltered. The phrase searcher, which expects a word in every
+	// document its units hold, takes its readers without it.
 	keep func(doc uint32) bool
 }
 

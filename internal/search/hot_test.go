@@ -2,6 +2,7 @@ package search_test
 
 import (
 	"context"
+	"fmt"
 	"testing"
 	"time"
 
@@ -77,5 +78,43 @@ func TestCommonWordsFromMemory(t *testing.T) {
 	}
 	if n := search.WarmCommonWords(idx); n < 20 {
 		t.Errorf("%d terms in memory: the test compares too little", n)
+	}
+}
+
+// TestFilteredPhraseOfCommonWords: a phrase of two common words whose pair
+// few documents hold finds its documents from the pair's postings in the
+// files, and checks its words, kept in memory, there. The filters must not
+// hide from those words a document the pair found.
+func TestFilteredPhraseOfCommonWords(t *testing.T) {
+	files := map[string]string{}
+	for i := range 100 {
+		year, body := 2022, "Alpha and beta, then gamma. Beta and alpha again."
+		if i < 3 {
+			year, body = 2021, "Here beta alpha stand side by side. Alpha and beta, then gamma."
+		}
+		files[fmt.Sprintf("notes/n%03d.md", i)] = md(fmt.Sprintf("Note %d", i), fmt.Sprintf("%d-03-%02d", year, 1+i%28), "en", body)
+	}
+	idx, err := search.Build(context.Background(), loadFiles(t, files), nil, search.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer idx.Close()
+	for _, c := range []struct {
+		year, want int
+	}{{2022, 0}, {2021, 3}, {0, 3}} {
+		req := search.Request{Query: `"beta alpha"`, Year: c.year}
+		for range 2 { // from the files, then with the words in memory
+			res, err := idx.Search(context.Background(), req)
+			if err != nil {
+				t.Fatalf("Search(%+v): %v", req, err)
+			}
+			if res.Total != c.want {
+				t.Errorf("Search(%+v): %d found, want %d", req, res.Total, c.want)
+			}
+			search.WarmCommonWords(idx)
+		}
+	}
+	if n := search.WarmCommonWords(idx); n == 0 {
+		t.Error("no word kept in memory: the test checks nothing of it")
 	}
 }

@@ -44,6 +44,13 @@ func pairFieldOf(f string) string {
 
 // Searcher implements bleve's query.Query.
 func (q *phraseQuery) Searcher(ctx context.Context, r index.IndexReader, _ mapping.IndexMapping, opts search.SearcherOptions) (search.Searcher, error) {
+	if hr, ok := r.(hotReader); ok {
+		// The words are checked in the documents the units hold, some of
+		// which may be read from the files: a word kept in memory must not
+		// skip one of them for the request's filters.
+		hr.keep = nil
+		r = hr
+	}
 	total, err := r.DocCount()
 	if err != nil {
 		return nil, err
