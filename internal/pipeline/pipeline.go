@@ -414,8 +414,9 @@ func setGCPhase(loading, indexing int) {
 	gcPhase.Lock()
 	defer gcPhase.Unlock()
 	if gcPhase.loading+gcPhase.indexing == 0 {
+		// Setting the percent is the only way to read it; the switch below
+		// sets the one wanted.
 		gcPhase.idle = debug.SetGCPercent(indexGCPercent)
-		debug.SetGCPercent(gcPhase.idle)
 	}
 	gcPhase.loading += loading
 	gcPhase.indexing += indexing

@@ -13,11 +13,7 @@ import (
 // Segments is the number of segments of x's bleve index: a search reads
 // every term's postings once per segment, so the benchmarks report it.
 func Segments(x *Index) (int, error) {
-	ix, err := x.bi.Advanced()
-	if err != nil {
-		return 0, err
-	}
-	r, err := ix.Reader()
+	r, err := readerOf(x.bi)
 	if err != nil {
 		return 0, err
 	}

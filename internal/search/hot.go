@@ -103,7 +103,7 @@ func (x *Index) readHot() {
 		k := c.queued[0]
 		c.queued = c.queued[1:]
 		c.mu.Unlock()
-		l, err := x.readHotList(k)
+		l, err := x.readTerm(k)
 		if err != nil {
 			// Without the term: the log says nothing of what readers search for.
 			x.log.Warn("search index: a common word stays on disk", "field", k.field, "err", err)
@@ -132,21 +132,17 @@ func (x *Index) readHot() {
 	}
 }
 
-// readHotList reads the postings of k, or returns nil if x is no longer
-// the newest generation of its index: the reader must number the
-// documents as x does.
-func (x *Index) readHotList(k hotKey) (*hotList, error) {
+// readTerm reads the postings of k, or returns nil if x is no longer the
+// newest generation of its index: the reader must number the documents as
+// x does.
+func (x *Index) readTerm(k hotKey) (*hotList, error) {
 	g := x.gen
 	g.mu.RLock()
 	if g.newest != x || g.err != nil {
 		g.mu.RUnlock()
 		return nil, nil
 	}
-	ix, err := x.bi.Advanced()
-	var r index.IndexReader
-	if err == nil {
-		r, err = ix.Reader()
-	}
+	r, err := readerOf(x.bi)
 	g.mu.RUnlock()
 	if err != nil {
 		return nil, err
@@ -214,10 +210,13 @@ func (r hotReader) TermFieldReader(ctx context.Context, term []byte, field strin
 		return &hotTermReader{list: l, keep: r.keep, freq: includeFreq, norm: includeNorm}, nil
 	}
 	tfr, err := r.IndexReader.TermFieldReader(ctx, term, field, includeFreq, includeNorm, includeTermVectors)
-	if err == nil && tfr.Count() >= hotMinDocs {
-		r.x.wantHot(field, string(term), tfr.Count())
+	if err != nil {
+		return nil, err
 	}
-	return tfr, err
+	if n := tfr.Count(); n >= hotMinDocs {
+		r.x.wantHot(field, string(term), n)
+	}
+	return tfr, nil
 }
 
 // hotTermReader walks a hotList as bleve's own term reader walks the

@@ -75,11 +75,7 @@ func TestHotTermReader(t *testing.T) {
 
 func compareHot(t *testing.T, x *Index, rnd *rand.Rand) {
 	t.Helper()
-	ix, err := x.bi.Advanced()
-	if err != nil {
-		t.Fatal(err)
-	}
-	r, err := ix.Reader()
+	r, err := readerOf(x.bi)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -123,11 +123,7 @@ func TestPairsAgainstWordPositions(t *testing.T) {
 // test ends.
 func (x *Index) searcher(t *testing.T, q query.Query) (search.Searcher, index.IndexReader) {
 	t.Helper()
-	ix, err := x.bi.Advanced()
-	if err != nil {
-		t.Fatal(err)
-	}
-	r, err := ix.Reader()
+	r, err := readerOf(x.bi)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -330,11 +330,7 @@ func (x *Index) search(ctx context.Context, req Request, q *Query) (*Result, err
 	c := newCollector(x, req, perPub)
 	defer c.release()
 	// One reader for both steps: the hits' numbers are its documents'.
-	ix, err := x.bi.Advanced()
-	if err != nil {
-		return nil, err
-	}
-	reader, err := ix.Reader()
+	reader, err := readerOf(x.bi)
 	if err != nil {
 		return nil, err
 	}

@@ -415,11 +415,7 @@ func sameNumbers(bi bleve.Index, ids []string) (bool, error) {
 			nums = append(nums, n)
 		}
 	}
-	ix, err := bi.Advanced()
-	if err != nil {
-		return false, err
-	}
-	r, err := ix.Reader()
+	r, err := readerOf(bi)
 	if err != nil {
 		return false, err
 	}

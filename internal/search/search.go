@@ -75,6 +75,7 @@ import (
 	"github.com/blevesearch/bleve/v2/analysis"
 	"github.com/blevesearch/bleve/v2/index/scorch"
 	"github.com/blevesearch/bleve/v2/mapping"
+	index "github.com/blevesearch/bleve_index_api"
 
 	"archive/internal/content"
 	"archive/internal/pdftext"
@@ -179,14 +180,20 @@ func (x *Index) Close() error {
 	return nil
 }
 
+// readerOf opens a reader of bi's current snapshot, for the caller to
+// close.
+func readerOf(bi bleve.Index) (index.IndexReader, error) {
+	ix, err := bi.Advanced()
+	if err != nil {
+		return nil, err
+	}
+	return ix.Reader()
+}
+
 // number maps bleve's internal document numbers to entries. Only Update
 // writes the index after Build, and it numbers again.
 func (x *Index) number(byID map[string][]*entry) error {
-	ix, err := x.bi.Advanced()
-	if err != nil {
-		return fmt.Errorf("search index: %w", err)
-	}
-	r, err := ix.Reader()
+	r, err := readerOf(x.bi)
 	if err != nil {
 		return fmt.Errorf("search index: %w", err)
 	}

@@ -35,11 +35,7 @@ const (
 func (x *Index) suggest(ctx context.Context, req Request, q *Query) string {
 	ctx, cancel := context.WithTimeout(ctx, suggestBudget)
 	defer cancel()
-	ix, err := x.bi.Advanced()
-	if err != nil {
-		return ""
-	}
-	r, err := ix.Reader()
+	r, err := readerOf(x.bi)
 	if err != nil {
 		return ""
 	}
