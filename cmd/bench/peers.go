@@ -167,6 +167,7 @@ func timed(ctx context.Context, dir, name string, args ...string) (peerRun, erro
 	cmd.Dir = dir
 	var out strings.Builder
 	cmd.Stdout, cmd.Stderr = &out, &out
+	flushWrites()
 	start := time.Now()
 	err := cmd.Run()
 	took := time.Since(start)

@@ -150,8 +150,13 @@ func Serve(ctx context.Context, cfg Config, timeout time.Duration) (*Server, Hea
 func (s *Server) WaitHealthy(ctx context.Context) (Health, error) {
 	var pages time.Duration
 	for {
-		if m := listening.FindStringSubmatch(s.Log()); s.URL == "" && m != nil {
-			s.URL = m[1]
+		// Only until the address is there: a large archive's log grows
+		// to megabytes of warnings, whose reading every 10 ms took a core
+		// from the start being timed.
+		if s.URL == "" {
+			if m := listening.FindStringSubmatch(s.Log()); m != nil {
+				s.URL = m[1]
+			}
 		}
 		if s.URL != "" {
 			h, err := s.Health(ctx)
