@@ -29,7 +29,6 @@ import (
 	"github.com/blevesearch/bleve/v2/index/scorch"
 	"github.com/blevesearch/bleve/v2/index/scorch/mergeplan"
 	"github.com/blevesearch/bleve/v2/mapping"
-	index "github.com/blevesearch/bleve_index_api"
 
 	"archive/internal/atomicfile"
 	"archive/internal/content"
@@ -153,7 +152,8 @@ type documentMaker struct {
 }
 
 // document returns the bleve document of d. Options match the mapping.
-func (dm *documentMaker) document(d doc) *document.Document {
+// Its fields count their terms into mem (nil: memory of their own).
+func (dm *documentMaker) document(d doc, mem *batchMemory) *document.Document {
 	e := d.entry
 	out := document.NewDocument(d.id)
 	// The text is not stored, and bleve reads the value only to count its
@@ -161,71 +161,9 @@ func (dm *documentMaker) document(d doc) *document.Document {
 	an := dm.analyzers[e.group]
 	pw := pairWordsOf(an)
 	words := &segmentedText{an: an, e: e, pairs: pw != nil}
-	out.AddField(newCountedField(textField(e.group), words))
+	out.AddField(newCountedField(textField(e.group), words, mem))
 	if pw != nil {
-		out.AddField(newCountedField(pairField(e.group), wordPairs{words, pw}))
-	}
-	return out
-}
-
-// countedField is a text field of the index whose analysis counts its
-// terms with tokenFrequencies rather than bleve's analysis.TokenFrequency,
-// which sized each document's map by its tokens, allocated every term's
-// counts on their own and grew every term's list of locations by
-// appending: the most allocated memory of an index's build. The rest is
-// bleve's text field, which zapx and scorch know only as an index.Field.
-type countedField struct {
-	*document.TextField
-	length int
-	freqs  index.TokenFrequencies
-}
-
-func newCountedField(name string, an analysis.Analyzer) *countedField {
-	return &countedField{TextField: document.NewTextFieldCustom(name, nil, nil, index.IndexField|index.IncludeTermVectors, an)}
-}
-
-func (f *countedField) Analyze() {
-	toks := f.Analyzer().Analyze(nil)
-	f.length = len(toks)
-	f.freqs = tokenFrequencies(toks)
-}
-
-func (f *countedField) AnalyzedLength() int                              { return f.length }
-func (f *countedField) AnalyzedTokenFrequencies() index.TokenFrequencies { return f.freqs }
-
-// tokenFrequencies is analysis.TokenFrequency for a field with term
-// vectors and no array positions, in one allocation of each kind: a first
-// pass finds each token's term, a second hands each term its share of one
-// array of locations.
-func tokenFrequencies(toks analysis.TokenStream) index.TokenFrequencies {
-	out := make(index.TokenFrequencies, len(toks)/4+1)
-	terms := make([]*index.TokenFreq, len(toks)) // each token's
-	var slab []index.TokenFreq
-	for i, t := range toks {
-		tf := out[string(t.Term)]
-		if tf == nil {
-			if len(slab) == cap(slab) {
-				slab = make([]index.TokenFreq, 0, max(16, len(toks)/8))
-			}
-			slab = append(slab, index.TokenFreq{Term: t.Term})
-			tf = &slab[len(slab)-1]
-			out[string(t.Term)] = tf
-		}
-		tf.SetFrequency(tf.Frequency() + 1)
-		terms[i] = tf
-	}
-	locs := make([]index.TokenLocation, len(toks))
-	ptrs := make([]*index.TokenLocation, len(toks))
-	off := 0
-	for _, tf := range out {
-		n := tf.Frequency()
-		tf.Locations = ptrs[off : off : off+n]
-		off += n
-	}
-	for i, t := range toks {
-		locs[i] = index.TokenLocation{Start: t.Start, End: t.End, Position: t.Position}
-		tf := terms[i]
-		tf.Locations = append(tf.Locations, &locs[i])
+		out.AddField(newCountedField(pairField(e.group), wordPairs{words, pw}, mem))
 	}
 	return out
 }
@@ -423,13 +361,14 @@ func addDocs(ctx context.Context, bi bleve.Index, dm *documentMaker, docs []doc,
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
+			mem := new(batchMemory)
 			for docs := range batches {
 				b := bi.NewBatch()
 				var pubs, pages int64
 				size := 0
 				for _, d := range docs {
 					size += d.size
-					if err := b.IndexAdvanced(dm.document(d)); err != nil {
+					if err := b.IndexAdvanced(dm.document(d, mem)); err != nil {
 						errs <- fmt.Errorf("index %s: %w", d.id, err)
 						return
 					}
@@ -443,6 +382,7 @@ func addDocs(ctx context.Context, bi bleve.Index, dm *documentMaker, docs []doc,
 					errs <- fmt.Errorf("index batch: %w", err)
 					return
 				}
+				mem.reset()
 				pubsDone.Add(pubs)
 				pagesDone.Add(pages)
 				early.indexed(size)

@@ -96,7 +96,7 @@ func (x *Index) Update(ctx context.Context, cs *content.Site, pdfs map[string]*p
 		if sum, ok := cur.sums[d.id]; ok && sum == y.sums[d.id] {
 			continue
 		}
-		if err := b.IndexAdvanced(dm.document(d)); err != nil {
+		if err := b.IndexAdvanced(dm.document(d, nil)); err != nil {
 			return nil, fmt.Errorf("update search index: %s: %w", d.id, err)
 		}
 		y.stats.Reindexed++
@@ -223,7 +223,7 @@ func (x *Index) updateSaved(ctx context.Context, cs *content.Site, pdfs map[stri
 			if !changed[i] {
 				continue
 			}
-			if err := b.IndexAdvanced(dm.document(d)); err != nil {
+			if err := b.IndexAdvanced(dm.document(d, nil)); err != nil {
 				bi.Close()
 				return fmt.Errorf("%s: %w", d.id, err)
 			}
