@@ -214,17 +214,13 @@ func Open(dir string, cs *content.Site, opts Options) (*Index, error) {
 	if err != nil {
 		return nil, err
 	}
-	texts, err := os.Open(filepath.Join(dir, textsFile))
+	texts, err := openTexts(filepath.Join(dir, textsFile), t.TextsSize)
 	if err != nil {
 		return nil, fmt.Errorf("open search index: %w (run archive build again)", err)
 	}
-	if fi, err := texts.Stat(); err != nil || fi.Size() != t.TextsSize {
-		texts.Close()
-		return nil, fmt.Errorf("open search index: %s is not the file %s was saved with (run archive build again)", texts.Name(), tableFile)
-	}
 	x, err := openTable(dir, t, cs, texts, opts.Logger)
 	if err != nil {
-		texts.Close()
+		texts.close()
 		return nil, fmt.Errorf("open search index %s: %w", dir, err)
 	}
 	x.stats.Took = time.Since(start)
@@ -313,7 +309,7 @@ func (t *savedTable) check() error {
 
 // openTable makes the Index of a saved table: entries from t and cs, and
 // the bleve index it names, opened for reading.
-func openTable(dir string, t *savedTable, cs *content.Site, texts *os.File, log *slog.Logger) (*Index, error) {
+func openTable(dir string, t *savedTable, cs *content.Site, texts *savedTexts, log *slog.Logger) (*Index, error) {
 	m, err := newMapping()
 	if err != nil {
 		return nil, fmt.Errorf("search mapping: %w", err)

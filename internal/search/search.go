@@ -64,7 +64,6 @@ import (
 	"crypto/sha256"
 	"fmt"
 	"log/slog"
-	"os"
 	"runtime"
 	"strconv"
 	"strings"
@@ -118,7 +117,7 @@ type Index struct {
 type closer struct {
 	once  sync.Once
 	bi    bleve.Index
-	texts *os.File
+	texts *savedTexts
 	err   error
 }
 
@@ -126,7 +125,7 @@ func (c *closer) close() error {
 	c.once.Do(func() {
 		c.err = c.bi.Close()
 		if c.texts != nil {
-			if err := c.texts.Close(); c.err == nil {
+			if err := c.texts.close(); c.err == nil {
 				c.err = err
 			}
 		}
@@ -249,7 +248,7 @@ type entry struct {
 	pdf   string // the page's text, for PDF hits
 	// texts holds the indexed text, from off, for an index made by Open:
 	// its content has neither Markdown bodies nor PDF text.
-	texts *os.File
+	texts *savedTexts
 	off   int64
 
 	title []string // the title's index terms, to weigh hits (see titleHits)
@@ -313,11 +312,7 @@ func (e *entry) readSeg(i int) (string, error) {
 	if e.texts == nil {
 		return e.segText(s), nil
 	}
-	buf := make([]byte, e.segEnd(i)-s.start)
-	if n, err := e.texts.ReadAt(buf, e.off+int64(s.start)); n < len(buf) {
-		return "", fmt.Errorf("read the text of %s from %s: %w", e.id, e.texts.Name(), err)
-	}
-	return string(buf), nil
+	return e.texts.read(e.id, e.off+int64(s.start), e.segEnd(i)-s.start)
 }
 
 // Build indexes the publications of cs and the text of their PDF

@@ -79,7 +79,7 @@ func (x *Index) Update(ctx context.Context, cs *content.Site, pdfs map[string]*p
 		return nil, fmt.Errorf("update search index: %w", err)
 	}
 	done() // only Update changes cur, and g.update is held
-	if cur.sums == nil && cur.stats.Cached && cur.stats.Dir != "" && cur.textsName() != "" {
+	if cur.sums == nil && cur.stats.Cached && cur.stats.Dir != "" && cur.savedTexts() != nil {
 		return cur.updateSaved(ctx, cs, pdfs, start)
 	}
 	if cur.sums == nil {
@@ -167,7 +167,7 @@ func (x *Index) updateSaved(ctx context.Context, cs *content.Site, pdfs map[stri
 	if err := cs.ParseBodies(parse); err != nil {
 		return nil, fmt.Errorf("update search index: %w", err)
 	}
-	texts, err := os.Open(x.textsName())
+	texts, err := x.savedTexts().reopen()
 	if err != nil {
 		return nil, fmt.Errorf("update search index: %w", err)
 	}
@@ -194,7 +194,7 @@ func (x *Index) updateSaved(ctx context.Context, cs *content.Site, pdfs map[stri
 		default:
 			same, err := sameSavedText(o, d.entry)
 			if err != nil {
-				texts.Close()
+				texts.close()
 				return nil, fmt.Errorf("update search index: %w", err)
 			}
 			changed[i] = !same
@@ -256,7 +256,7 @@ func (x *Index) updateSaved(ctx context.Context, cs *content.Site, pdfs map[stri
 		}
 	}
 	if err != nil {
-		texts.Close()
+		texts.close()
 		return nil, fmt.Errorf("update search index %s: %w", dir, err)
 	}
 	y.stats.Dir, y.stats.Cached = dir, true
@@ -266,15 +266,15 @@ func (x *Index) updateSaved(ctx context.Context, cs *content.Site, pdfs map[stri
 	return y, nil
 }
 
-// textsName is the saved texts file an index made by Open reads, "" for
-// another index.
-func (x *Index) textsName() string {
+// savedTexts is the texts an index made by Open reads, nil for one built
+// from content.
+func (x *Index) savedTexts() *savedTexts {
 	for _, e := range x.docs.entry {
 		if e.texts != nil {
-			return e.texts.Name()
+			return e.texts
 		}
 	}
-	return ""
+	return nil
 }
 
 // metaText is what a publication's document holds besides its blocks.
@@ -293,9 +293,9 @@ func sameSavedText(o, e *entry) (bool, error) {
 			return false, nil
 		}
 	}
-	saved := make([]byte, o.size)
-	if n, err := o.texts.ReadAt(saved, o.off); n < len(saved) {
-		return false, fmt.Errorf("read the text of %s from %s: %w", o.id, o.texts.Name(), err)
+	saved, err := o.texts.read(o.id, o.off, o.size)
+	if err != nil {
+		return false, err
 	}
 	var b strings.Builder
 	for i, s := range e.text {
@@ -304,7 +304,7 @@ func sameSavedText(o, e *entry) (bool, error) {
 		}
 		b.WriteString(e.segText(s))
 	}
-	return b.String() == string(saved), nil
+	return b.String() == saved, nil
 }
 
 // updatedKey names the updated copy of the index in dir for cs: the same

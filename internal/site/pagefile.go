@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"archive/internal/atomicfile"
+	"archive/internal/mapped"
 )
 
 // A site of 10,000 publications renders about 340 MB of HTML and gzip.
@@ -82,7 +83,7 @@ func (pf *pageFile) mapPages() error {
 		return fmt.Errorf("pages file %s: %w", pf.f.Name(), err)
 	}
 	pf.w = nil
-	data, err := mapFile(pf.f, int(pf.off))
+	data, err := mapped.Map(pf.f, int(pf.off))
 	if err != nil {
 		return fmt.Errorf("pages file %s: %w", pf.f.Name(), err)
 	}

@@ -15,6 +15,7 @@ import (
 
 	"archive/internal/atomicfile"
 	"archive/internal/content"
+	"archive/internal/mapped"
 )
 
 // A build's pages are saved in two files, so that a server can serve them
@@ -239,7 +240,9 @@ func readIndex(name string) (*savedIndex, error) {
 	return &idx, nil
 }
 
-// mapPages returns the bytes of pages.bin, which must be size long.
+// mapPages returns the bytes of pages.bin, which must be size long. The
+// mapping is never undone: pages are served from it for as long as a
+// request may hold one, which nothing counts.
 func mapPages(name string, size int64) ([]byte, error) {
 	f, err := os.Open(name)
 	if err != nil {
@@ -256,7 +259,7 @@ func mapPages(name string, size int64) ([]byte, error) {
 	if int64(int(size)) != size {
 		return nil, fmt.Errorf("%s: %d bytes is too large to map on this system", name, size)
 	}
-	data, err := mapFile(f, int(size))
+	data, err := mapped.Map(f, int(size))
 	if err != nil {
 		return nil, fmt.Errorf("open pages %s: %w", name, err)
 	}
