@@ -2,7 +2,6 @@ package search
 
 import (
 	"fmt"
-	"os"
 
 	"archive/internal/mapped"
 )
@@ -20,20 +19,9 @@ type savedTexts struct {
 
 // openTexts maps the texts file name, which must be size bytes long.
 func openTexts(name string, size int64) (*savedTexts, error) {
-	f, err := os.Open(name)
+	data, err := mapped.Open(name, size)
 	if err != nil {
 		return nil, err
-	}
-	defer f.Close()
-	if fi, err := f.Stat(); err != nil || fi.Size() != size {
-		return nil, fmt.Errorf("%s is not the file %s was saved with", name, tableFile)
-	}
-	if int64(int(size)) != size {
-		return nil, fmt.Errorf("%s: %d bytes is too large to map on this system", name, size)
-	}
-	data, err := mapped.Map(f, int(size))
-	if err != nil {
-		return nil, fmt.Errorf("map %s: %w", name, err)
 	}
 	return &savedTexts{name: name, data: data}, nil
 }

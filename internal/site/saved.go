@@ -244,24 +244,13 @@ func readIndex(name string) (*savedIndex, error) {
 // mapping is never undone: pages are served from it for as long as a
 // request may hold one, which nothing counts.
 func mapPages(name string, size int64) ([]byte, error) {
-	f, err := os.Open(name)
-	if err != nil {
+	data, err := mapped.Open(name, size)
+	var wrongSize *mapped.SizeError
+	switch {
+	case errors.As(err, &wrongSize):
+		return nil, fmt.Errorf("%w: it is incomplete or damaged; build the site again", err)
+	case err != nil:
 		return nil, fmt.Errorf("open pages: %w", err)
-	}
-	defer f.Close()
-	info, err := f.Stat()
-	if err != nil {
-		return nil, fmt.Errorf("open pages: %w", err)
-	}
-	if info.Size() != size {
-		return nil, fmt.Errorf("%s is %d bytes, not the %d it was saved with: it is incomplete or damaged; build the site again", name, info.Size(), size)
-	}
-	if int64(int(size)) != size {
-		return nil, fmt.Errorf("%s: %d bytes is too large to map on this system", name, size)
-	}
-	data, err := mapped.Map(f, int(size))
-	if err != nil {
-		return nil, fmt.Errorf("open pages %s: %w", name, err)
 	}
 	return data, nil
 }
