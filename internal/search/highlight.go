@@ -8,7 +8,6 @@ import (
 	"unicode/utf8"
 
 	"github.com/blevesearch/bleve/v2/analysis"
-	"github.com/blevesearch/bleve/v2/search"
 
 	"archive/internal/whitespace"
 )
@@ -242,7 +241,7 @@ func tagName(tag string) (name string, closing bool) {
 // locations analyses the text block by block, as Build analyses a
 // publication's segments, and returns where the index terms that units may
 // match stand: the search a page's text has to answer.
-func (pt *pageText) locations(an analysis.Analyzer, units []analysed) search.TermLocationMap {
+func (pt *pageText) locations(an analysis.Analyzer, units []analysed) termLocs {
 	wanted := map[string]bool{}
 	var prefixes []string
 	for _, a := range units {
@@ -269,7 +268,7 @@ func (pt *pageText) locations(an analysis.Analyzer, units []analysed) search.Ter
 		}
 		return false
 	}
-	locs := search.TermLocationMap{}
+	locs := termLocs{}
 	base := 0
 	for _, b := range pt.blocks {
 		// Analysis may change the bytes it is given (lower-casing in place).
@@ -277,9 +276,12 @@ func (pt *pageText) locations(an analysis.Analyzer, units []analysed) search.Ter
 		base = place(toks, b[0], base)
 		for _, t := range toks {
 			if want(t.Term) {
-				locs[string(t.Term)] = append(locs[string(t.Term)], &search.Location{Pos: uint64(t.Position), Start: uint64(t.Start), End: uint64(t.End)})
+				locs[string(t.Term)] = append(locs[string(t.Term)], loc{pos: t.Position, start: t.Start, end: t.End})
 			}
 		}
+	}
+	for t, ls := range locs {
+		locs.add(t, ls) // in order of position, which bigrams may not be
 	}
 	return locs
 }

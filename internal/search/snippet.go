@@ -12,8 +12,6 @@ import (
 	"unicode"
 	"unicode/utf8"
 
-	"github.com/blevesearch/bleve/v2/search"
-
 	"archive/internal/whitespace"
 )
 
@@ -47,7 +45,7 @@ func highlightParam(q *Query) string {
 // the publication, and up to max passages. Each hit's best passage comes
 // before any hit's second, so that the page of a PDF holding the words is
 // not crowded out by more paragraphs of the publication's page.
-func hitOf(f found, locs map[string]search.FieldTermLocationMap, p *plan, hl string, max int) (Hit, error) {
+func hitOf(f found, locs map[string]termLocs, p *plan, hl string, max int) (Hit, error) {
 	best := f.hits[0]
 	pub := best.e.pub
 	h := Hit{
@@ -74,7 +72,7 @@ func hitOf(f found, locs map[string]search.FieldTermLocationMap, p *plan, hl str
 	bases := make([]Passage, len(f.hits)) // a publication keeps no more hits than passages: each shows one
 	total := 0
 	for i, s := range f.hits {
-		ranked, more := s.e.shown(locs[s.e.id][textField(s.e.group)], p.positive[s.e.group], max)
+		ranked, more := s.e.shown(locs[s.e.id], p.positive[s.e.group], max)
 		h.More = h.More || more
 		lists[i], bases[i] = ranked, s.e.base(hl)
 		total += max1(len(ranked))
@@ -126,7 +124,7 @@ func (e *entry) base(hl string) Passage {
 // passages show, best first, at most max of them, and whether there were
 // more. It returns none when only metadata matched (or nothing, for a
 // search by filters alone): the passage is then e's opening text.
-func (e *entry) shown(locs search.TermLocationMap, units []analysed, max int) ([]segMatches, bool) {
+func (e *entry) shown(locs termLocs, units []analysed, max int) ([]segMatches, bool) {
 	ranked := e.rankSegments(occurrences(units, locs))
 	for i, r := range ranked {
 		if kindRank(e.text[r.seg].kind) == 0 {
@@ -203,26 +201,14 @@ func withHighlight(u, hl string) string {
 
 // occurrences finds where the query's positive terms stand, from where
 // their index terms stand: a phrase where its terms follow each other.
-func occurrences(units []analysed, locs search.TermLocationMap) []match {
+func occurrences(units []analysed, locs termLocs) []match {
 	n := 0
 	for _, ls := range locs {
 		n += len(ls)
 	}
 	out := make([]match, 0, n) // a match per location, but for terms typed twice
-	add := func(l *search.Location, end uint64, words, unit int) {
-		out = append(out, match{start: int(l.Start), end: int(end), pos: int(l.Pos), words: words, unit: unit})
-	}
-	byPos := map[string]map[uint64]*search.Location{}
-	at := func(term string, pos uint64) *search.Location {
-		m, ok := byPos[term]
-		if !ok {
-			m = make(map[uint64]*search.Location, len(locs[term]))
-			for _, l := range locs[term] {
-				m[l.Pos] = l
-			}
-			byPos[term] = m
-		}
-		return m[pos]
+	add := func(l loc, end, words, unit int) {
+		out = append(out, match{start: l.start, end: end, pos: l.pos, words: words, unit: unit})
 	}
 	for u, a := range units {
 		switch {
@@ -230,35 +216,35 @@ func occurrences(units []analysed, locs search.TermLocationMap) []match {
 			for term, ls := range locs {
 				if strings.HasPrefix(term, a.prefix) || contains(a.cuts, term) {
 					for _, l := range ls {
-						add(l, l.End, 1, u)
+						add(l, l.end, 1, u)
 					}
 				}
 			}
 		case len(a.toks) == 1:
 			for _, t := range a.toks[0] {
 				for _, l := range locs[t] {
-					add(l, l.End, 1, u)
+					add(l, l.end, 1, u)
 				}
 			}
 		case len(a.toks) > 1:
 			for _, t := range a.toks[0] {
 			next:
 				for _, l := range locs[t] {
-					end := l.End
+					end := l.end
 					for i := 1; i < len(a.toks); i++ {
 						if len(a.toks[i]) == 0 {
 							continue // a gap
 						}
-						var found *search.Location
+						found, ok := loc{}, false
 						for _, ti := range a.toks[i] {
-							if found = at(ti, l.Pos+uint64(i)); found != nil {
+							if found, ok = locs.at(ti, l.pos+i); ok {
 								break
 							}
 						}
-						if found == nil {
+						if !ok {
 							continue next
 						}
-						end = max(end, found.End)
+						end = max(end, found.end)
 					}
 					add(l, end, len(a.toks), u)
 				}
