@@ -359,7 +359,7 @@ func (x *Index) search(ctx context.Context, req Request, q *Query) (*Result, err
 	if err != nil {
 		return nil, err
 	}
-	out := &Result{Query: q, Total: c.total(), Page: req.Page, PerPage: req.PerPage, Facets: c.facets()}
+	out := &Result{Query: q, Total: c.total(), Page: req.Page, PerPage: req.PerPage, Facets: c.facets(), Hits: make([]Hit, 0, len(pubs))}
 	hl := highlightParam(q)
 	for _, f := range pubs {
 		hit, err := hitOf(f, locs, p, hl, perPub)

@@ -77,6 +77,7 @@ func hitOf(f found, locs map[string]termLocs, p *plan, hl string, max int) (Hit,
 		lists[i], bases[i] = ranked, s.e.base(hl)
 		total += max1(len(ranked))
 	}
+	h.Passages = make([]Passage, 0, min(max, total))
 	for round := 0; len(h.Passages) < min(max, total); round++ {
 		for i, ranked := range lists {
 			if len(h.Passages) == max || round >= max1(len(ranked)) {
@@ -125,20 +126,7 @@ func (e *entry) base(hl string) Passage {
 // more. It returns none when only metadata matched (or nothing, for a
 // search by filters alone): the passage is then e's opening text.
 func (e *entry) shown(locs termLocs, units []analysed, max int) ([]segMatches, bool) {
-	ranked := e.rankSegments(occurrences(units, locs))
-	for i, r := range ranked {
-		if kindRank(e.text[r.seg].kind) == 0 {
-			ranked = ranked[:i] // the title, authors or tags: not a passage
-			break
-		}
-	}
-	if len(ranked) == 0 {
-		return nil, false
-	}
-	if len(ranked) > max {
-		return ranked[:max], true
-	}
-	return ranked, false
+	return e.rankSegments(occurrences(units, locs), max)
 }
 
 // openingPassage is the passage of a hit matched by its metadata alone,
@@ -260,17 +248,21 @@ type segMatches struct {
 	ms  []match
 }
 
-// rankSegments returns the segments with matches, those that best show why
-// the document matched first: body text before the summary before the
-// title, then the most distinct query terms, then the most matches, then
-// the first in the text. Each segment's matches keep their order in all.
-func (e *entry) rankSegments(all []match) []segMatches {
-	// Counted into place by segment: a search shows up to forty hits, of
-	// some hundred matches each for a common word, and a map of slices
-	// and a sort that counted distinct terms at each comparison were half
-	// the time snippets took.
+// rankSegments returns the segments with matches that are passages (not
+// the title, authors or tags), those that best show why the document
+// matched first, at most max of them: body text before the summary, then
+// the most distinct query terms, then the most matches, then the first in
+// the text. It says whether more segments were passages. Each segment's
+// matches keep their order in all.
+//
+// Segments are ranked by counts and a set of terms each, and the matches
+// gathered for the chosen ones only: a search shows up to forty hits, of
+// some hundred matches each for a common word, and sorting every
+// segment's matches into place was a third of what a search allocated.
+func (e *entry) rankSegments(all []match, max int) ([]segMatches, bool) {
 	segOf := make([]int32, len(all))
-	count := make([]int32, len(e.text)+1)
+	count := make([]int32, len(e.text))
+	terms := make([]uint64, len(e.text)) // the parser allows at most MaxTerms (64) terms
 	for k, m := range all {
 		i := sort.Search(len(e.text), func(i int) bool { return e.text[i].start > m.start }) - 1
 		// A phrase across two paragraphs, or offsets that do not fit the
@@ -281,40 +273,49 @@ func (e *entry) rankSegments(all []match) []segMatches {
 			continue
 		}
 		segOf[k] = int32(i)
-		count[i+1]++
-	}
-	for i := 1; i < len(count); i++ {
-		count[i] += count[i-1]
-	}
-	placed := make([]match, count[len(e.text)])
-	next := slices.Clone(count[:len(e.text)])
-	for k, m := range all {
-		if i := segOf[k]; i >= 0 {
-			placed[next[i]] = m
-			next[i]++
-		}
+		count[i]++
+		terms[i] |= 1 << (uint(m.unit) & 63)
 	}
 	type ranked struct {
-		segMatches
+		seg  int
 		rank [3]int
 	}
-	var rs []ranked
-	for i := range e.text {
-		if ms := placed[count[i]:count[i+1]]; len(ms) > 0 {
-			rs = append(rs, ranked{segMatches{seg: i, ms: ms[:len(ms):len(ms)]}, [3]int{kindRank(e.text[i].kind), distinct(ms), len(ms)}})
+	var best []ranked // the best so far, best first
+	passages := 0
+	for i, n := range count {
+		kind := kindRank(e.text[i].kind)
+		if n == 0 || kind == 0 {
+			continue
+		}
+		passages++
+		r := ranked{i, [3]int{kind, bits.OnesCount64(terms[i]), int(n)}}
+		// After those ranked as high: of two alike, the first in the text.
+		at := sort.Search(len(best), func(j int) bool { return slices.Compare(r.rank[:], best[j].rank[:]) > 0 })
+		if at < max {
+			best = slices.Insert(best, at, r)[:min(len(best)+1, max)]
 		}
 	}
-	slices.SortFunc(rs, func(a, b ranked) int {
-		if a.rank != b.rank {
-			return slices.Compare(b.rank[:], a.rank[:])
-		}
-		return cmp.Compare(a.seg, b.seg)
-	})
-	out := make([]segMatches, len(rs))
-	for i, r := range rs {
-		out[i] = r.segMatches
+	if len(best) == 0 {
+		return nil, false
 	}
-	return out
+	slot := make(map[int32]int, len(best))
+	size := 0
+	for j, r := range best {
+		slot[int32(r.seg)] = j
+		size += int(count[r.seg])
+	}
+	placed := make([]match, 0, size)
+	out := make([]segMatches, len(best))
+	for j, r := range best {
+		out[j] = segMatches{seg: r.seg, ms: placed[len(placed) : len(placed) : len(placed)+int(count[r.seg])]}
+		placed = placed[:len(placed)+int(count[r.seg])]
+	}
+	for k, m := range all {
+		if j, ok := slot[segOf[k]]; ok {
+			out[j].ms = append(out[j].ms, m)
+		}
+	}
+	return out, passages > len(best)
 }
 
 func kindRank(k segKind) int {

@@ -398,7 +398,7 @@ func (s *Server) serveSearchAPI(w http.ResponseWriter, r *http.Request) error {
 		Page:    res.Page,
 		PerPage: res.PerPage,
 		Pages:   res.Pages(),
-		Hits:    []apiHit{},
+		Hits:    make([]apiHit, 0, len(res.Hits)),
 		Facets: apiFacets{
 			Section: apiFacets4(res.Facets.Section), Year: apiFacets4(res.Facets.Year),
 			Tag: apiFacets4(res.Facets.Tag), Source: apiFacets4(res.Facets.Source),
@@ -411,6 +411,7 @@ func (s *Server) serveSearchAPI(w http.ResponseWriter, r *http.Request) error {
 			Date: dateOnly(h.Date), Lang: h.Lang, Source: h.Source, Page: h.Page,
 			File: h.File, FileTitle: h.FileTitle, TextURL: h.TextURL, OCR: h.OCR, Snippet: string(h.Snippet),
 			MorePassages: h.More, Score: math.Round(h.Score*1e4) / 1e4,
+			Passages: make([]apiPassage, 0, len(h.Passages)),
 		}
 		for _, p := range h.Passages {
 			hit.Passages = append(hit.Passages, apiPassage{URL: p.URL, Source: p.Source, Page: p.Page, File: p.File, TextURL: p.TextURL, OCR: p.OCR, Snippet: string(p.Snippet)})
