@@ -28,7 +28,9 @@ func TestRankSegments(t *testing.T) {
 		{start: 0, kind: segTitle}, {start: 12, kind: segSummary},
 		{start: 32, kind: segBlock}, {start: 62, kind: segBlock, block: 1}, {start: 92, kind: segBlock, block: 2},
 	}}
-	m := func(start, unit int) match { return match{start: start, end: start + 4, pos: start, words: 1, unit: unit} }
+	m := func(start, unit int) match {
+		return match{start: start, end: start + 4, pos: start, words: 1, unit: unit}
+	}
 	tests := []struct {
 		name string
 		all  []match
