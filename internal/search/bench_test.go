@@ -64,6 +64,7 @@ func BenchmarkSearch(b *testing.B) {
 	ctx := context.Background()
 	runtime.LockOSThread() // a search runs on this goroutine: its thread's CPU time is the search's
 	defer runtime.UnlockOSThread()
+	b.ReportAllocs() // garbage is CPU too: the collector runs as often as a search allocates
 	var took, cpu []time.Duration
 	for i := 0; b.Loop(); i++ {
 		req := benchQueries[i%len(benchQueries)]
