@@ -72,7 +72,7 @@ func hitOf(f found, locs map[string]termLocs, p *plan, hl string, max int) (Hit,
 	bases := make([]Passage, len(f.hits)) // a publication keeps no more hits than passages: each shows one
 	total := 0
 	for i, s := range f.hits {
-		ranked, more := s.e.shown(locs[s.e.id], p.positive[s.e.group], max)
+		ranked, more := s.e.rankSegments(occurrences(p.positive[s.e.group], locs[s.e.id]), max)
 		h.More = h.More || more
 		lists[i], bases[i] = ranked, s.e.base(hl)
 		total += max1(len(ranked))
@@ -119,14 +119,6 @@ func (e *entry) base(hl string) Passage {
 		base.OCR = e.ocr
 	}
 	return base
-}
-
-// shown returns the segments of e where the query's words stand that its
-// passages show, best first, at most max of them, and whether there were
-// more. It returns none when only metadata matched (or nothing, for a
-// search by filters alone): the passage is then e's opening text.
-func (e *entry) shown(locs termLocs, units []analysed, max int) ([]segMatches, bool) {
-	return e.rankSegments(occurrences(units, locs), max)
 }
 
 // openingPassage is the passage of a hit matched by its metadata alone,
@@ -253,16 +245,18 @@ type segMatches struct {
 // matched first, at most max of them: body text before the summary, then
 // the most distinct query terms, then the most matches, then the first in
 // the text. It says whether more segments were passages. Each segment's
-// matches keep their order in all.
+// matches keep their order in all. It returns none when only metadata
+// matched (or nothing, for a search by filters alone): the passage is then
+// e's opening text.
 //
 // Segments are ranked by counts and a set of terms each, and the matches
 // gathered for the chosen ones only: a search shows up to forty hits, of
-// some hundred matches each for a common word, and sorting every
-// segment's matches into place was a third of what a search allocated.
+// some hundred matches each for a common word, and copying every
+// segment's matches into place to sort them all allocated for every match.
 func (e *entry) rankSegments(all []match, max int) ([]segMatches, bool) {
 	segOf := make([]int32, len(all))
 	count := make([]int32, len(e.text))
-	terms := make([]uint64, len(e.text)) // the parser allows at most MaxTerms (64) terms
+	terms := make([]uint64, len(e.text)) // sets of match.term
 	for k, m := range all {
 		i := sort.Search(len(e.text), func(i int) bool { return e.text[i].start > m.start }) - 1
 		// A phrase across two paragraphs, or offsets that do not fit the
@@ -274,7 +268,7 @@ func (e *entry) rankSegments(all []match, max int) ([]segMatches, bool) {
 		}
 		segOf[k] = int32(i)
 		count[i]++
-		terms[i] |= 1 << (uint(m.unit) & 63)
+		terms[i] |= m.term()
 	}
 	type ranked struct {
 		seg  int
@@ -330,12 +324,16 @@ func kindRank(k segKind) int {
 
 // distinct counts the query terms among ms.
 func distinct(ms []match) int {
-	var seen uint64 // the parser allows at most MaxTerms (64) terms
+	var seen uint64
 	for _, m := range ms {
-		seen |= 1 << (uint(m.unit) & 63)
+		seen |= m.term()
 	}
 	return bits.OnesCount64(seen)
 }
+
+// term is m's query term as a bit of a set: the parser allows at most
+// MaxTerms (64) terms.
+func (m match) term() uint64 { return 1 << (uint(m.unit) & 63) }
 
 // window chooses the part of text to show: the stretch of windowLen bytes
 // holding the most distinct matched words (for a phrase, the phrase
