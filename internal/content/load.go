@@ -13,7 +13,6 @@ import (
 	"net/url"
 	"path"
 	"regexp"
-	"runtime"
 	"slices"
 	"sort"
 	"strings"
@@ -24,6 +23,7 @@ import (
 	"github.com/BurntSushi/toml"
 
 	"archive/internal/markdown"
+	"archive/internal/parallel"
 )
 
 // Options change how content is loaded.
@@ -338,7 +338,7 @@ func knownSums(files map[string]int64, mtimes map[string]time.Time, prev *Site) 
 func hashAll(fsys fs.FS, names []string, l *loader) map[string]string {
 	sums := make(map[string]string, len(names))
 	var mu sync.Mutex
-	forEach(len(names), func(i int) {
+	parallel.For(len(names), func(i int) {
 		sum, err := hashFile(fsys, names[i])
 		if err != nil {
 			l.errorf(names[i], 0, "cannot read: %v", unwrapPath(err))
@@ -364,31 +364,6 @@ func hashFile(fsys fs.FS, name string) (string, error) {
 	return hex.EncodeToString(h.Sum(nil)), nil
 }
 
-// forEach calls fn for 0..n-1 on as many goroutines as there are cores.
-func forEach(n int, fn func(i int)) {
-	workers := min(runtime.GOMAXPROCS(0), n)
-	var next sync.Mutex
-	i := 0
-	var wg sync.WaitGroup
-	for range workers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for {
-				next.Lock()
-				j := i
-				i++
-				next.Unlock()
-				if j >= n {
-					return
-				}
-				fn(j)
-			}
-		}()
-	}
-	wg.Wait()
-}
-
 type parsed struct {
 	pub      *Publication
 	redirect *Redirect
@@ -402,7 +377,7 @@ func (l *loader) parseAll(sources []string) (pubs []*Publication, redirects []*R
 	results := make([]parsed, len(sources))
 	records := make([]*parsedFile, len(sources))
 	wasTaken := make([]bool, len(sources))
-	forEach(len(sources), func(i int) {
+	parallel.For(len(sources), func(i int) {
 		file, st := sources[i], l.sources[sources[i]]
 		if rec, ok := l.takeOver(file, st.size, st.mtime, nil); ok {
 			results[i], records[i], wasTaken[i] = l.takenOver(file, rec), rec, true

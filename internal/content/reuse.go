@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"archive/internal/markdown"
+	"archive/internal/parallel"
 )
 
 // Taking a previous load's parse over. A redeploy of a large archive
@@ -197,7 +198,7 @@ func (s *Site) renderer() *markdown.Renderer {
 func (s *Site) ParseBodies(pubs []*Publication) error {
 	errs := make([]error, len(pubs))
 	s.renderer() // before the goroutines read it
-	forEach(len(pubs), func(i int) {
+	parallel.For(len(pubs), func(i int) {
 		if pubs[i].Doc == nil {
 			errs[i] = s.ParseBody(pubs[i])
 		}
