@@ -253,7 +253,7 @@ func (p *Pipeline) load(ctx context.Context, publish func(*State)) (*State, erro
 	}
 	publish(st)
 	<-logged
-	p.log.Info("pages rendered", "pages", len(rendered.Pages), "rendered", rendered.Rendered, "reused", rendered.Reused, "took", tm.Render.Round(time.Millisecond))
+	p.log.Info("pages rendered", "pages", len(rendered.Pages), "rendered", rendered.Rendered, "reused", rendered.Reused, "list_entries_rendered", rendered.ItemsRendered, "took", tm.Render.Round(time.Millisecond))
 
 	if p.cfg.SkipIndex {
 		return st, nil

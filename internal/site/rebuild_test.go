@@ -106,10 +106,14 @@ func TestRebuild(t *testing.T) {
 		change func(*inputs)
 		// pages that must be new, and pages that must be taken over
 		changed, kept []string
+		// how many publications' entries in lists are rendered anew: those
+		// of the publications that changed (-1: not checked)
+		items int
 	}{{
 		name:   "nothing",
 		change: func(*inputs) {},
 		kept:   []string{"/reports/detained/", "/"},
+		items:  0,
 	}, {
 		name: "a publication's title",
 		change: func(in *inputs) {
@@ -121,17 +125,20 @@ func TestRebuild(t *testing.T) {
 			"/", "/letters/", "/tags/interpol/", "/archive/2022/", "/feed.atom", "/letters/feed.json",
 			"/reports/detained/", // related
 		},
-		kept: []string{"/reports/detained-zh/", "/reports/detained/cite.bib", "/tags/extradition/", "/archive/2023/", "/checksums.txt", "/sitemap.xml"},
+		kept:  []string{"/reports/detained-zh/", "/reports/detained/cite.bib", "/tags/extradition/", "/archive/2023/", "/checksums.txt", "/sitemap.xml"},
+		items: 1,
 	}, {
 		name:    "a PDF's page count",
 		change:  func(in *inputs) { in.pdfs["reports/detained/report.pdf"] = site.PDFInfo{Pages: 13} },
 		changed: []string{"/reports/detained/"},
 		kept:    []string{"/reports/detained-zh/", "/reports/detained/cite.bib", "/"},
+		items:   1,
 	}, {
 		name:    "an attachment's bytes",
 		change:  func(in *inputs) { in.files["reports/detained/report.pdf"].Data = []byte("%PDF-1.4 still not really") },
 		changed: []string{"/reports/detained/", "/checksums.txt", "/feed.atom"},
 		kept:    []string{"/letters/to-interpol/", "/reports/detained-zh/"},
+		items:   1,
 	}, {
 		name: "a new translation",
 		change: func(in *inputs) {
@@ -139,6 +146,7 @@ func TestRebuild(t *testing.T) {
 		},
 		changed: []string{"/reports/detained/", "/reports/detained-zh/", "/reports/detained-ar/", "/reports/detained-fr/"},
 		kept:    []string{"/letters/to-interpol/"},
+		items:   1,
 	}, {
 		name: "a file that takes a citation's name",
 		change: func(in *inputs) {
@@ -146,6 +154,7 @@ func TestRebuild(t *testing.T) {
 		},
 		changed: []string{"/letters/to-interpol/", "/letters/to-interpol/cite-2.bib"},
 		kept:    []string{"/letters/to-interpol/cite.ris"},
+		items:   0,
 	}, {
 		name: "a new publication",
 		change: func(in *inputs) {
@@ -153,12 +162,14 @@ func TestRebuild(t *testing.T) {
 		},
 		changed: []string{"/letters/to-europol/", "/letters/to-europol/cite.bib", "/", "/letters/", "/tags/interpol/", "/archive/2022/", "/archive/", "/tags/", "/sitemap.xml",
 			"/feed.atom", "/letters/feed.json", "/tags/interpol/feed.atom"},
-		kept: []string{"/letters/to-interpol/", "/tags/extradition/", "/archive/2023/", "/reports/feed.atom", "/tags/extradition/feed.json"},
+		kept:  []string{"/letters/to-interpol/", "/tags/extradition/", "/archive/2023/", "/reports/feed.atom", "/tags/extradition/feed.json"},
+		items: 1,
 	}, {
 		name:    "a publication deleted",
 		change:  func(in *inputs) { delete(in.files, "reports/detained-ar/index.md") },
 		changed: []string{"/reports/detained/", "/reports/detained-zh/", "/", "/reports/", "/archive/2023/", "/archive/"},
 		kept:    []string{"/letters/to-interpol/", "/tags/interpol/"},
+		items:   0,
 	}, {
 		name: "the site's title",
 		change: func(in *inputs) {
@@ -166,6 +177,7 @@ func TestRebuild(t *testing.T) {
 			f.Data = bytes.Replace(f.Data, []byte("Test Archive"), []byte("Archive"), 1)
 		},
 		changed: []string{"/reports/detained-zh/", "/letters/to-interpol/", "/"},
+		items:   -1, // all: the settings are in every key
 	}}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -208,6 +220,9 @@ func TestRebuild(t *testing.T) {
 				if got.Pages[url] == nil || first.Pages[url] != got.Pages[url] {
 					t.Errorf("%s was not taken over", url)
 				}
+			}
+			if tt.items >= 0 && got.ItemsRendered != tt.items {
+				t.Errorf("%d entries in lists rendered anew, want %d", got.ItemsRendered, tt.items)
 			}
 		})
 	}

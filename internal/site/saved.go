@@ -32,6 +32,9 @@ import (
 const (
 	pagesBin = "pages.bin"
 	pagesGob = "pages.gob"
+	// itemsGob holds the publications' entries in lists, which only a
+	// Rebuild from the opened site reads: a server does not hold them.
+	itemsGob = "items.gob"
 
 	// pagesFormat changes whenever what SavePages writes changes, so that
 	// OpenPages refuses what another version wrote rather than misread it.
@@ -153,7 +156,40 @@ func (s *Site) SavePages(dir string) error {
 	if err != nil {
 		return fmt.Errorf("save pages %s: %w", filepath.Join(dir, pagesGob), err)
 	}
+	items := s.prevItems()
+	err = atomicfile.Write(filepath.Join(dir, itemsGob), func(w *bufio.Writer) error {
+		enc := gob.NewEncoder(w)
+		if err := enc.Encode(savedHeader{pagesFormat}); err != nil {
+			return err
+		}
+		return enc.Encode(items)
+	})
+	if err != nil {
+		return fmt.Errorf("save pages %s: %w", filepath.Join(dir, itemsGob), err)
+	}
 	return nil
+}
+
+// readItems reads the entries SavePages saved in dir.
+func readItems(dir string) (map[string]savedItem, error) {
+	f, err := os.Open(filepath.Join(dir, itemsGob))
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	dec := gob.NewDecoder(bufio.NewReader(f))
+	var h savedHeader
+	if err := dec.Decode(&h); err != nil {
+		return nil, err
+	}
+	if h.Format != pagesFormat {
+		return nil, fmt.Errorf("%s: format %d, not %d", f.Name(), h.Format, pagesFormat)
+	}
+	var items map[string]savedItem
+	if err := dec.Decode(&items); err != nil {
+		return nil, err
+	}
+	return items, nil
 }
 
 // OpenPages returns the site that SavePages wrote into dir, rendering
@@ -187,7 +223,7 @@ func OpenPages(dir string, cs *content.Site, t *Templates, a *Assets) (*Site, er
 		return nil, fmt.Errorf("%s is not the file %s was saved with: build the site again", binPath, gobPath)
 	}
 
-	s := &Site{Content: cs, Templates: t, Assets: a, PDFs: idx.PDFs, Pages: make(map[string]*Page, len(idx.Pages))}
+	s := &Site{Content: cs, Templates: t, Assets: a, PDFs: idx.PDFs, Pages: make(map[string]*Page, len(idx.Pages)), itemsDir: dir}
 	s.base = strings.TrimSuffix(cs.Settings.BaseURL, "/")
 	s.translations = translations(cs)
 	// One allocation for all pages rather than one each.

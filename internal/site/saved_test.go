@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"testing/fstest"
 
 	"github.com/google/go-cmp/cmp"
 
@@ -111,6 +112,25 @@ func TestOpenPages(t *testing.T) {
 			checkTakenOver(t, opened, rebuilt)
 			if rebuilt.Rendered != 0 {
 				t.Errorf("rendered %d pages anew", rebuilt.Rendered)
+			}
+
+			// A redeploy from it that adds a publication renders the
+			// entry in lists of that one alone, and takes the others
+			// over from the saved state.
+			files := testContent(baseURL)
+			files["letters/to-europol/index.md"] = &fstest.MapFile{Data: []byte("---\ntitle: \"Another letter\"\ndate: 2026-02-01\ntags: [interpol]\n---\nDear EUROPOL.\n")}
+			added := loadContent(t, files)
+			redeployed, err := site.Rebuild(opened, added, tmpl, assets, pdfs)
+			if err != nil {
+				t.Fatal(err)
+			}
+			fresh, err := site.Build(added, tmpl, assets, pdfs)
+			if err != nil {
+				t.Fatal(err)
+			}
+			samePages(t, fresh, redeployed)
+			if redeployed.ItemsRendered != 1 {
+				t.Errorf("a redeploy rendered %d entries in lists anew, want 1", redeployed.ItemsRendered)
 			}
 		})
 	}

@@ -133,6 +133,9 @@ type Site struct {
 	// Rendered and Reused count the Pages that Rebuild made anew and those
 	// it took over from the previous site: Build renders all, OpenPages none.
 	Rendered, Reused int
+	// ItemsRendered counts the publications' entries in lists that Rebuild
+	// rendered anew rather than took over.
+	ItemsRendered int
 
 	base         string                   // base_url without its final slash; "" when unknown
 	translations map[string][]Translation // by translation key
@@ -140,6 +143,11 @@ type Site struct {
 	// (see publicationKey and dataKey), by URL, for the next Rebuild to
 	// compare. A Site from OpenPages has those SavePages saved.
 	keys map[string][sha256.Size]byte
+	// items are the entries of publications in lists, by URL, for the
+	// next Rebuild to take over; a Site from OpenPages reads them from
+	// itemsDir only then (see prevItems).
+	items    map[string]savedItem
+	itemsDir string
 	// prev is the site Rebuild takes pages over from, set only while it
 	// runs so that a chain of rebuilds does not keep every older site alive.
 	prev *Site
@@ -310,7 +318,7 @@ func rebuild(prev *Site, cs *content.Site, t *Templates, a *Assets, pdfs map[str
 	}
 	var jobs []job
 	shared := s.sharedKey()
-	items := &itemCache{t: t, items: map[*content.Publication]*listItem{}}
+	items := &itemCache{s: s, shared: shared, prev: prev.prevItems(), items: map[*content.Publication]*listItem{}}
 	// The pages that are not a publication's are listed first, and their
 	// keys worked out on all cores: a redeploy of 10,000 publications
 	// hashes thousands of list pages to render the few that changed, which
@@ -448,6 +456,7 @@ func rebuild(prev *Site, cs *content.Site, t *Templates, a *Assets, pdfs map[str
 			s.Pages[p.url] = p.page
 		}
 	}
+	s.items, s.ItemsRendered = items.keep(cs)
 
 	body, err := s.errorBody("Page not found", "There is no page at this address. It may have moved, or the link may be mistyped.")
 	if err != nil {
@@ -613,15 +622,67 @@ const TOCMinHeadings = 3
 
 // itemCache renders each publication of the lists once (partials.html's
 // pubitem), when a list first needs it.
+// Each publication's entry is rendered once for all the lists it is in,
+// and only when it changed since the previous site: a redeploy of 10,000
+// publications that adds one moves every page of the home page's list,
+// and rendering their 10,000 entries again was half of its rendering.
 type itemCache struct {
-	t     *Templates
-	items map[*content.Publication]*listItem
+	s      *Site
+	shared [sha256.Size]byte
+	prev   map[string]savedItem
+	items  map[*content.Publication]*listItem
 }
 
 type listItem struct {
-	once sync.Once
-	html template.HTML
-	err  error
+	once     sync.Once
+	saved    savedItem
+	err      error
+	rendered bool
+}
+
+// savedItem is a publication's entry in lists, and the key it was
+// rendered from.
+type savedItem struct {
+	Key  [sha256.Size]byte
+	HTML template.HTML
+}
+
+// prevItems returns the entries s kept, reading them from the state it was
+// opened from if need be; none if s is nil or they cannot be read, which
+// only costs rendering them again.
+func (s *Site) prevItems() map[string]savedItem {
+	switch {
+	case s == nil:
+		return nil
+	case s.items == nil && s.itemsDir != "":
+		items, err := readItems(s.itemsDir)
+		if err != nil {
+			return nil
+		}
+		return items
+	}
+	return s.items
+}
+
+// keep returns the entries to keep for the next Rebuild, by URL: those
+// the lists showed, and the previous ones of publications still in cs
+// that no list needed this time. n counts those rendered.
+func (c *itemCache) keep(cs *content.Site) (out map[string]savedItem, n int) {
+	out = make(map[string]savedItem, len(c.items)+len(c.prev))
+	for p, it := range c.items {
+		if it.err == nil && it.saved.HTML != "" {
+			out[p.URL] = it.saved
+		}
+		if it.rendered {
+			n++
+		}
+	}
+	for url, it := range c.prev {
+		if _, ok := out[url]; !ok && cs.ByURL[url] != nil {
+			out[url] = it
+		}
+	}
+	return out, n
 }
 
 // note adds the publications of list to the cache, before any get: the
@@ -639,11 +700,21 @@ func (c *itemCache) get(list []*content.Publication) ([]template.HTML, error) {
 	out := make([]template.HTML, len(list))
 	for i, p := range list {
 		it := c.items[p]
-		it.once.Do(func() { it.html, it.err = c.t.fragment("pubitem", p) })
+		it.once.Do(func() {
+			b := newKeyBuf(c.shared, 256)
+			c.s.own(&b, p)
+			key := sha256.Sum256(b)
+			if old, ok := c.prev[p.URL]; ok && old.Key == key {
+				it.saved = old
+				return
+			}
+			it.saved.Key, it.rendered = key, true
+			it.saved.HTML, it.err = c.s.Templates.fragment("pubitem", p)
+		})
 		if it.err != nil {
 			return nil, it.err
 		}
-		out[i] = it.html
+		out[i] = it.saved.HTML
 	}
 	return out, nil
 }
