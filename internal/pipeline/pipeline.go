@@ -236,11 +236,26 @@ func (p *Pipeline) load(ctx context.Context, publish func(*State)) (*State, erro
 	if prev != nil {
 		prevSite = prev.Site
 	}
+	// A redeploy updates a copy of the saved state's index beside the
+	// rendering, which it waited for (a third of the redeploy): what the
+	// update reads of the bodies is read first, since rendering parses
+	// some. A reload in watch mode updates the index it serves, and so
+	// only once the pages are published.
+	var updated <-chan indexResult
+	if fromState && !p.cfg.SkipIndex {
+		toIndex()
+		updated = p.updateBeside(ctx, prev.Index, cs, pdfs.docs)
+	}
 	rendered, err := p.render(prevSite, cs, tmpl, assets, pdfs.infos)
 	if err != nil {
+		if updated != nil {
+			if r := <-updated; r.idx != nil {
+				r.idx.Close() // a copy, never served
+			}
+		}
 		return nil, err
 	}
-	if !p.cfg.Incremental {
+	if updated == nil && !p.cfg.Incremental {
 		// Only a reload in watch mode renders from them again.
 		dropSources(cs)
 	}
@@ -261,8 +276,16 @@ func (p *Pipeline) load(ctx context.Context, publish func(*State)) (*State, erro
 	toIndex()
 	t0 = time.Now()
 	var idx *search.Index
-	if prev != nil {
-		idx, err = prev.Index.Update(ctx, cs, st.pdf)
+	var took time.Duration
+	if updated == nil && prev != nil {
+		updated = p.updateBeside(ctx, prev.Index, cs, st.pdf)
+	}
+	if updated != nil {
+		r := <-updated
+		idx, err, took = r.idx, r.err, r.took
+		if !p.cfg.Incremental {
+			dropSources(cs) // read by the update until now
+		}
 	}
 	if fromState {
 		prev.Index.Close() // never served; the update is a copy
@@ -276,16 +299,17 @@ func (p *Pipeline) load(ctx context.Context, publish func(*State)) (*State, erro
 	}
 	if prev == nil {
 		idx, err = p.buildIndex(ctx, st)
+		took = time.Since(t0)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("search index: %w", err)
 	}
 	if prev != nil {
 		stats := idx.Stats()
-		p.log.Info("search index updated", "reindexed", stats.Reindexed, "removed", stats.Removed, "took", time.Since(t0).Round(time.Millisecond))
+		p.log.Info("search index updated", "reindexed", stats.Reindexed, "removed", stats.Removed, "took", took.Round(time.Millisecond))
 	}
 	// The PDF text lives on in the index; dropping it here frees memory.
-	tm.Index, tm.Total = time.Since(t0), time.Since(start)
+	tm.Index, tm.Total = took, time.Since(start)
 	st = &State{Site: rendered, Index: idx, Timings: tm}
 	publish(st)
 	p.log.Info("ready", "index_took", tm.Index.Round(time.Millisecond), "total", tm.Total.Round(time.Millisecond))
@@ -351,6 +375,29 @@ func dropSources(cs *content.Site) {
 			p.Doc.HTML = ""
 		}
 	}
+}
+
+type indexResult struct {
+	idx  *search.Index
+	err  error
+	took time.Duration // preparing and finishing the update
+}
+
+// updateBeside prepares the update of x for cs and pdfs, and finishes it
+// on a goroutine of its own, whose result the channel gives.
+func (p *Pipeline) updateBeside(ctx context.Context, x *search.Index, cs *content.Site, pdfs map[string]*pdftext.Document) <-chan indexResult {
+	start := time.Now()
+	out := make(chan indexResult, 1)
+	finish, err := x.PrepareUpdate(ctx, cs, pdfs)
+	if err != nil {
+		out <- indexResult{err: err, took: time.Since(start)}
+		return out
+	}
+	go func() {
+		idx, err := finish(ctx)
+		out <- indexResult{idx, err, time.Since(start)}
+	}()
+	return out
 }
 
 // layout parses the templates and reads the static files.

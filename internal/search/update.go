@@ -70,23 +70,56 @@ func (x *Index) current() (newest *Index, done func(), err error) {
 // which the newest owns (closing x does nothing). If Update fails, x and
 // its index are unchanged, unless the error says otherwise.
 func (x *Index) Update(ctx context.Context, cs *content.Site, pdfs map[string]*pdftext.Document) (*Index, error) {
+	finish, err := x.PrepareUpdate(ctx, cs, pdfs)
+	if err != nil {
+		return nil, err
+	}
+	return finish(ctx)
+}
+
+// PrepareUpdate does the part of Update that reads the publications'
+// bodies (their Doc, parsing those it must), and returns the rest, which
+// reads none of them: a redeploy renders its pages, which parses some
+// bodies, while finish indexes. Updates wait for each other from
+// PrepareUpdate until finish returns; finish must be called.
+func (x *Index) PrepareUpdate(ctx context.Context, cs *content.Site, pdfs map[string]*pdftext.Document) (finish func(context.Context) (*Index, error), err error) {
 	start := time.Now()
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("update search index: %w", err)
+	}
 	g := x.gen
 	g.update.Lock()
-	defer g.update.Unlock()
+	unlocked := func(f func(context.Context) (*Index, error)) func(context.Context) (*Index, error) {
+		return func(ctx context.Context) (*Index, error) {
+			defer g.update.Unlock()
+			return f(ctx)
+		}
+	}
 	cur, done, err := x.current()
 	if err != nil {
+		g.update.Unlock()
 		return nil, fmt.Errorf("update search index: %w", err)
 	}
 	done() // only Update changes cur, and g.update is held
 	if cur.sums == nil && cur.stats.Cached && cur.stats.Dir != "" && cur.savedTexts() != nil {
-		return cur.updateSaved(ctx, cs, pdfs, start)
+		f, err := cur.updateSaved(cs, pdfs, start)
+		if err != nil {
+			g.update.Unlock()
+			return nil, err
+		}
+		return unlocked(f), nil
 	}
 	if cur.sums == nil {
+		g.update.Unlock()
 		return nil, errors.New("update search index: only an index built in memory (no cache folder) or opened by Open can be updated")
 	}
-
 	docs := collect(cs, pdfs)
+	return unlocked(func(ctx context.Context) (*Index, error) { return cur.updateMemory(ctx, docs, start) }), nil
+}
+
+// updateMemory updates x, built in memory, for docs.
+func (x *Index) updateMemory(ctx context.Context, docs []doc, start time.Time) (*Index, error) {
+	cur, g := x, x.gen
 	y := &Index{bi: cur.bi, analyzers: cur.analyzers, prefix: cur.prefix, gen: g, log: cur.log}
 	byID := y.prepare(docs)
 	y.sums = fingerprints(docs)
@@ -150,7 +183,7 @@ func (x *Index) Update(ctx context.Context, cs *content.Site, pdfs map[string]*p
 //
 // A publication the content took over without its body (Doc nil) that
 // must be indexed again is parsed here (content.Site.ParseBodies).
-func (x *Index) updateSaved(ctx context.Context, cs *content.Site, pdfs map[string]*pdftext.Document, start time.Time) (*Index, error) {
+func (x *Index) updateSaved(cs *content.Site, pdfs map[string]*pdftext.Document, start time.Time) (func(context.Context) (*Index, error), error) {
 	old := make(map[string]*entry, len(x.docs.first))
 	for _, e := range x.docs.entry {
 		if old[e.id] == nil {
@@ -173,7 +206,6 @@ func (x *Index) updateSaved(ctx context.Context, cs *content.Site, pdfs map[stri
 	}
 	docs := collect(cs, pdfs)
 	changed := make([]bool, len(docs))
-	y := &Index{analyzers: x.analyzers, prefix: x.prefix, log: x.log}
 	for i := range docs {
 		d := &docs[i]
 		o := old[d.id]
@@ -200,14 +232,23 @@ func (x *Index) updateSaved(ctx context.Context, cs *content.Site, pdfs map[stri
 			changed[i] = !same
 		}
 	}
+	dir := filepath.Join(filepath.Dir(x.stats.Dir), "index-"+updatedKey(x.stats.Dir, cs))
+	return func(ctx context.Context) (*Index, error) {
+		return x.indexSaved(ctx, docs, changed, old, texts, dir, start)
+	}, nil
+}
+
+// indexSaved finishes updateSaved, in dir: it indexes the docs that
+// changed and removes those of old no longer in docs.
+func (x *Index) indexSaved(ctx context.Context, docs []doc, changed []bool, old map[string]*entry, texts *savedTexts, dir string, start time.Time) (*Index, error) {
+	y := &Index{analyzers: x.analyzers, prefix: x.prefix, log: x.log}
 	byID := y.prepare(docs)
 	dm := &documentMaker{analyzers: y.analyzers}
 	present := make(map[string]bool, len(docs))
 	for _, d := range docs {
 		present[d.id] = true
 	}
-	dir := filepath.Join(filepath.Dir(x.stats.Dir), "index-"+updatedKey(x.stats.Dir, cs))
-	err = atomicfile.WriteDir(dir, func(tmp string) error {
+	err := atomicfile.WriteDir(dir, func(tmp string) error {
 		if err := linkIndex(filepath.Join(x.stats.Dir, "index"), filepath.Join(tmp, "index")); err != nil {
 			return err
 		}
