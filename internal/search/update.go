@@ -89,44 +89,44 @@ func (x *Index) PrepareUpdate(ctx context.Context, cs *content.Site, pdfs map[st
 	}
 	g := x.gen
 	g.update.Lock()
-	unlocked := func(f func(context.Context) (*Index, error)) func(context.Context) (*Index, error) {
-		return func(ctx context.Context) (*Index, error) {
-			defer g.update.Unlock()
-			return f(ctx)
-		}
-	}
-	cur, done, err := x.current()
+	rest, err := x.prepareLocked(cs, pdfs, start)
 	if err != nil {
 		g.update.Unlock()
+		return nil, err
+	}
+	return func(ctx context.Context) (*Index, error) {
+		defer g.update.Unlock()
+		return rest(ctx)
+	}, nil
+}
+
+// prepareLocked is PrepareUpdate, with the generations' update lock held.
+func (x *Index) prepareLocked(cs *content.Site, pdfs map[string]*pdftext.Document, start time.Time) (func(context.Context) (*Index, error), error) {
+	cur, done, err := x.current()
+	if err != nil {
 		return nil, fmt.Errorf("update search index: %w", err)
 	}
-	done() // only Update changes cur, and g.update is held
+	done() // only Update changes cur, and the update lock is held
 	if cur.sums == nil && cur.stats.Cached && cur.stats.Dir != "" && cur.savedTexts() != nil {
-		f, err := cur.updateSaved(cs, pdfs, start)
-		if err != nil {
-			g.update.Unlock()
-			return nil, err
-		}
-		return unlocked(f), nil
+		return cur.updateSaved(cs, pdfs, start)
 	}
 	if cur.sums == nil {
-		g.update.Unlock()
 		return nil, errors.New("update search index: only an index built in memory (no cache folder) or opened by Open can be updated")
 	}
 	docs := collect(cs, pdfs)
-	return unlocked(func(ctx context.Context) (*Index, error) { return cur.updateMemory(ctx, docs, start) }), nil
+	return func(ctx context.Context) (*Index, error) { return cur.updateMemory(ctx, docs, start) }, nil
 }
 
 // updateMemory updates x, built in memory, for docs.
 func (x *Index) updateMemory(ctx context.Context, docs []doc, start time.Time) (*Index, error) {
-	cur, g := x, x.gen
-	y := &Index{bi: cur.bi, analyzers: cur.analyzers, prefix: cur.prefix, gen: g, log: cur.log}
+	g := x.gen
+	y := &Index{bi: x.bi, analyzers: x.analyzers, prefix: x.prefix, gen: g, log: x.log}
 	byID := y.prepare(docs)
 	y.sums = fingerprints(docs)
 	dm := &documentMaker{analyzers: y.analyzers}
-	b := cur.bi.NewBatch()
+	b := x.bi.NewBatch()
 	for _, d := range docs {
-		if sum, ok := cur.sums[d.id]; ok && sum == y.sums[d.id] {
+		if sum, ok := x.sums[d.id]; ok && sum == y.sums[d.id] {
 			continue
 		}
 		if err := b.IndexAdvanced(dm.document(d, nil)); err != nil {
@@ -134,7 +134,7 @@ func (x *Index) updateMemory(ctx context.Context, docs []doc, start time.Time) (
 		}
 		y.stats.Reindexed++
 	}
-	for id := range cur.sums {
+	for id := range x.sums {
 		if _, ok := y.sums[id]; !ok {
 			b.Delete(id)
 			y.stats.Removed++
@@ -147,7 +147,7 @@ func (x *Index) updateMemory(ctx context.Context, docs []doc, start time.Time) (
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	if b.Size() > 0 {
-		if err := cur.bi.Batch(b); err != nil {
+		if err := x.bi.Batch(b); err != nil {
 			// Some of the batch may be in: neither table fits for sure.
 			g.err = fmt.Errorf("search index out of step with the content after a failed update (restart the server): %w", err)
 			return nil, g.err
@@ -158,8 +158,8 @@ func (x *Index) updateMemory(ctx context.Context, docs []doc, start time.Time) (
 		g.err = fmt.Errorf("search index out of step with the content after an update (restart the server): %w", err)
 		return nil, g.err
 	}
-	y.own(cur.closer)
-	cur.cleanup.Stop()
+	y.own(x.closer)
+	x.cleanup.Stop()
 	g.newest = y
 	y.stats.Took = time.Since(start)
 	return y, nil

@@ -91,6 +91,13 @@ func (s *Site) dataKey(shared [sha256.Size]byte, tmpl string, d *Data) (key [sha
 	return sha256.Sum256(b), true
 }
 
+// itemKey hashes what p's entry in lists shows: what it shows of its own.
+func (s *Site) itemKey(shared [sha256.Size]byte, p *content.Publication) [sha256.Size]byte {
+	b := newKeyBuf(shared, 256)
+	s.own(&b, p)
+	return sha256.Sum256(b)
+}
+
 // feedKey hashes what the feed of m listing items is made of: its
 // metadata and what each item shows of its own.
 func (s *Site) feedKey(shared [sha256.Size]byte, m feed.Meta, items []*content.Publication) [sha256.Size]byte {

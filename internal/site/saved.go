@@ -146,50 +146,45 @@ func (s *Site) SavePages(dir string) error {
 		k := s.keys[sp.URL]
 		idx.Keys = append(idx.Keys, k[:]...)
 	}
-	err = atomicfile.Write(filepath.Join(dir, pagesGob), func(w *bufio.Writer) error {
-		enc := gob.NewEncoder(w)
-		if err := enc.Encode(savedHeader{pagesFormat}); err != nil {
-			return err
-		}
-		return enc.Encode(&idx)
-	})
-	if err != nil {
-		return fmt.Errorf("save pages %s: %w", filepath.Join(dir, pagesGob), err)
+	if err := writeGob(filepath.Join(dir, pagesGob), &idx); err != nil {
+		return err
 	}
-	items := s.prevItems()
-	err = atomicfile.Write(filepath.Join(dir, itemsGob), func(w *bufio.Writer) error {
+	return writeGob(filepath.Join(dir, itemsGob), s.keptItems())
+}
+
+// writeGob writes v to the file name, after the header of the format.
+func writeGob(name string, v any) error {
+	err := atomicfile.Write(name, func(w *bufio.Writer) error {
 		enc := gob.NewEncoder(w)
 		if err := enc.Encode(savedHeader{pagesFormat}); err != nil {
 			return err
 		}
-		return enc.Encode(items)
+		return enc.Encode(v)
 	})
 	if err != nil {
-		return fmt.Errorf("save pages %s: %w", filepath.Join(dir, itemsGob), err)
+		return fmt.Errorf("save pages %s: %w", name, err)
 	}
 	return nil
 }
 
-// readItems reads the entries SavePages saved in dir.
-func readItems(dir string) (map[string]savedItem, error) {
-	f, err := os.Open(filepath.Join(dir, itemsGob))
+// readGob reads into v what writeGob wrote to the file name.
+func readGob(name string, v any) error {
+	b, err := os.ReadFile(name)
 	if err != nil {
-		return nil, err
+		return fmt.Errorf("open pages: %w", err)
 	}
-	defer f.Close()
-	dec := gob.NewDecoder(bufio.NewReader(f))
+	dec := gob.NewDecoder(bytes.NewReader(b))
 	var h savedHeader
 	if err := dec.Decode(&h); err != nil {
-		return nil, err
+		return fmt.Errorf("%s: not a page directory: %w", name, err)
 	}
 	if h.Format != pagesFormat {
-		return nil, fmt.Errorf("%s: format %d, not %d", f.Name(), h.Format, pagesFormat)
+		return fmt.Errorf("%s: format version %d, this program reads %d: build the site again", name, h.Format, pagesFormat)
 	}
-	var items map[string]savedItem
-	if err := dec.Decode(&items); err != nil {
-		return nil, err
+	if err := dec.Decode(v); err != nil {
+		return fmt.Errorf("%s: damaged: %w", name, err)
 	}
-	return items, nil
+	return nil
 }
 
 // OpenPages returns the site that SavePages wrote into dir, rendering
@@ -257,21 +252,9 @@ func OpenPages(dir string, cs *content.Site, t *Templates, a *Assets) (*Site, er
 }
 
 func readIndex(name string) (*savedIndex, error) {
-	b, err := os.ReadFile(name)
-	if err != nil {
-		return nil, fmt.Errorf("open pages: %w", err)
-	}
-	dec := gob.NewDecoder(bytes.NewReader(b))
-	var h savedHeader
-	if err := dec.Decode(&h); err != nil {
-		return nil, fmt.Errorf("%s: not a page directory: %w", name, err)
-	}
-	if h.Format != pagesFormat {
-		return nil, fmt.Errorf("%s: format version %d, this program reads %d: build the site again", name, h.Format, pagesFormat)
-	}
 	var idx savedIndex
-	if err := dec.Decode(&idx); err != nil {
-		return nil, fmt.Errorf("%s: damaged: %w", name, err)
+	if err := readGob(name, &idx); err != nil {
+		return nil, err
 	}
 	return &idx, nil
 }

@@ -47,6 +47,7 @@ import (
 	"fmt"
 	"html/template"
 	"net/http"
+	"path/filepath"
 	"slices"
 	"sort"
 	"strconv"
@@ -318,7 +319,7 @@ func rebuild(prev *Site, cs *content.Site, t *Templates, a *Assets, pdfs map[str
 	}
 	var jobs []job
 	shared := s.sharedKey()
-	items := &itemCache{s: s, shared: shared, prev: prev.prevItems(), items: map[*content.Publication]*listItem{}}
+	items := &itemCache{s: s, shared: shared, prev: prev.keptItems(), items: map[*content.Publication]*listItem{}}
 	// The pages that are not a publication's are listed first, and their
 	// keys worked out on all cores: a redeploy of 10,000 publications
 	// hashes thousands of list pages to render the few that changed, which
@@ -620,9 +621,8 @@ func pageURL(base string, i int) string {
 // TOCMinHeadings is how many headings a text needs before it gets a table of contents.
 const TOCMinHeadings = 3
 
-// itemCache renders each publication of the lists once (partials.html's
-// pubitem), when a list first needs it.
-// Each publication's entry is rendered once for all the lists it is in,
+// itemCache renders each publication's entry in lists (partials.html's
+// pubitem) once for all the lists it is in, when a list first needs it,
 // and only when it changed since the previous site: a redeploy of 10,000
 // publications that adds one moves every page of the home page's list,
 // and rendering their 10,000 entries again was half of its rendering.
@@ -647,16 +647,16 @@ type savedItem struct {
 	HTML template.HTML
 }
 
-// prevItems returns the entries s kept, reading them from the state it was
+// keptItems returns the entries s kept, reading them from the state it was
 // opened from if need be; none if s is nil or they cannot be read, which
 // only costs rendering them again.
-func (s *Site) prevItems() map[string]savedItem {
+func (s *Site) keptItems() map[string]savedItem {
 	switch {
 	case s == nil:
 		return nil
 	case s.items == nil && s.itemsDir != "":
-		items, err := readItems(s.itemsDir)
-		if err != nil {
+		var items map[string]savedItem
+		if readGob(filepath.Join(s.itemsDir, itemsGob), &items) != nil {
 			return nil
 		}
 		return items
@@ -701,9 +701,7 @@ func (c *itemCache) get(list []*content.Publication) ([]template.HTML, error) {
 	for i, p := range list {
 		it := c.items[p]
 		it.once.Do(func() {
-			b := newKeyBuf(c.shared, 256)
-			c.s.own(&b, p)
-			key := sha256.Sum256(b)
+			key := c.s.itemKey(c.shared, p)
 			if old, ok := c.prev[p.URL]; ok && old.Key == key {
 				it.saved = old
 				return
