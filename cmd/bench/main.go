@@ -16,9 +16,10 @@
 //     -conns connections for -duration, on the last warm server and on a
 //     bare net/http server in this process (idle meanwhile) answering the
 //     same bytes, -runs times in turn; the figure is the ratio of medians.
-//   - Search over HTTP: searchQueries on /api/search, idle and while pages
-//     load, and the server's CPU time per idle search. An answer that is
-//     not 200 fails the run.
+//   - Search over HTTP: searchQueries on /api/search from Go's client, idle
+//     and while pages load, and the server's CPU time per idle search;
+//     then from wrk on one connection, idle, -runs times for -duration. An
+//     answer that is not 200 fails the run.
 //   - Highlighted pages flooded: with the per-client limits as deployed,
 //     the readers' page rate while one client floods `?hl=` pages ÷ their
 //     rate while it floods plain pages.
@@ -316,6 +317,20 @@ func (b *bench) pages(ctx context.Context) error {
 	}
 	b.r.SearchIdleCPU = (processCPU(b.live.Cmd.Process.Pid) - before) / time.Duration(max(len(b.r.SearchIdle), 1))
 	logf("… %s of CPU per search", b.r.SearchIdleCPU)
+	// The same mix from wrk, whose client costs less than Go's: Go's opens
+	// a gzip reader for every answer and hands each request between
+	// goroutines, which added a few tenths of a millisecond to every search.
+	for range b.runs {
+		res, err := wrk.Run(ctx, wrk.Load{URL: b.live.URL, Requests: searchRequests(), Conns: 1, Duration: b.duration})
+		if err == nil && (res.Requests == 0 || res.Unanswered() > 0 || res.Status > 0) {
+			err = fmt.Errorf("search with wrk: %d searches, %d unanswered, %d answered 400 or more", res.Requests, res.Unanswered(), res.Status)
+		}
+		if err != nil {
+			return err
+		}
+		logf("search with wrk: %s", loadOne(res))
+		b.r.SearchWrk = append(b.r.SearchWrk, res)
+	}
 	done := make(chan error, 1)
 	go func() {
 		var err error
@@ -412,6 +427,21 @@ var searchQueries = []string{
 	"q=concurr*", "q=serializ*", "q=mutex+OR+channel", "q=goroutine+-channel",
 }
 
+// searchRequests are searchQueries on /api/search for wrk, gzip accepted
+// as Go's client asks for it.
+func searchRequests() []wrk.Request {
+	out := make([]wrk.Request, len(searchQueries))
+	for i, q := range searchQueries {
+		out[i] = wrk.Request{Path: searchPath(q), Header: map[string]string{"Accept-Encoding": "gzip"}}
+	}
+	return out
+}
+
+// searchPath is the API's path for a query of searchQueries.
+func searchPath(q string) string {
+	return "/api/search?" + strings.ReplaceAll(q, `"`, url.QueryEscape(`"`))
+}
+
 // idleRounds is how many times the idle search runs the mix: 600 searches,
 // where five rounds' 150 were few for a 99th percentile (its second
 // slowest) and let the first round, on a cold page cache, weigh on the
@@ -429,7 +459,7 @@ func searchHTTP(ctx context.Context, base string, until <-chan error) ([]time.Du
 				return took, err
 			default:
 			}
-			u := base + "/api/search?" + strings.ReplaceAll(q, `"`, url.QueryEscape(`"`))
+			u := base + searchPath(q)
 			req, _ := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
 			t0 := time.Now()
 			res, err := http.DefaultClient.Do(req)

@@ -34,6 +34,7 @@ type report struct {
 	AfterLoad, FromBuildMem archivetest.Memory
 	SearchIdle, SearchBusy  []time.Duration
 	SearchIdleCPU           time.Duration // the server's CPU time per idle search
+	SearchWrk               []wrk.Result  // the idle searches' mix from wrk, one connection
 	FloodPlain, FloodHL     []wrk.Result
 	GoBench                 string      // the output of go test -bench, for benchstat
 	GoSearchAtN             string      // the output of searchAtN
@@ -171,6 +172,16 @@ func (r *report) markdown() string {
 	idle, busyS := percentiles(r.SearchIdle), percentiles(r.SearchBusy)
 	row(fmt.Sprintf("search over HTTP, idle, p50 / p99 (%s searches)", thousands(len(r.SearchIdle))), "", fmtDur(idle[0])+" / "+fmtDur(idle[1]), "")
 	row("… the server's CPU time per search, its collector's on the other core included (steadier than the times when other work runs)", "", fmtDur(r.SearchIdleCPU), "")
+	if len(r.SearchWrk) > 0 {
+		p50 := field(r.SearchWrk, func(x wrk.Result) time.Duration { return x.P50 })
+		p99 := field(r.SearchWrk, func(x wrk.Result) time.Duration { return x.P99 })
+		var searches int64
+		for _, x := range r.SearchWrk {
+			searches += x.Requests
+		}
+		row(fmt.Sprintf("… the same mix from wrk, one connection, %v a run (%s searches), p50 / p99", r.duration, thousands(searches)), "≤ 1 ms / ≤ 10 ms",
+			spread(p50, fmtDur)+" / "+spread(p99, fmtDur), fmt.Sprintf("p50 %s; p99 %s", metLow(median(p50), targetSearchP50), metLow(median(p99), targetSearchP99)))
+	}
 	row(fmt.Sprintf("search over HTTP while pages load at %d connections, p50 / p99 (%s searches)", r.conns, thousands(len(r.SearchBusy))), "p99 ≤ 25 ms",
 		fmt.Sprintf("%s / %s (pages meanwhile: %s req/s)", fmtDur(busyS[0]), fmtDur(busyS[1]), thousands(r.BusyLoad.RPS())), metLow(busyS[1], targetBusySearch))
 	perSecond := func(f func(start) time.Duration) []float64 {
