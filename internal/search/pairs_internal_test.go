@@ -46,18 +46,22 @@ func TestPairTokens(t *testing.T) {
 // their paragraphs (words common and rare, code, possessives, full
 // stops), the same with two words swapped, and the end of a paragraph
 // with the start of the next, must find the same documents with the same
-// scores (normalised by the query's weight, as bleve's are).
+// scores (normalised by the query's weight, as bleve's are). So must the
+// phrase searcher matching every word but the rarest on the text, over
+// the index as built and as opened from its saved texts.
 func TestPairsAgainstWordPositions(t *testing.T) {
 	dir := corpusDir(t)
 	cs, _, err := content.Load(os.DirFS(dir), content.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	x, err := Build(context.Background(), cs, nil, Options{})
+	tmp := t.TempDir()
+	x, err := Build(context.Background(), cs, nil, Options{CacheDir: filepath.Join(tmp, "cache")})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer x.Close()
+	opened := savedAndOpened(t, x, cs, tmp)
 	an := x.analyzers[groupEN]
 	rnd := rand.New(rand.NewPCG(17, 1))
 	var phrases [][]string
@@ -84,7 +88,7 @@ func TestPairsAgainstWordPositions(t *testing.T) {
 		}
 	}
 	field := textField(groupEN)
-	found, paired := 0, 0
+	found, paired, inText := 0, 0, 0
 	for _, phrase := range phrases {
 		q := &phraseQuery{terms: phrase, field: field, pairs: pairWordsOf(x.analyzers[groupEN])}
 		if x.pairUnits(t, q) > 0 {
@@ -95,6 +99,15 @@ func TestPairsAgainstWordPositions(t *testing.T) {
 		// An index without pairs matches the phrase on its words.
 		if diff := cmp.Diff(ours, x.matches(t, &phraseQuery{terms: phrase, field: field})); diff != "" {
 			t.Errorf("phrase %q (-pairs +words only):\n%s", phrase, diff)
+		}
+		for _, y := range []*Index{x, opened} {
+			q := &phraseQuery{terms: phrase, field: field, pairs: q.pairs, text: y.segmentWords, textMin: 1}
+			if y == x && y.textUnits(t, q) > 0 {
+				inText++
+			}
+			if diff := cmp.Diff(ours, y.matches(t, q)); diff != "" {
+				t.Errorf("phrase %q (-positions +on the text, opened %v):\n%s", phrase, y == opened, diff)
+			}
 		}
 		if len(bleves) > 0 {
 			found++
@@ -109,8 +122,10 @@ func TestPairsAgainstWordPositions(t *testing.T) {
 			t.Errorf("phrase %q (-bleve +pairs):\n%s", phrase, diff)
 		}
 	}
-	if found < len(phrases)/3 || paired < len(phrases)/3 {
-		t.Errorf("of %d phrases, %d found anything and %d were matched on pairs: the test compares too little", len(phrases), found, paired)
+	// A phrase is matched on the text only where three units or more are
+	// left after pairs: the longer phrases.
+	if found < len(phrases)/3 || paired < len(phrases)/3 || inText < len(phrases)/10 {
+		t.Errorf("of %d phrases, %d found anything, %d were matched on pairs and %d on the text: the test compares too little", len(phrases), found, paired, inText)
 	}
 	// The slowest phrase before the pairs is matched on pairs alone.
 	q := &phraseQuery{terms: []string{"the", "go", "program", "languag"}, field: field, pairs: pairWordsOf(x.analyzers[groupEN])}
@@ -142,6 +157,18 @@ func (x *Index) pairUnits(t *testing.T, q *phraseQuery) int {
 	n := 0
 	for _, l := range s.(*phraseSearcher).chain {
 		if s.(*phraseSearcher).units[l.unit].word < 0 {
+			n++
+		}
+	}
+	return n
+}
+
+// textUnits counts the units q's searcher matches on the text.
+func (x *Index) textUnits(t *testing.T, q *phraseQuery) int {
+	s, _ := x.searcher(t, q)
+	n := 0
+	for _, u := range s.(*phraseSearcher).units {
+		if u.text {
 			n++
 		}
 	}
@@ -218,15 +245,7 @@ func TestPairWordsKept(t *testing.T) {
 	if !reopened.stats.Cached {
 		t.Fatal("not reopened from the cache")
 	}
-	saved := filepath.Join(dir, "saved")
-	if err := built.Save(saved); err != nil {
-		t.Fatal(err)
-	}
-	opened, err := Open(saved, cs, Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer opened.Close()
+	opened := savedAndOpened(t, built, cs, dir)
 	for name, x := range map[string]*Index{"reopened": reopened, "opened": opened} {
 		if diff := cmp.Diff(want, pairWordsOf(x.analyzers[groupEN])); diff != "" {
 			t.Errorf("%s: pair words (-built +%s):\n%s", name, name, diff)
@@ -236,4 +255,20 @@ func TestPairWordsKept(t *testing.T) {
 			t.Errorf("%s: %v, total %d, want 30", name, err, res.Total)
 		}
 	}
+}
+
+// savedAndOpened saves x into dir and opens it from there, as serve -from
+// does, closed when the test ends.
+func savedAndOpened(t *testing.T, x *Index, cs *content.Site, dir string) *Index {
+	t.Helper()
+	saved := filepath.Join(dir, "saved")
+	if err := x.Save(saved); err != nil {
+		t.Fatal(err)
+	}
+	opened, err := Open(saved, cs, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { opened.Close() })
+	return opened
 }

@@ -28,6 +28,10 @@ type analysed struct {
 	// pairs are the group's pair words: phrases are matched on the pairs
 	// of them the index holds (pairs.go).
 	pairs map[string]bool
+	// text reads the group's words from the indexed text, for phrases'
+	// common words (see phraseQuery); nil for a group whose analysis may
+	// put two tokens at one position (CJK).
+	text segmentWords
 }
 
 func (a analysed) empty() bool { return len(a.toks) == 0 && a.prefix == "" }
@@ -51,6 +55,9 @@ func (x *Index) plan(q *Query) *plan {
 // analyse runs a term through group g's analyser.
 func (x *Index) analyse(t Term, g string) analysed {
 	a := analysed{kind: t.Kind, pairs: pairWordsOf(x.analyzers[g])}
+	if pairField(g) != "" {
+		a.text = x.segmentWords
+	}
 	if t.Kind != Prefix {
 		a.toks = byPosition(x.analyzers[g].Analyze([]byte(t.Text)))
 		return a
@@ -146,7 +153,7 @@ func dropCoveredUnigrams(toks analysis.TokenStream) analysis.TokenStream {
 // query matches the term in field.
 func (a analysed) query(field string) query.Query {
 	if a.kind != Prefix {
-		return tokensQuery(a.toks, field, a.pairs)
+		return tokensQuery(a.toks, field, a.pairs, a.text)
 	}
 	if a.prefix == "" {
 		return nil
@@ -161,7 +168,7 @@ func (a analysed) query(field string) query.Query {
 	if len(alts) > 1 {
 		q = query.NewDisjunctionQuery(alts)
 	}
-	if lead := tokensQuery(a.lead, field, a.pairs); lead != nil {
+	if lead := tokensQuery(a.lead, field, a.pairs, a.text); lead != nil {
 		q = query.NewConjunctionQuery([]query.Query{lead, q})
 	}
 	return q
@@ -175,7 +182,7 @@ func termQuery(term, field string) *query.TermQuery {
 
 // tokensQuery matches analysed tokens: one term, or a phrase when the text
 // made several (a quoted phrase, but also "long-arm" or Chinese text).
-func tokensQuery(toks [][]string, field string, pairs map[string]bool) query.Query {
+func tokensQuery(toks [][]string, field string, pairs map[string]bool, text segmentWords) query.Query {
 	switch {
 	case len(toks) == 0:
 		return nil
@@ -203,7 +210,7 @@ func tokensQuery(toks [][]string, field string, pairs map[string]bool) query.Que
 	if gaps {
 		return query.NewPhraseQuery(flat, field)
 	}
-	return &phraseQuery{terms: flat, field: field, pairs: pairs}
+	return &phraseQuery{terms: flat, field: field, pairs: pairs, text: text}
 }
 
 // bleveQuery is the bleve query that finds and scores the documents
