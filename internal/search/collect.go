@@ -1,6 +1,7 @@
 package search
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"math"
@@ -480,11 +481,14 @@ func (c *collector) facets() Facets {
 				out = append(out, FacetCount{Value: dicts[i].names[id], Count: n})
 			}
 		}
-		sort.Slice(out, func(a, b int) bool {
-			if out[a].Count != out[b].Count {
-				return out[a].Count > out[b].Count
+		// A common word's publications have hundreds of tags, sorted for
+		// every search: sort.Slice's reflection and closures took twice as
+		// long.
+		slices.SortFunc(out, func(a, b FacetCount) int {
+			if a.Count != b.Count {
+				return cmp.Compare(b.Count, a.Count)
 			}
-			return out[a].Value < out[b].Value
+			return strings.Compare(a.Value, b.Value)
 		})
 		return out[:min(size, len(out))]
 	}
