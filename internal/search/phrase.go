@@ -158,7 +158,7 @@ func (q *phraseQuery) Searcher(ctx context.Context, r index.IndexReader, _ mappi
 	}
 	sort.SliceStable(s.order, func(a, b int) bool { return s.units[s.order[a]].docs.Count() < s.units[s.order[b]].docs.Count() })
 	s.count = s.units[s.order[0]].docs.Count()
-	s.ref = -1
+	s.ref, s.placed = -1, s.order
 	s.textWords(q, wordUnit)
 	// The words score the hits, as a conjunction of their terms. A word
 	// that is a unit reads its positions with the same reader: each reader
@@ -199,13 +199,13 @@ func (s *phraseSearcher) textWords(q *phraseQuery, wordUnit map[string]int) {
 	if q.text == nil {
 		return
 	}
-	min := q.textMin
-	if min == 0 {
-		min = textMinDocs
+	least := q.textMin
+	if least == 0 {
+		least = textMinDocs
 	}
 	any := false
 	for t, i := range wordUnit {
-		if i != s.order[0] && (q.textMin > 0 || q.pairs[t]) && s.units[i].docs.Count() >= min {
+		if i != s.order[0] && (q.textMin > 0 || q.pairs[t]) && s.units[i].docs.Count() >= least {
 			s.units[i].text, any = true, true
 		}
 	}
@@ -250,7 +250,8 @@ type phraseSearcher struct {
 	started bool
 	ptr     []int // scratch for inRow
 	// placed are the units matched on their positions, fewest documents
-	// first; the others are matched on the text, from the link ref.
+	// first (order, unless some are matched on the text, from the link
+	// ref; -1 when none is).
 	placed []int
 	ref    int
 	text   segmentWords
@@ -396,10 +397,7 @@ func (s *phraseSearcher) match() (bool, error) {
 		return true, nil // a pair, or a word, stands somewhere
 	}
 	id := s.units[s.order[0]].doc.ID
-	placed := s.order
-	if s.placed != nil {
-		placed = s.placed
-	}
+	placed := s.placed
 	if len(placed) > 2 {
 		if err := s.positions(placed[0], id); err != nil {
 			return false, err

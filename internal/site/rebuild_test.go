@@ -61,6 +61,22 @@ func samePage(a, b *site.Page) bool {
 		bytes.Equal(a.Body, b.Body) && bytes.Equal(a.Gzip, b.Gzip) && (a.Gzip == nil) == (b.Gzip == nil)
 }
 
+// rebuiltAsBuilt rebuilds prev for cs, and fails unless the pages are
+// those a fresh Build of cs makes.
+func rebuiltAsBuilt(t *testing.T, prev *site.Site, cs *content.Site, tmpl *site.Templates, assets *site.Assets, pdfs map[string]site.PDFInfo) *site.Site {
+	t.Helper()
+	got, err := site.Rebuild(prev, cs, tmpl, assets, pdfs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := site.Build(cs, tmpl, assets, pdfs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	samePages(t, want, got)
+	return got
+}
+
 // samePages fails unless got has the pages of want, field by field.
 func samePages(t *testing.T, want, got *site.Site) {
 	t.Helper()
@@ -201,15 +217,7 @@ func TestRebuild(t *testing.T) {
 				in.edit(cs)
 			}
 			tmpl, assets = parse(t, os.DirFS("../../templates"), os.DirFS("../../static"))
-			got, err := site.Rebuild(first, cs, tmpl, assets, in.pdfs)
-			if err != nil {
-				t.Fatal(err)
-			}
-			want, err := site.Build(cs, tmpl, assets, in.pdfs)
-			if err != nil {
-				t.Fatal(err)
-			}
-			samePages(t, want, got)
+			got := rebuiltAsBuilt(t, first, cs, tmpl, assets, in.pdfs)
 			checkTakenOver(t, first, got)
 			for _, url := range tt.changed {
 				if got.Pages[url] == nil || first.Pages[url] == got.Pages[url] {
@@ -279,15 +287,7 @@ func TestRebuildTemplate(t *testing.T) {
 				static = edited
 			}
 			tmpl, assets := parse(t, templates, static)
-			got, err := site.Rebuild(first, cs, tmpl, assets, nil)
-			if err != nil {
-				t.Fatal(err)
-			}
-			want, err := site.Build(cs, tmpl, assets, nil)
-			if err != nil {
-				t.Fatal(err)
-			}
-			samePages(t, want, got)
+			got := rebuiltAsBuilt(t, first, cs, tmpl, assets, nil)
 			checkTakenOver(t, first, got)
 			html := 0
 			for url, p := range got.Pages {

@@ -146,7 +146,7 @@ type Site struct {
 	keys map[string][sha256.Size]byte
 	// items are the entries of publications in lists, by URL, for the
 	// next Rebuild to take over; a Site from OpenPages reads them from
-	// itemsDir only then (see prevItems).
+	// itemsDir only then (see keptItems).
 	items    map[string]savedItem
 	itemsDir string
 	// prev is the site Rebuild takes pages over from, set only while it
