@@ -29,6 +29,7 @@ import (
 	"github.com/blevesearch/bleve/v2/index/scorch"
 	"github.com/blevesearch/bleve/v2/index/scorch/mergeplan"
 	"github.com/blevesearch/bleve/v2/mapping"
+	zapx "github.com/blevesearch/zapx/v17"
 
 	"archive/internal/atomicfile"
 	"archive/internal/content"
@@ -509,6 +510,22 @@ func textSize(docs []doc) int {
 	}
 	return total
 }
+
+// postingsChunk is how many document numbers a chunk of a term's postings
+// spans in the segments this process writes: zapx's legacy chunking,
+// which any mode up to 1,024 selects, rather than its default of chunks
+// of up to 1,024 postings. Reading a word's positions in one document, as
+// a phrase and the snippets of the hits shown do, decodes the frequency of
+// every posting before it in its chunk. At 10,000 publications, searching
+// an index of each kind in turn in one process, the median search took
+// 3–4 % less CPU and the 99th percentile 10–20 % less (0.624 against
+// 0.648 ms, 4.17 against 4.73 ms, in the third of three such runs), for
+// an index 3 % larger (148.5 against 144.2 MB) built in the same time.
+// 64 and 32 were no faster and larger still. Each segment records its
+// chunking: an index written before reads as it did.
+const postingsChunk = 128
+
+func init() { zapx.DefaultChunkMode = postingsChunk }
 
 // deferredMerges is the configuration of a large index's build: a merge
 // plan whose budget of segments is so large (a tier of any number of
