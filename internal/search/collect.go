@@ -525,37 +525,9 @@ func (x *Index) collectQuery(ctx context.Context, reader index.IndexReader, p *p
 	if q == nil {
 		return nil
 	}
-	s, err := q.Searcher(ctx, reader, x.bi.Mapping(), search.SearcherOptions{})
-	if err != nil {
-		return err
-	}
-	defer func() {
-		if cerr := s.Close(); err == nil {
-			err = cerr
-		}
-	}()
-	sctx := &search.SearchContext{
-		DocumentMatchPool: search.NewDocumentMatchPool(s.DocumentMatchPoolSize()+1, 0),
-		IndexReader:       reader,
-	}
 	titles := x.titleHits(p)
 	units := float64(len(p.q.Positive()))
-	for n := 0; ; n++ {
-		if n%checkEvery == 0 {
-			if err := ctx.Err(); err != nil {
-				return err
-			}
-		}
-		dm, err := s.Next(sctx)
-		if err != nil {
-			return err
-		}
-		if dm == nil {
-			return nil
-		}
-		num := int(dm.IndexInternalID.Value())
-		score := dm.Score
-		sctx.DocumentMatchPool.Put(dm)
+	add := func(num int, score float64) error {
 		if num+1 >= len(x.docs.first) {
 			return fmt.Errorf("search index holds document %d, which the content does not", num)
 		}
@@ -570,6 +542,66 @@ func (x *Index) collectQuery(ctx context.Context, reader index.IndexReader, p *p
 				s *= pdfWeight
 			}
 			c.add(h, s)
+		}
+		return nil
+	}
+	if hr, ok := reader.(hotReader); ok {
+		m, err := x.memQuery(ctx, q, hr.IndexReader)
+		if err != nil {
+			return err
+		}
+		if m != nil {
+			x.hot.scored.Add(1)
+			for n := 0; ; n++ {
+				if n%checkEvery == 0 {
+					if err := ctx.Err(); err != nil {
+						return err
+					}
+				}
+				if m.next(); m.done {
+					return nil
+				}
+				// The filters go first, as hotReader's do: a document they
+				// drop is not scored.
+				if c.filtered && !c.admitsDocument(m.doc) {
+					continue
+				}
+				if err := add(int(m.doc), m.score()); err != nil {
+					return err
+				}
+			}
+		}
+	}
+	s, err := q.Searcher(ctx, reader, x.bi.Mapping(), search.SearcherOptions{})
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if cerr := s.Close(); err == nil {
+			err = cerr
+		}
+	}()
+	sctx := &search.SearchContext{
+		DocumentMatchPool: search.NewDocumentMatchPool(s.DocumentMatchPoolSize()+1, 0),
+		IndexReader:       reader,
+	}
+	for n := 0; ; n++ {
+		if n%checkEvery == 0 {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+		}
+		dm, err := s.Next(sctx)
+		if err != nil {
+			return err
+		}
+		if dm == nil {
+			return nil
+		}
+		num, score := int(dm.IndexInternalID.Value()), dm.Score
+		sctx.DocumentMatchPool.Put(dm)
+		if err := add(num, score); err != nil {
+			return err
 		}
 	}
 }

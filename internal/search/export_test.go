@@ -46,6 +46,10 @@ func corpusDir(t testing.TB) string {
 // RepoRoot and CorpusDir are repoRoot and corpusDir, for the external tests.
 var RepoRoot, CorpusDir = repoRoot, corpusDir
 
+// ScoredInMemory is how many of x's searches were scored in memory rather
+// than by bleve's searchers (memscore.go).
+func ScoredInMemory(x *Index) int64 { return x.hot.scored.Load() }
+
 // WarmCommonWords waits until x has read into memory the common words its
 // searches asked for, and returns how many terms it keeps.
 func WarmCommonWords(x *Index) int {

@@ -45,7 +45,8 @@ type hotCache struct {
 	running bool                           // readHot is at work
 	closed  bool
 	wg      sync.WaitGroup
-	off     atomic.Bool // tests compare searches from the files
+	off     atomic.Bool  // tests compare searches from the files
+	scored  atomic.Int64 // searches scored in memory (memscore.go), which tests count
 }
 
 type hotKey struct{ field, term string }
@@ -158,6 +159,11 @@ func readHotList(r index.IndexReader, field, term string) (*hotList, error) {
 		return nil, err
 	}
 	defer tfr.Close()
+	return readPostings(tfr)
+}
+
+// readPostings reads the documents, frequencies and norms of tfr.
+func readPostings(tfr index.TermFieldReader) (*hotList, error) {
 	n := tfr.Count()
 	l := &hotList{docs: make([]uint32, 0, n), freqs: make([]uint32, 0, n), norms: make([]float32, 0, n), count: n}
 	var tfd index.TermFieldDoc
@@ -256,20 +262,29 @@ func (t *hotTermReader) Next(pre *index.TermFieldDoc) (*index.TermFieldDoc, erro
 func (t *hotTermReader) Advance(id index.IndexInternalID, pre *index.TermFieldDoc) (*index.TermFieldDoc, error) {
 	target := id.Value()
 	docs := t.list.docs
-	lo := 0
-	if t.next > 0 && uint64(docs[t.next-1]) < target {
-		lo = t.next // forward, the usual way: search only what is left
+	if target > math.MaxUint32 {
+		t.next = len(docs)
+		return t.Next(pre)
 	}
-	// A conjunction of common words moves its readers a few documents at a
-	// time: look close by first, doubling the step, and search the last
-	// step's span.
-	hi := lo
-	for step := 1; hi < len(docs) && uint64(docs[hi]) < target; step *= 2 {
+	from := 0
+	if t.next > 0 && uint64(docs[t.next-1]) < target {
+		from = t.next // forward, the usual way: search only what is left
+	}
+	t.next = seek(docs, from, uint32(target))
+	return t.Next(pre)
+}
+
+// seek returns the index of the first of docs[from:] at or after target.
+// A conjunction of common words moves its parts a few documents at a
+// time: it looks close by first, doubling the step, and searches the last
+// step's span.
+func seek(docs []uint32, from int, target uint32) int {
+	lo, hi := from, from
+	for step := 1; hi < len(docs) && docs[hi] < target; step *= 2 {
 		lo = hi + 1
 		hi = min(hi+step, len(docs))
 	}
-	t.next = lo + sort.Search(hi-lo, func(i int) bool { return uint64(docs[lo+i]) >= target })
-	return t.Next(pre)
+	return lo + sort.Search(hi-lo, func(i int) bool { return docs[lo+i] >= target })
 }
 
 func (t *hotTermReader) Count() uint64 { return t.list.count }

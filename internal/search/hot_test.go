@@ -33,6 +33,12 @@ func TestCommonWordsFromMemory(t *testing.T) {
 		{Query: "concurr*"},
 		{Query: "serializ*"},
 		{Query: "mutex OR channel"},
+		// Words alone are scored in memory (memscore.go): conjunctions and
+		// disjunctions of three and more parts sum in bleve's order.
+		{Query: "go package error handling"},
+		{Query: "memory allocation garbage collector"},
+		{Query: "channel OR mutex OR goroutine OR lock"},
+		{Query: "release (compiler OR runtime OR linker) tools"},
 		{Query: "goroutine -channel"},
 		{Query: "generics -proposal"},
 		{Query: "release", Year: 2019},
@@ -52,6 +58,7 @@ func TestCommonWordsFromMemory(t *testing.T) {
 		{Query: "concurr*", Year: 2013, Sort: search.SortOldest},
 		{Query: "the", Source: search.SourcePage, Tag: "technical"},
 	}
+	inMemory := 0 // searches scored in memory rather than by bleve's searchers
 	for _, req := range reqs {
 		// The first search asks for its common words to be kept, the
 		// second reads them from memory.
@@ -59,9 +66,13 @@ func TestCommonWordsFromMemory(t *testing.T) {
 			t.Fatalf("Search(%+v): %v", req, err)
 		}
 		search.WarmCommonWords(idx)
+		before := search.ScoredInMemory(idx)
 		got, err := idx.Search(context.Background(), req)
 		if err != nil {
 			t.Fatalf("Search(%+v): %v", req, err)
+		}
+		if search.ScoredInMemory(idx) > before {
+			inMemory++
 		}
 		restore := search.FromFiles(idx)
 		want, err := idx.Search(context.Background(), req)
@@ -75,6 +86,10 @@ func TestCommonWordsFromMemory(t *testing.T) {
 		if diff := cmp.Diff(want, got, cmpopts.IgnoreFields(search.Result{}, "Took")); diff != "" {
 			t.Errorf("Search(%+v) (-files +memory):\n%s", req, diff)
 		}
+	}
+	// Words alone, with or without filters, are scored in memory.
+	if inMemory < 15 {
+		t.Errorf("%d searches scored in memory: the test compares too little", inMemory)
 	}
 	if n := search.WarmCommonWords(idx); n < 20 {
 		t.Errorf("%d terms in memory: the test compares too little", n)
