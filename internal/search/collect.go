@@ -558,15 +558,16 @@ func (x *Index) collectQuery(ctx context.Context, reader index.IndexReader, p *p
 						return err
 					}
 				}
-				if m.next(); m.done {
+				if !m.next() {
 					return nil
 				}
 				// The filters go first, as hotReader's do: a document they
 				// drop is not scored.
-				if c.filtered && !c.admitsDocument(m.doc) {
+				doc := m.root.doc
+				if c.filtered && !c.admitsDocument(doc) {
 					continue
 				}
-				if err := add(int(m.doc), m.score()); err != nil {
+				if err := add(int(doc), m.root.score()); err != nil {
 					return err
 				}
 			}

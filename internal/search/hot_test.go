@@ -88,7 +88,7 @@ func TestCommonWordsFromMemory(t *testing.T) {
 		}
 	}
 	// Words alone, with or without filters, are scored in memory.
-	if inMemory < 15 {
+	if inMemory < 20 {
 		t.Errorf("%d searches scored in memory: the test compares too little", inMemory)
 	}
 	if n := search.WarmCommonWords(idx); n < 20 {

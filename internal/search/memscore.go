@@ -9,8 +9,8 @@ import (
 	index "github.com/blevesearch/bleve_index_api"
 )
 
-// A query of words alone (words, OR, no phrase, prefix or exclusion), the
-// most common kind, is matched and scored here, from the postings that
+// A query of words alone (words, OR and exclusions, no phrase or prefix),
+// the most common kind, is matched and scored here, from the postings that
 // memory holds (hot.go), rather than by bleve's searchers. Those hand every
 // match up their tree as a DocumentMatch taken from a pool and reset on
 // its way back, which with a common word's postings in memory was a
@@ -59,11 +59,37 @@ func (s byCount) Len() int           { return len(s) }
 func (s byCount) Less(i, j int) bool { return s[i].count < s[j].count }
 func (s byCount) Swap(i, j int)      { s[i], s[j] = s[j], s[i] }
 
+// memSearch is a query scored in memory: the tree of what a match must
+// hold, and of what it must not (when not nil).
+type memSearch struct {
+	root, not *memNode
+}
+
+// next moves to the next match that not does not hold, and reports whether
+// there is one.
+func (m *memSearch) next() bool {
+	for {
+		if m.root.next(); m.root.done {
+			return false
+		}
+		if m.not == nil {
+			return true
+		}
+		if m.not.advance(m.root.doc); m.not.done || m.not.doc != m.root.doc {
+			return true
+		}
+	}
+}
+
 // memQuery returns q as a tree to score in memory, or nil when q has more
-// than words or a common word's postings are not in memory (yet): bleve's
-// searchers then score it, and ask for the word to be kept. Rare words are
-// read from r, the reader of the files, which bleve would walk the same.
-func (x *Index) memQuery(ctx context.Context, q query.Query, r index.IndexReader) (*memNode, error) {
+// than words or memory holds none of their postings (yet): bleve's
+// searchers then score it, and ask for its common words to be kept. Rare
+// words are read from r, the reader of the files, which bleve would walk
+// the same.
+func (x *Index) memQuery(ctx context.Context, q query.Query, r index.IndexReader) (*memSearch, error) {
+	if ok, hot := x.words(q); !ok || !hot {
+		return nil, nil
+	}
 	total, err := r.DocCount()
 	if err != nil {
 		return nil, err
@@ -72,9 +98,6 @@ func (x *Index) memQuery(ctx context.Context, q query.Query, r index.IndexReader
 	build = func(q query.Query) (*memNode, error) {
 		switch q := q.(type) {
 		case *query.TermQuery:
-			if q.FieldVal == "" {
-				return nil, nil
-			}
 			l := x.hot.list(q.FieldVal, []byte(q.Term))
 			if l == nil {
 				if l, err = readRare(ctx, r, q.FieldVal, q.Term); l == nil || err != nil {
@@ -87,22 +110,67 @@ func (x *Index) memQuery(ctx context.Context, q query.Query, r index.IndexReader
 		case *query.ConjunctionQuery:
 			return buildParts(memAnd, q.Conjuncts, build)
 		case *query.DisjunctionQuery:
-			if q.Min != 0 {
-				return nil, nil
-			}
 			return buildParts(memOr, q.Disjuncts, build)
 		}
 		return nil, nil
 	}
-	root, err := build(q)
-	if root == nil || err != nil {
+	m := &memSearch{}
+	if b, ok := q.(*query.BooleanQuery); ok {
+		// Words with exclusions: bleve's boolean searcher scores a match as
+		// its conjunction of what must match does, and norms it alike.
+		if b.MustNot != nil {
+			if m.not, err = build(b.MustNot); m.not == nil || err != nil {
+				return nil, err
+			}
+		}
+		q = b.Must
+	}
+	if m.root, err = build(q); m.root == nil || err != nil {
 		return nil, err
 	}
-	if root.kind != memTerm {
+	if m.root.kind != memTerm {
 		// Every searcher tells its parts its norm, the outermost last.
-		root.setNorm(1.0 / math.Sqrt(root.sumOfSquaredWeights()))
+		m.root.setNorm(1.0 / math.Sqrt(m.root.sumOfSquaredWeights()))
 	}
-	return root, nil
+	return m, nil
+}
+
+// words reports whether q is words alone, as memQuery scores them, and
+// whether memory holds the postings of any of them: a query of rare words
+// is walked as fast by bleve, without copying their postings.
+func (x *Index) words(q query.Query) (ok, hot bool) {
+	parts := func(qs []query.Query) (ok, hot bool) {
+		for _, q := range qs {
+			k, h := x.words(q)
+			if !k {
+				return false, false
+			}
+			hot = hot || h
+		}
+		return len(qs) > 0, hot
+	}
+	switch q := q.(type) {
+	case *query.TermQuery:
+		return q.FieldVal != "", x.hot.list(q.FieldVal, []byte(q.Term)) != nil
+	case *query.ConjunctionQuery:
+		return parts(q.Conjuncts)
+	case *query.DisjunctionQuery:
+		if q.Min != 0 {
+			return false, false
+		}
+		return parts(q.Disjuncts)
+	case *query.BooleanQuery:
+		if q.Must == nil || q.Should != nil || q.Filter != nil {
+			return false, false
+		}
+		ok, hot = x.words(q.Must)
+		if q.MustNot != nil {
+			k, _ := x.words(q.MustNot)
+			ok = ok && k
+		}
+		return ok, hot
+	}
+	return false, false
 }
 
 func buildParts(kind memKind, qs []query.Query, build func(query.Query) (*memNode, error)) (*memNode, error) {
