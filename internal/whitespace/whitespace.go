@@ -29,34 +29,51 @@ func Collapse(s string) string {
 }
 
 // collapsed reports whether s has no space but single ' ' between words.
+// It looks a byte up in byteClass rather than decoding characters: a
+// snippet is checked for every passage a search shows, and decoding each
+// character of its text was most of the check.
 func collapsed(s string) bool {
 	prevSpace := true // no space at the start
-	for i := 0; i < len(s); {
-		c := s[i]
-		if c < utf8.RuneSelf {
-			i++
-			switch {
-			case c == ' ':
-				if prevSpace {
-					return false
-				}
-				prevSpace = true
-			case asciiSpace[c]:
+	for i := 0; i < len(s); i++ {
+		switch byteClass[s[i]] {
+		case word:
+			prevSpace = false
+		case space:
+			if prevSpace {
 				return false
-			default:
-				prevSpace = false
 			}
-			continue
-		}
-		r, size := utf8.DecodeRuneInString(s[i:])
-		i += size
-		if unicode.IsSpace(r) {
+			prevSpace = true
+		case otherSpace:
 			return false
+		case maySpace:
+			r, size := utf8.DecodeRuneInString(s[i:])
+			if unicode.IsSpace(r) {
+				return false
+			}
+			i += size - 1
+			prevSpace = false
 		}
-		prevSpace = false
 	}
 	return !prevSpace || s == ""
 }
 
-// asciiSpace are the ASCII bytes strings.Fields splits at.
-var asciiSpace = [utf8.RuneSelf]bool{'\t': true, '\n': true, '\v': true, '\f': true, '\r': true, ' ': true}
+// Classes of bytes, for collapsed.
+const (
+	word       = iota // a byte of a word: no character it starts or continues is a space
+	space             // ' '
+	otherSpace        // the ASCII spaces strings.Fields splits at but ' '
+	maySpace          // the first byte of a character that may be a Unicode space
+)
+
+var byteClass = func() (c [256]uint8) {
+	for _, b := range "\t\n\v\f\r" {
+		c[b] = otherSpace
+	}
+	c[' '] = space
+	// U+0085 and U+00A0 start with C2, U+1680 with E1, U+2000 to U+205F
+	// with E2 and U+3000 with E3: the other spaces unicode.IsSpace knows.
+	for _, b := range []byte{0xC2, 0xE1, 0xE2, 0xE3} {
+		c[b] = maySpace
+	}
+	return c
+}()

@@ -3,6 +3,7 @@ package whitespace
 import (
 	"strings"
 	"testing"
+	"unicode"
 )
 
 // FuzzCollapse checks Collapse against what it stands for.
@@ -15,4 +16,25 @@ func FuzzCollapse(f *testing.F) {
 			t.Errorf("Collapse(%q) = %q, want %q", s, got, want)
 		}
 	})
+}
+
+// TestEverySpace checks Collapse on every character unicode.IsSpace
+// knows, alone and between words: collapsed decodes only the characters
+// whose first byte may start one.
+func TestEverySpace(t *testing.T) {
+	n := 0
+	for r := rune(0); r <= unicode.MaxRune; r++ {
+		if !unicode.IsSpace(r) {
+			continue
+		}
+		n++
+		for _, s := range []string{string(r), "a" + string(r) + "b", "a " + string(r) + "b", "中" + string(r)} {
+			if got, want := Collapse(s), strings.Join(strings.Fields(s), " "); got != want {
+				t.Errorf("Collapse(%q) = %q, want %q", s, got, want)
+			}
+		}
+	}
+	if n < 25 {
+		t.Errorf("%d spaces checked: unicode.IsSpace knows 25", n)
+	}
 }
