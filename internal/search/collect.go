@@ -527,23 +527,35 @@ func (x *Index) collectQuery(ctx context.Context, reader index.IndexReader, p *p
 	}
 	titles := x.titleHits(p)
 	units := float64(len(p.q.Positive()))
-	add := func(num int, score float64) error {
-		if num+1 >= len(x.docs.first) {
-			return fmt.Errorf("search index holds document %d, which the content does not", num)
-		}
-		for h := int(x.docs.first[num]); h < int(x.docs.first[num+1]); h++ {
-			s := score
-			if k := titles.count(int32(h)); k > 0 {
-				// A word in the title says more about what a publication
-				// is about than the same word in its body.
-				s *= 1 + titleBoost*float64(k)/units
+	// each collects the matches next finds, in the order of their
+	// documents, until it finds none (ok false).
+	each := func(next func() (num int, score float64, ok bool, err error)) error {
+		for n := 0; ; n++ {
+			if n%checkEvery == 0 {
+				if err := ctx.Err(); err != nil {
+					return err
+				}
 			}
-			if x.docs.row[h].pdf {
-				s *= pdfWeight
+			num, score, ok, err := next()
+			if !ok || err != nil {
+				return err
 			}
-			c.add(h, s)
+			if num+1 >= len(x.docs.first) {
+				return fmt.Errorf("search index holds document %d, which the content does not", num)
+			}
+			for h := int(x.docs.first[num]); h < int(x.docs.first[num+1]); h++ {
+				s := score
+				if k := titles.count(int32(h)); k > 0 {
+					// A word in the title says more about what a publication
+					// is about than the same word in its body.
+					s *= 1 + titleBoost*float64(k)/units
+				}
+				if x.docs.row[h].pdf {
+					s *= pdfWeight
+				}
+				c.add(h, s)
+			}
 		}
-		return nil
 	}
 	if hr, ok := reader.(hotReader); ok {
 		m, err := x.memQuery(ctx, q, hr.IndexReader)
@@ -552,25 +564,16 @@ func (x *Index) collectQuery(ctx context.Context, reader index.IndexReader, p *p
 		}
 		if m != nil {
 			x.hot.scored.Add(1)
-			for n := 0; ; n++ {
-				if n%checkEvery == 0 {
-					if err := ctx.Err(); err != nil {
-						return err
+			return each(func() (int, float64, bool, error) {
+				for m.next() {
+					// The filters go first, as hotReader's do: a document
+					// they drop is not scored.
+					if doc := m.root.doc; !c.filtered || c.admitsDocument(doc) {
+						return int(doc), m.root.score(), true, nil
 					}
 				}
-				if !m.next() {
-					return nil
-				}
-				// The filters go first, as hotReader's do: a document they
-				// drop is not scored.
-				doc := m.root.doc
-				if c.filtered && !c.admitsDocument(doc) {
-					continue
-				}
-				if err := add(int(doc), m.root.score()); err != nil {
-					return err
-				}
-			}
+				return 0, 0, false, nil
+			})
 		}
 	}
 	s, err := q.Searcher(ctx, reader, x.bi.Mapping(), search.SearcherOptions{})
@@ -586,25 +589,15 @@ func (x *Index) collectQuery(ctx context.Context, reader index.IndexReader, p *p
 		DocumentMatchPool: search.NewDocumentMatchPool(s.DocumentMatchPoolSize()+1, 0),
 		IndexReader:       reader,
 	}
-	for n := 0; ; n++ {
-		if n%checkEvery == 0 {
-			if err := ctx.Err(); err != nil {
-				return err
-			}
-		}
+	return each(func() (int, float64, bool, error) {
 		dm, err := s.Next(sctx)
-		if err != nil {
-			return err
-		}
-		if dm == nil {
-			return nil
+		if dm == nil || err != nil {
+			return 0, 0, false, err
 		}
 		num, score := int(dm.IndexInternalID.Value()), dm.Score
 		sctx.DocumentMatchPool.Put(dm)
-		if err := add(num, score); err != nil {
-			return err
-		}
-	}
+		return num, score, true, nil
+	})
 }
 
 // titleHits lists, for each of the query's positive terms, the hits whose
